@@ -1,0 +1,58 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := livecommerce-workbook
+export PYTHONHASHSEED := 0
+export WORKBOOK_HOME := $(CURDIR)
+
+.PHONY: setup demo test test-fast lab bench goldens notebooks lint sample clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (live-commerce workbook)" >/dev/null
+	touch $(STAMP)
+
+## Ingest the bundled sample week and render reports under reports/
+demo: setup
+	$(BIN)/workbook demo
+
+## The whole suite: unit tests, papermill smoke runs, nbval goldens, browser tests
+test: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/goldens/sanitize.cfg -p no:randomly tests/goldens/*.ipynb
+
+## Unit tests only (no notebook runs)
+test-fast: setup
+	$(BIN)/python -m pytest tests -m "not slow and not browser"
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+
+## Benchmarks (not part of make test): print figures with same-run baselines
+bench: setup
+	$(BIN)/python -m bench
+
+## Regenerate nbval goldens deliberately after an intended change of numbers
+goldens: setup
+	$(BIN)/python -m helpers.goldens
+
+## Rebuild .ipynb templates from their py:percent sources (notebooks/*.py)
+notebooks: setup
+	$(BIN)/python -m helpers.notebooks_sync
+
+## Regenerate the committed sample week (data/sample) from the simulator
+sample: setup
+	$(BIN)/workbook simulate --out data/sample --seed 7 --viewers 2000
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+
+clean:
+	rm -rf reports/*/ data/processed .pytest_cache

@@ -1,0 +1,134 @@
+"""``workbook``: the command line. Each subcommand is a thin call into the same ``helpers``
+functions the notebooks use.
+
+    workbook simulate --out DIR [--seed N] [--viewers N]
+    workbook ingest PATH... [--store DIR] [--json]
+    workbook report session SESSION_ID [--store DIR] [--out DIR] [--lang zh|en]
+    workbook report segments|conversion (SESSION_ID | --week W) [--store DIR] [--out DIR]
+    workbook report comments SESSION_ID [--store DIR] [--out DIR]
+    workbook report ingest [PATH] [--store DIR] [--out DIR]
+    workbook report weekly --week 2026-W47|last [--store DIR] [--out DIR] [--jobs N]
+    workbook comments classify FILE.csv --text-column COL --out OUT.csv
+    workbook demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+
+def _add_store(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", default=None, help="canonical Parquet store (default data/processed/store)")
+
+
+def _add_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="output folder (default reports/<kind>/<id>/)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbook", description="Live-commerce post-show research workbook")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a seeded simulated week (platform exports, canonical files, truth)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    p.add_argument("--viewers", type=int, default=2000, help="viewers per session, 1k-1M (default 2000)")
+    p.add_argument("--sessions", type=int, default=7, help="sessions in the week (default 7)")
+    p.add_argument("--week", default="2026-W47", help="ISO week of the sessions (default 2026-W47)")
+    p.add_argument(
+        "--formats", default="platform,canonical", help="comma list of platform, canonical (default both)"
+    )
+
+    p = sub.add_parser("ingest", help="ingest export files or folders into the canonical store")
+    p.add_argument("paths", nargs="+", help="export files or folders")
+    _add_store(p)
+    p.add_argument("--json", action="store_true", help="print the per-file result as JSON")
+
+    p = sub.add_parser("report", help="render a report: executed notebook, report.html, summary.json")
+    kinds = p.add_subparsers(dest="kind", required=True)
+    k = kinds.add_parser("session", help="single-session review (单场复盘)")
+    k.add_argument("session_id")
+    k.add_argument("--targets", default="", help="targets CSV/YAML (metric,target[,session_id])")
+    k.add_argument("--category", default="general", help="benchmark category (general, apparel, beauty, food)")
+    _add_store(k)
+    _add_out(k)
+    for name, help_ in (("segments", "audience segments"), ("conversion", "conversion models")):
+        k = kinds.add_parser(name, help=help_)
+        k.add_argument("session_id", nargs="?", default="")
+        k.add_argument("--week", default="", help="ISO week (2026-W47) instead of a session")
+        _add_store(k)
+        _add_out(k)
+    k = kinds.add_parser("comments", help="comment analysis (弹幕)")
+    k.add_argument("session_id")
+    _add_store(k)
+    _add_out(k)
+    k = kinds.add_parser("ingest", help="data-quality report of an ingest")
+    k.add_argument("paths", nargs="*", help="export files or folders to ingest first (optional)")
+    _add_store(k)
+    _add_out(k)
+    k = kinds.add_parser("weekly", help="weekly report with the week's session reviews")
+    k.add_argument("--week", default="last", help="ISO week (2026-W47) or 'last' (default)")
+    k.add_argument("--jobs", type=int, default=1, help="parallel notebook runs (default 1)")
+    k.add_argument("--params", default="", help="YAML parameters file (params/weekly.yaml)")
+    _add_store(k)
+    _add_out(k)
+
+    p = sub.add_parser("comments", help="comment tools")
+    csub = p.add_subparsers(dest="action", required=True)
+    c = csub.add_parser("classify", help="add intent, sentiment and tokens columns to a CSV of texts")
+    c.add_argument("file")
+    c.add_argument("--text-column", required=True)
+    c.add_argument("--out", required=True)
+
+    sub.add_parser("demo", help="ingest the bundled sample week and render its reports under reports/")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "simulate":
+            from .simulate import cli_simulate
+
+            return cli_simulate(args)
+        if args.command == "ingest":
+            from .ingest import cli_ingest
+
+            return cli_ingest(args)
+        if args.command == "report":
+            if args.kind == "weekly":
+                from .weekly import cli_weekly
+
+                return cli_weekly(args)
+            from .runs import cli_report
+
+            return cli_report(args)
+        if args.command == "comments":
+            from .comments import cli_classify
+
+            return cli_classify(args)
+        if args.command == "demo":
+            from .runs import run_demo
+
+            return run_demo()
+    except (FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"workbook: error: {exc}", file=sys.stderr)
+        return 2
+    raise AssertionError(args.command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -1,0 +1,116 @@
+"""Notebook plumbing: set up a kernel for a report run, and show tables and text safely.
+
+- :func:`setup` chooses plotly's ``notebook`` renderer (plotly.js embedded once, offline) when the
+  notebook runs as a report (``WORKBOOK_REPORT=1``, set by :func:`helpers.report.render`), and
+  leaves an analyst's interactive default alone otherwise.
+- :func:`show_table` renders a frame with fixed decimals as escaped HTML plus a plain-text form, so
+  nbval compares stable text and viewer text can never become markup.
+- :func:`say` writes a sentence of Markdown with any interpolated data escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from .report import REPORT_ENV
+
+
+def in_report() -> bool:
+    return os.environ.get(REPORT_ENV) == "1"
+
+
+def setup(lang: str = "zh") -> None:
+    """Prepare the kernel: plotly renderer for reports, quiet logging, stable display options."""
+    import plotly.io as pio
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    if in_report():
+        pio.renderers.default = "notebook"
+    pio.templates.default = "plotly_white"
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    pd.set_option("display.width", 160)
+    pd.set_option("display.max_columns", 40)
+
+
+def escape(text: Any) -> str:
+    """HTML-escape any value (viewer text is data, never markup)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+class Table:
+    """A display object: escaped HTML table and a fixed-width text form of the same values."""
+
+    def __init__(self, df: pd.DataFrame, caption: str | None = None) -> None:
+        self.df = df
+        self.caption = caption
+
+    def __repr__(self) -> str:
+        head = f"{self.caption}\n" if self.caption else ""
+        return head + self.df.to_string(index=False)
+
+    def _repr_html_(self) -> str:
+        body = self.df.to_html(index=False, escape=True, border=0, classes="wb-table", na_rep="–")
+        cap = f"<p><strong>{escape(self.caption)}</strong></p>" if self.caption else ""
+        return cap + body
+
+
+def _format(value: Any, decimals: int) -> Any:
+    if isinstance(value, bool) or value is None:
+        return "–" if value is None else value
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "–"
+        return f"{value:,.{decimals}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return value
+
+
+def show_table(
+    df: pl.DataFrame | pd.DataFrame,
+    caption: str | None = None,
+    *,
+    decimals: int | Mapping[str, int] = 2,
+    rename: Mapping[str, str] | None = None,
+    max_rows: int = 50,
+) -> Table:
+    """Format a frame for a report: fixed decimals (per column if a mapping), thousands separators,
+    at most ``max_rows`` rows (the caption says when rows were cut)."""
+    pdf = df.to_pandas() if isinstance(df, pl.DataFrame) else df.copy()
+    cut = len(pdf) > max_rows
+    pdf = pdf.head(max_rows)
+    for col in pdf.columns:
+        d = decimals.get(col, 2) if isinstance(decimals, Mapping) else decimals
+        pdf[col] = pd.Series([_format(v, d) for v in pdf[col].tolist()], index=pdf.index, dtype=object)
+    if rename:
+        pdf = pdf.rename(columns=dict(rename))
+    if cut and caption:
+        caption = f"{caption} (first {max_rows} rows)"
+    return Table(pdf, caption)
+
+
+class Markdown:
+    """Markdown display object with a plain-text form (what nbval compares)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+
+def say(template: str, **values: Any) -> Markdown:
+    """A sentence of interpretation; interpolated values are escaped (numbers formatted as given)."""
+    safe = {k: (v if isinstance(v, int | float) else escape(v)) for k, v in values.items()}
+    return Markdown(template.format(**safe))

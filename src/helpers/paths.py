@@ -1,0 +1,47 @@
+"""Where things live: the project root, the default store, reports, and path resolution.
+
+Notebooks run from different working directories (JupyterLab in ``notebooks/``, papermill from the
+root, nbval beside the goldens), so a relative path given as a parameter is resolved against the
+working directory first and then against the project root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+RESOURCES = PACKAGE_DIR / "resources"
+
+
+def project_root() -> Path:
+    """The checkout's root (``WORKBOOK_HOME`` if set, else the folder holding pyproject.toml)."""
+    env = os.environ.get("WORKBOOK_HOME")
+    if env:
+        return Path(env).resolve()
+    for start in (Path.cwd(), PACKAGE_DIR):
+        for d in (start, *start.parents):
+            if (d / "pyproject.toml").is_file() and (d / "notebooks").is_dir():
+                return d
+    return Path.cwd()
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """Resolve a user path: absolute as is; relative to the cwd if it exists there, else the root."""
+    p = Path(path).expanduser()
+    if p.is_absolute() or p.exists():
+        return p.resolve()
+    return (project_root() / p).resolve()
+
+
+def default_store() -> Path:
+    """The Parquet store used when none is given (``WORKBOOK_STORE`` overrides)."""
+    return resolve(os.environ.get("WORKBOOK_STORE", "data/processed/store"))
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def reports_dir() -> Path:
+    return project_root() / "reports"

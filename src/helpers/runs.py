@@ -1,0 +1,96 @@
+"""Report runs from the command line: parameters per kind, output folders, and the demo.
+
+Each run renders into a staging folder and is moved into ``reports/<kind>/<target>/`` only when
+done, so a re-run replaces the previous report whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .paths import default_store, project_root, reports_dir, resolve
+from .report import RunResult, render, replace_dir
+
+log = logging.getLogger(__name__)
+
+SAMPLE_DIR = "data/sample"
+DEMO_STORE = "data/processed/store"
+
+
+def report_params(kind: str, args: argparse.Namespace, store: Path) -> tuple[dict[str, Any], str]:
+    """The notebook parameters and the output folder name of a report kind, from CLI arguments."""
+    params: dict[str, Any] = {"store": str(store)}
+    if kind == "session":
+        params |= {"session_id": args.session_id, "targets": args.targets, "category": args.category}
+        return params, args.session_id
+    if kind in ("segments", "conversion"):
+        if bool(args.session_id) == bool(args.week):
+            raise ValueError(f"report {kind}: give a SESSION_ID or --week W (one of them)")
+        params |= {"session_id": args.session_id, "week": args.week}
+        return params, args.session_id or args.week
+    if kind == "comments":
+        params |= {"session_id": args.session_id}
+        return params, args.session_id
+    if kind == "ingest":
+        params |= {"inputs": [str(resolve(p)) for p in args.paths]}
+        return params, "latest"
+    raise ValueError(f"unknown report kind {kind!r}")
+
+
+def run_report(
+    kind: str, params: dict[str, Any], target: str, *, out: str | None = None, lang: str = "zh"
+) -> RunResult:
+    """Render one report atomically into ``out`` (default ``reports/<kind>/<target>``)."""
+    final = resolve(out) if out else reports_dir() / kind / target
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-"))
+    result = render(kind, params, staging, lang=lang, subtitle=target)
+    replace_dir(staging, final)
+    result.out_dir = final
+    result.notebook = final / result.notebook.name
+    result.html = final / result.html.name
+    result.summary = final / result.summary.name
+    return result
+
+
+def _print_result(result: RunResult) -> None:
+    status = "ok" if result.ok else f"FAILED: {result.error}"
+    print(f"{result.kind}: {status} ({result.seconds:.1f}s)\n  {result.html}\n  {result.summary}")
+
+
+def cli_report(args: argparse.Namespace) -> int:
+    store = resolve(args.store) if args.store else default_store()
+    params, target = report_params(args.kind, args, store)
+    result = run_report(args.kind, params, target, out=args.out, lang=args.lang)
+    _print_result(result)
+    return 0 if result.ok else 1
+
+
+def run_demo() -> int:
+    """Ingest the bundled sample week and render its reports under ``reports/``."""
+    from .ingest import ingest_paths
+    from .store import list_sessions
+
+    root = project_root()
+    os.chdir(root)
+    store = resolve(DEMO_STORE)
+    outcome = ingest_paths([resolve(f"{SAMPLE_DIR}/raw")], store)
+    print(outcome.table())
+    if not outcome.ok:
+        print("workbook demo: ingest rejected a file; see above", file=sys.stderr)
+        return 1
+    sessions = list_sessions(store)
+    last = sessions["session_id"][-1]
+    results = [
+        run_report("ingest", {"store": str(store), "inputs": []}, "latest"),
+        run_report("session", {"store": str(store), "session_id": last}, last),
+    ]
+    for r in results:
+        _print_result(r)
+    return 0 if all(r.ok for r in results) else 1
