@@ -164,8 +164,8 @@ def render(
     """
     import papermill as pm
 
-    spec = REPORT_KINDS[kind] if kind in REPORT_KINDS else None
     template = template_path(kind)
+    spec = REPORT_KINDS[kind]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     executed = out / f"{spec.notebook}.ipynb"

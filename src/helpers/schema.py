@@ -61,7 +61,7 @@ def _c(name: str, dtype: pl.DataType, doc: str, *, req: bool = False, allowed: t
     return Column(name, dtype, req, doc, allowed)
 
 
-S, F, I, B = pl.String(), pl.Float64(), pl.Int64(), pl.Boolean()
+S, F, INT, B = pl.String(), pl.Float64(), pl.Int64(), pl.Boolean()
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -87,16 +87,16 @@ TABLES: dict[str, Table] = {
             (
                 _c("session_id", S, "session", req=True),
                 _c("minute_ts", TS, "start of the minute", req=True),
-                _c("online", I, "viewers online during the minute (在线人数)", req=True),
-                _c("entries", I, "viewers entering (进入人数)"),
-                _c("exits", I, "viewers leaving (离开人数)"),
-                _c("likes", I, "likes"),
-                _c("comments", I, "comments"),
-                _c("shares", I, "shares"),
-                _c("new_followers", I, "new followers (新增粉丝)"),
-                _c("product_clicks", I, "product clicks"),
-                _c("orders", I, "orders placed (成交订单数)"),
-                _c("buyers", I, "buyers (成交人数)"),
+                _c("online", INT, "viewers online during the minute (在线人数)", req=True),
+                _c("entries", INT, "viewers entering (进入人数)"),
+                _c("exits", INT, "viewers leaving (离开人数)"),
+                _c("likes", INT, "likes"),
+                _c("comments", INT, "comments"),
+                _c("shares", INT, "shares"),
+                _c("new_followers", INT, "new followers (新增粉丝)"),
+                _c("product_clicks", INT, "product clicks"),
+                _c("orders", INT, "orders placed (成交订单数)"),
+                _c("buyers", INT, "buyers (成交人数)"),
                 _c("gmv", F, "value of orders placed (成交金额), yuan"),
                 _c("paid_gmv", F, "amount paid (用户支付金额), yuan"),
                 _c("ad_spend", F, "ad spend (投放消耗), yuan"),
@@ -127,11 +127,11 @@ TABLES: dict[str, Table] = {
                 _c("price", F, "selling price (到手价), yuan"),
                 _c("list_price", F, "list price, yuan"),
                 _c("role", S, "hero, profit or traffic (引流款/主推款/利润款)"),
-                _c("exposures_uv", I, "viewers shown the product (商品曝光人数)"),
-                _c("clicks_uv", I, "viewers who clicked it (商品点击人数)"),
-                _c("orders", I, "orders (成交订单数)"),
-                _c("units", I, "units sold (成交件数)"),
-                _c("buyers", I, "buyers (成交人数)"),
+                _c("exposures_uv", INT, "viewers shown the product (商品曝光人数)"),
+                _c("clicks_uv", INT, "viewers who clicked it (商品点击人数)"),
+                _c("orders", INT, "orders (成交订单数)"),
+                _c("units", INT, "units sold (成交件数)"),
+                _c("buyers", INT, "buyers (成交人数)"),
                 _c("gmv", F, "GMV of the product, yuan"),
                 _c("refund_amount", F, "refunds, yuan"),
             ),
@@ -154,10 +154,10 @@ TABLES: dict[str, Table] = {
                 _c("was_follower", B, "followed the room before the session"),
                 _c("returning", B, "seen in an earlier session of the room"),
                 _c("followed", B, "followed during the session"),
-                _c("likes", I, "likes"),
-                _c("comments", I, "comments"),
-                _c("shares", I, "shares"),
-                _c("product_clicks", I, "product clicks"),
+                _c("likes", INT, "likes"),
+                _c("comments", INT, "comments"),
+                _c("shares", INT, "shares"),
+                _c("product_clicks", INT, "product clicks"),
             ),
             key=("session_id", "viewer_id"),
         ),
@@ -172,7 +172,7 @@ TABLES: dict[str, Table] = {
                 _c("status", S, "order status", req=True, allowed=ORDER_STATUSES),
                 _c("viewer_id", S, "buyer (pseudonymised in reports)"),
                 _c("product_id", S, "product"),
-                _c("units", I, "units"),
+                _c("units", INT, "units"),
                 _c("refund_amount", F, "refunded, yuan"),
                 _c("first_order", B, "buyer's first order in the room"),
             ),
@@ -195,13 +195,13 @@ TABLES: dict[str, Table] = {
             (
                 _c("session_id", S, "session", req=True),
                 _c("channel", S, "traffic channel (渠道名称)", req=True),
-                _c("viewers", I, "viewers from the channel", req=True),
+                _c("viewers", INT, "viewers from the channel", req=True),
                 _c("paid", B, "paid channel (千川, 品牌投放 ...)"),
-                _c("views", I, "views from the channel"),
+                _c("views", INT, "views from the channel"),
                 _c("gmv", F, "GMV attributed to the channel, yuan"),
-                _c("orders", I, "orders attributed"),
+                _c("orders", INT, "orders attributed"),
                 _c("spend", F, "ad spend, yuan"),
-                _c("impressions", I, "impressions bought or shown"),
+                _c("impressions", INT, "impressions bought or shown"),
             ),
             key=("session_id", "channel"),
         ),
@@ -315,7 +315,7 @@ def validate(name: str, df: pl.DataFrame) -> pl.DataFrame:
                     f"{name}.{col.name}: row {row}: {s[row]!r} not one of {', '.join(col.allowed)}"
                 )
     if t.key and all(k in out.columns for k in t.key) and out.height:
-        dup = out.select(t.key).is_duplicated()
+        dup = ~out.select(pl.struct(list(t.key)).is_first_distinct()).to_series()
         if dup.any():
             row = int(dup.arg_true()[0])
             keyval = out.row(row, named=True)
@@ -323,6 +323,14 @@ def validate(name: str, df: pl.DataFrame) -> pl.DataFrame:
                 f"{name}: row {row}: duplicate key {', '.join(f'{k}={keyval[k]!r}' for k in t.key)}"
             )
     return out
+
+
+def dtype_name(dtype: pl.DataType) -> str:
+    """A reader's name for a dtype (``datetime[Asia/Shanghai]`` rather than polars' repr)."""
+    if isinstance(dtype, pl.Datetime):
+        return f"datetime[{dtype.time_zone}]"
+    return {pl.String(): "string", pl.Float64(): "float", pl.Int64(): "int", pl.Boolean(): "bool",
+            pl.Date(): "date"}.get(dtype, str(dtype))
 
 
 def markdown() -> str:
@@ -341,7 +349,7 @@ def markdown() -> str:
         lines += ["| column | type | required | meaning |", "|---|---|---|---|"]
         for c in t.columns:
             doc = c.doc + (f" ({' / '.join(c.allowed)})" if c.allowed else "")
-            lines.append(f"| {c.name} | {c.dtype} | {'yes' if c.required else ''} | {doc} |")
+            lines.append(f"| {c.name} | {dtype_name(c.dtype)} | {'yes' if c.required else ''} | {doc} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -1,0 +1,179 @@
+"""Uncertainty for the review's ratios, so a report can say whether a difference is noise.
+
+- :func:`wilson`: Wilson score interval of a proportion (statsmodels ``proportion_confint``);
+- :func:`two_proportion`: difference of two proportions with a Newcombe interval and a score-test
+  p-value (statsmodels ``confint_proportions_2indep`` / ``test_proportions_2indep``);
+- :func:`bootstrap_ratio`: percentile bootstrap of a ratio of sums (AOV = GMV / buyers, UV value =
+  GMV / viewers), resampling units (viewers, buyers) with a seeded generator. Identical units are
+  pooled and resampled with multinomial counts, which is the same bootstrap and keeps a
+  million-viewer session cheap;
+- :func:`bootstrap_ratio_diff`: the same for the difference of two groups' ratios.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    test_proportions_2indep,
+)
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its (lo, hi) interval at level ``1 - alpha``."""
+
+    estimate: float
+    lo: float
+    hi: float
+    method: str
+    alpha: float = 0.05
+
+    def contains(self, value: float) -> bool:
+        return self.lo <= value <= self.hi
+
+    def as_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Difference of two proportions (first minus second) with interval and p-value."""
+
+    diff: float
+    lo: float
+    hi: float
+    p_value: float
+    p1: float
+    p2: float
+    method: str = "newcomb/score"
+
+    @property
+    def significant(self) -> bool:
+        return not (self.lo <= 0.0 <= self.hi)
+
+    def as_dict(self) -> dict[str, float | str]:
+        return asdict(self)
+
+
+def wilson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson interval of ``k`` successes in ``n`` trials; ``(nan, nan)`` when ``n`` is 0."""
+    if n <= 0:
+        return (NAN, NAN)
+    if k < 0 or k > n:
+        raise ValueError(f"wilson: need 0 <= k <= n, got k={k}, n={n}")
+    lo, hi = proportion_confint(int(k), int(n), alpha=alpha, method="wilson")
+    return (float(lo), float(hi))
+
+
+def proportion(k: int, n: int, alpha: float = 0.05) -> Interval:
+    """A proportion with its Wilson interval."""
+    lo, hi = wilson(k, n, alpha)
+    return Interval(k / n if n else NAN, lo, hi, "wilson", alpha)
+
+
+def two_proportion(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) -> Difference:
+    """``k1/n1 - k2/n2`` with a Newcombe (Wilson-based) interval and a score-test p-value."""
+    if n1 <= 0 or n2 <= 0:
+        return Difference(NAN, NAN, NAN, NAN, k1 / n1 if n1 else NAN, k2 / n2 if n2 else NAN)
+    p1, p2 = k1 / n1, k2 / n2
+    lo, hi = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=alpha)
+    if (k1 + k2) in (0, n1 + n2):
+        p_value = 1.0  # both all-success or all-failure: no evidence of a difference
+    else:
+        p_value = float(test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff").pvalue)
+    return Difference(p1 - p2, float(lo), float(hi), p_value, p1, p2)
+
+
+def _pooled(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (num, den) pairs and their frequencies."""
+    pairs = np.stack([num, den], axis=1)
+    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+    return uniq[:, 0], uniq[:, 1], counts
+
+
+def _boot_sums(num: np.ndarray, den: np.ndarray, n_boot: int, rng: np.random.Generator,
+               chunk_cells: int = 5_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap replicates of (sum num, sum den), resampling the units with replacement."""
+    n = num.size
+    vals_n, vals_d, counts = _pooled(num, den)
+    p = counts / n
+    chunk = max(1, min(n_boot, chunk_cells // max(1, p.size)))
+    sn, sd = np.empty(n_boot), np.empty(n_boot)
+    done = 0
+    while done < n_boot:
+        m = min(chunk, n_boot - done)
+        w = rng.multinomial(n, p, size=m)
+        sn[done : done + m] = w @ vals_n
+        sd[done : done + m] = w @ vals_d
+        done += m
+    return sn, sd
+
+
+def bootstrap_ratio(
+    num: np.ndarray | list[float],
+    den: np.ndarray | list[float] | None = None,
+    *,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Interval:
+    """Percentile bootstrap interval of ``sum(num) / sum(den)`` over units (rows).
+
+    ``den`` defaults to ones (a mean per unit: UV value with one row per viewer and the viewer's GMV,
+    zero for non-buyers). For AOV pass one row per buyer. Seeded: the same data and seed give the
+    same interval.
+    """
+    a = np.asarray(num, dtype=float)
+    b = np.ones_like(a) if den is None else np.asarray(den, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("bootstrap_ratio: num and den must have the same length")
+    if a.size == 0 or b.sum() == 0:
+        return Interval(NAN, NAN, NAN, "bootstrap", alpha)
+    est = float(a.sum() / b.sum())
+    sn, sd = _boot_sums(a, b, n_boot, np.random.default_rng(seed))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps = sn / sd
+    reps = reps[np.isfinite(reps)]
+    if reps.size == 0:
+        return Interval(est, NAN, NAN, "bootstrap", alpha)
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    return Interval(est, float(lo), float(hi), "bootstrap", alpha)
+
+
+def bootstrap_ratio_diff(
+    num1: np.ndarray | list[float],
+    den1: np.ndarray | list[float] | None,
+    num2: np.ndarray | list[float],
+    den2: np.ndarray | list[float] | None,
+    *,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> Interval:
+    """Bootstrap interval of ``ratio(group 1) - ratio(group 2)`` (groups resampled independently)."""
+    a1 = np.asarray(num1, dtype=float)
+    a2 = np.asarray(num2, dtype=float)
+    b1 = np.ones_like(a1) if den1 is None else np.asarray(den1, dtype=float)
+    b2 = np.ones_like(a2) if den2 is None else np.asarray(den2, dtype=float)
+    if min(a1.size, a2.size) == 0 or b1.sum() == 0 or b2.sum() == 0:
+        return Interval(NAN, NAN, NAN, "bootstrap", alpha)
+    est = float(a1.sum() / b1.sum() - a2.sum() / b2.sum())
+    rng = np.random.default_rng(seed)
+    s1n, s1d = _boot_sums(a1, b1, n_boot, rng)
+    s2n, s2d = _boot_sums(a2, b2, n_boot, rng)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reps = s1n / s1d - s2n / s2d
+    reps = reps[np.isfinite(reps)]
+    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2]) if reps.size else (NAN, NAN)
+    return Interval(est, float(lo), float(hi), "bootstrap", alpha)
+
+
+def finite(x: float | None) -> bool:
+    return x is not None and isinstance(x, int | float) and math.isfinite(x)
