@@ -1,7 +1,7 @@
 """``workbook``: the command line. Each subcommand is a thin call into the same ``helpers``
 functions the notebooks use.
 
-    workbook simulate --out DIR [--seed N] [--viewers N]
+    workbook simulate --out DIR [--seed N] [--viewers N] [--weeks N]
     workbook ingest PATH... [--store DIR] [--json]
     workbook report session SESSION_ID [--store DIR] [--out DIR] [--lang zh|en]
     workbook report segments|conversion (SESSION_ID | --week W) [--store DIR] [--out DIR]
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--viewers", type=int, default=2000, help="viewers per session, 1k-1M (default 2000)")
     p.add_argument("--sessions", type=int, default=7, help="sessions in the week (default 7)")
     p.add_argument("--week", default="2026-W47", help="ISO week of the sessions (default 2026-W47)")
+    p.add_argument("--weeks", type=int, default=1, help="consecutive weeks ending at --week (default 1)")
     p.add_argument(
         "--formats", default="platform,canonical", help="comma list of platform, canonical (default both)"
     )

@@ -137,6 +137,8 @@ def to_html(notebook: Path, html: Path, *, title: str, subtitle: str, lang: str 
         "wb_title": title,
         "wb_subtitle": subtitle,
         "wb_toc_label": "目录" if lang == "zh" else "Contents",
+        "wb_generated": ("生成于 " if lang == "zh" else "generated ")
+        + datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "language_code": "zh-CN" if lang == "zh" else "en",
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)

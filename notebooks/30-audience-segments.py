@@ -1,0 +1,234 @@
+# %% [markdown]
+# # 人群分层 · Audience segments
+#
+# 谁来看、谁购买：RFM 分层、新老客、粉丝、互动分群与人群画像，每个比例都带 95% 区间。
+# Who watched and who bought: RFM, new vs returning, followers, engagement clusters and
+# demographics, every share with its 95% interval.
+
+# %% tags=["parameters"]
+session_id: str = ""  # one session to analyse (or leave empty and give week)
+week: str = ""  # ISO week, e.g. 2026-W47: pools the sessions starting in that week
+store: str = "data/processed/store"  # canonical Parquet store
+lang: str = "zh"  # report language: zh or en
+summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
+
+# %%
+from helpers import nb
+from helpers import segments as sg
+from helpers.charts_models import cluster_chart, group_chart, migration_chart, rfm_chart
+from helpers.models import viewer_design
+from helpers.paths import resolve
+
+nb.setup(lang)
+if bool(session_id) == bool(week):
+    raise ValueError("give session_id or week (exactly one)")
+
+
+def L(zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)
+summary: dict = {"scope": {"session_id": session_id, "week": week, "sessions": scope.session_ids,
+                           "viewer_level": scope.has_viewers}, "skipped": {}}
+design = viewer_design(scope.viewers, scope.orders) if scope.has_viewers else None
+nb.say(L("范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单。",
+         "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines."),
+       label=scope.label, n=len(scope.session_ids), v=scope.viewers.height, o=scope.orders.height)
+
+# %% [markdown]
+# ## RFM 分层 · RFM of buyers
+#
+# 店铺全部历史场次（截至本范围结束）的买家：最近一次购买距今天数（R）、购买场次（F）、金额（M），
+# 按五分位打分并命名分层。Buyers across every session in the store up to the scope's end.
+
+# %%
+if scope.has_buyer_ids:
+    rfm_table = sg.rfm(scope.all_orders, scope.end_date)
+    rfm_seg = sg.rfm_segments(rfm_table)
+    summary["rfm"] = {
+        "ref_date": scope.end_date.isoformat(), "buyers": len(rfm_table),
+        "segments": {r["segment"]: {"buyers": r["buyers"], "buyer_share": r["buyer_share"],
+                                    "gmv_share": r["gmv_share"]} for r in rfm_seg.to_dict("records")},
+    }
+    display(nb.show_table(rfm_seg[["segment", "segment_zh", "buyers", "buyer_share", "gmv_share",
+                                   "mean_recency_days", "mean_frequency"]],
+                          L("RFM 分层", "RFM segments"),
+                          decimals={"buyer_share": 3, "gmv_share": 3, "mean_recency_days": 1, "mean_frequency": 2}))
+    top = rfm_seg.sort_values(["gmv_share", "segment"], ascending=[False, True]).iloc[0]
+    display(nb.say(L("GMV 占比最高的分层是 **{s}**：{b:,} 位买家贡献了 {g:.1%} 的 GMV。",
+                     "The segment with the largest GMV share is **{s}**: {b:,} buyers, {g:.1%} of GMV."),
+                   s=top["segment_zh"] if lang == "zh" else top["segment"], b=int(top["buyers"]),
+                   g=float(top["gmv_share"])))
+else:
+    summary["skipped"]["rfm"] = "orders carry no buyer ids"
+    display(nb.say(L("跳过 RFM：订单没有买家 ID。", "RFM skipped: the orders carry no buyer ids.")))
+
+# %% tags=["nbval-ignore-output"]
+if scope.has_buyer_ids:
+    rfm_chart(rfm_seg, lang).show()
+
+# %% [markdown]
+# ### 分层迁移 · Migration
+#
+# 本范围开始前一天与结束日的分层对比（"none" = 当时还不是买家）。
+# Segments the day before the scope began vs at its end ("none" = not yet a buyer).
+
+# %%
+from datetime import timedelta
+
+if scope.has_buyer_ids:
+    mig = sg.rfm_migration(scope.all_orders, scope.start_date - timedelta(days=1), scope.end_date)
+    summary["rfm"]["migration"] = mig.to_dict("records")
+    display(nb.show_table(mig, L("分层迁移（买家数）", "Migration (buyers)")))
+    new_b = int(mig.loc[mig["from_segment"] == "none", "buyers"].sum())
+    display(nb.say(L("本范围新增买家 {n:,} 位；其余 {m:,} 位在此之前已购买过。",
+                     "{n:,} buyers are new in this scope; {m:,} had bought before."),
+                   n=new_b, m=int(mig["buyers"].sum()) - new_b))
+
+# %% tags=["nbval-ignore-output"]
+if scope.has_buyer_ids and len(mig):
+    migration_chart(mig, lang).show()
+
+# %% [markdown]
+# ## 新客与老客 · New vs returning
+#
+# 老客 = 在本直播间更早场次出现过的观众。转化率 = 买家 / 观众（买家：有已支付或已退款订单的观众），
+# 客单价 = GMV / 买家（bootstrap 区间）。
+# Returning = seen in an earlier session of the room. Conversion = buyers / viewers; AOV = GMV /
+# buyers (bootstrap interval).
+
+# %%
+if design is not None and "returning" in design.columns:
+    nr = sg.group_table(design, "returning", labels={1: "returning", 0: "new"})
+    summary["new_vs_returning"] = nr.to_dict("records")
+    display(nb.show_table(nr[["returning", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
+                              "conversion_hi", "gmv_share", "aov", "aov_lo", "aov_hi"]],
+                          L("新客 vs 老客", "New vs returning"),
+                          decimals={"viewer_share": 3, "conversion": 4, "conversion_lo": 4, "conversion_hi": 4,
+                                    "gmv_share": 3, "aov": 1, "aov_lo": 1, "aov_hi": 1}))
+    r_ = nr.set_index("returning")
+    if {"returning", "new"} <= set(r_.index):
+        display(nb.say(L("老客转化率 {a:.2%}（{al:.2%}–{ah:.2%}），新客 {b:.2%}（{bl:.2%}–{bh:.2%}）。",
+                         "Returning viewers convert at {a:.2%} ({al:.2%}–{ah:.2%}), new viewers at {b:.2%} ({bl:.2%}–{bh:.2%})."),
+                       a=r_.loc["returning", "conversion"], al=r_.loc["returning", "conversion_lo"],
+                       ah=r_.loc["returning", "conversion_hi"], b=r_.loc["new", "conversion"],
+                       bl=r_.loc["new", "conversion_lo"], bh=r_.loc["new", "conversion_hi"]))
+else:
+    summary["skipped"]["new_vs_returning"] = "no viewer-level data with returning flags"
+    display(nb.say(L("跳过新老客对比：没有观众明细或老客标记。",
+                     "New vs returning skipped: no viewer-level data with a returning flag.")))
+
+# %%
+fo = sg.first_order_aov(scope.orders)
+if len(fo) and fo["orders"].min() > 0:
+    summary["first_order_aov"] = {"first": fo.loc[0, "aov"], "first_lo": fo.loc[0, "aov_lo"],
+                                  "first_hi": fo.loc[0, "aov_hi"], "repeat": fo.loc[1, "aov"],
+                                  "repeat_lo": fo.loc[1, "aov_lo"], "repeat_hi": fo.loc[1, "aov_hi"],
+                                  "gap": fo.loc[0, "gap"]}
+    display(nb.show_table(fo, L("首单 vs 复购订单的客单价", "AOV of first vs repeat orders"),
+                          decimals={"aov": 1, "aov_lo": 1, "aov_hi": 1, "gap": 3}))
+    display(nb.say(L("新客首单客单价比复购订单低 {g:.0%}（经验值：低 25–40%）。",
+                     "First orders are {g:.0%} below repeat orders in value (rule of thumb: 25–40% lower)."),
+                   g=-float(fo.loc[0, "gap"])))
+else:
+    summary["skipped"]["first_order_aov"] = "orders carry no first_order flag"
+    display(nb.say(L("跳过首单客单价：订单没有首单标记。", "First-order AOV skipped: no first_order flag.")))
+
+# %%
+ret = sg.retention(scope.viewers, scope.sessions, "returning") if scope.has_viewers else None
+if ret is not None and len(ret):
+    summary["retention"] = ret.to_dict("records")
+    display(nb.show_table(ret, L("再次到访率（之后的场次中再次出现）", "Came back in a later session"),
+                          decimals={"rate": 3, "lo": 3, "hi": 3}))
+else:
+    summary["skipped"]["retention"] = "needs viewer-level data and a later session"
+    display(nb.say(L("跳过再次到访率：需要观众明细和之后的场次。",
+                     "Retention skipped: needs viewer-level data and a later session in scope.")))
+
+# %% [markdown]
+# ## 粉丝与非粉丝 · Followers
+
+# %%
+if design is not None and "was_follower" in design.columns:
+    fol = sg.group_table(design, "was_follower", labels={1: "follower", 0: "not_follower"})
+    summary["followers"] = fol.to_dict("records")
+    display(nb.show_table(fol[["was_follower", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
+                               "conversion_hi", "gmv_share", "aov"]],
+                          L("开播前是否为粉丝", "Follower before the session"),
+                          decimals={"viewer_share": 3, "conversion": 4, "conversion_lo": 4, "conversion_hi": 4,
+                                    "gmv_share": 3, "aov": 1}))
+else:
+    summary["skipped"]["followers"] = "no viewer-level follower flags"
+    display(nb.say(L("跳过粉丝对比：没有观众明细。", "Followers skipped: no viewer-level data.")))
+
+# %% tags=["nbval-ignore-output"]
+if design is not None and "was_follower" in design.columns:
+    group_chart(fol, "was_follower", lang, L("粉丝 vs 非粉丝转化率", "Conversion: followers vs not")).show()
+
+# %% [markdown]
+# ## 互动分群 · Engagement clusters
+#
+# 用标准化后的观看时长、互动次数、商品点击（对数）做 k-means；k 由 Calinski–Harabasz 指数选出
+# （同时列出轮廓系数），用不同随机种子重复拟合检查稳定性（调整兰德指数）。入场时间和渠道只用于描述。
+# k-means on standardised log watch time, interactions and product clicks; k by the
+# Calinski–Harabasz index (silhouette listed too); stability across seeds by adjusted Rand index.
+# Entry time and channel describe the clusters but do not define them.
+
+# %%
+if design is not None and len(design) >= 50:
+    feats, _num, _cat = sg.engagement_features(design)
+    cl = sg.cluster_viewers(feats, [c for c in sg.CLUSTER_FEATURES if c in feats.columns])
+    prof = sg.cluster_profiles(design, cl, feats, lang=lang)
+    summary["clusters"] = {**cl.summary(), "profiles": prof.to_dict("records")}
+    display(nb.show_table(prof, L("互动分群画像（z_ 列为相对全体的标准差）", "Cluster profiles (z_ = standard deviations from the mean)"),
+                          decimals=3))
+    best = prof.sort_values(["gmv_share", "cluster"], ascending=[False, True]).iloc[0]
+    display(nb.say(L("选出 k = {k}（稳定性 ARI {a:.2f}）。GMV 主要来自第 {c} 群（{d}）：占观众 {s:.0%}、GMV {g:.0%}，转化率 {cv:.1%}。",
+                     "k = {k} (stability ARI {a:.2f}). Most GMV comes from cluster {c} ({d}): {s:.0%} of viewers, {g:.0%} of GMV, conversion {cv:.1%}."),
+                   k=cl.k, a=cl.stability_ari, c=int(best["cluster"]), d=best["description"],
+                   s=float(best["share"]), g=float(best["gmv_share"]), cv=float(best["conversion"])))
+else:
+    summary["skipped"]["clusters"] = "no viewer-level behaviour data"
+    display(nb.say(L("跳过互动分群：没有观众明细。", "Engagement clusters skipped: no viewer-level data.")))
+
+# %% tags=["nbval-ignore-output"]
+if "clusters" in summary:
+    cluster_chart(prof, lang).show()
+
+# %% [markdown]
+# ## 人群画像 · Demographic cuts
+#
+# 每个维度：观众占比、买家占比、转化率，都带 Wilson 95% 区间（不是裸比例）。
+# Per dimension: share of viewers, share of buyers and conversion, each with a Wilson 95% interval.
+
+# %%
+if design is not None:
+    demo = sg.demographic_cuts(design)
+    summary["demographics"] = demo.to_dict("records")
+    display(nb.show_table(demo[["dimension", "level", "viewers", "viewer_share", "viewer_share_lo", "viewer_share_hi",
+                                "buyer_share", "buyer_share_lo", "buyer_share_hi", "conversion", "conversion_lo",
+                                "conversion_hi"]],
+                          L("人群画像", "Demographic cuts"), decimals=3, max_rows=60))
+else:
+    summary["skipped"]["demographics"] = "no viewer-level data"
+    display(nb.say(L("跳过人群画像：没有观众明细。", "Demographics skipped: no viewer-level data.")))
+
+# %% tags=["nbval-ignore-output"]
+if design is not None and "age_band" in design.columns:
+    group_chart(sg.group_table(design, "age_band"), "age_band", lang, L("各年龄段转化率", "Conversion by age band")).show()
+
+# %% [markdown]
+# ## 跳过的部分 · What was skipped
+
+# %%
+if summary["skipped"]:
+    for k_, why in summary["skipped"].items():
+        display(nb.say("- **{k}**: {w}", k=k_, w=why))
+else:
+    display(nb.say(L("全部分析均已运行。", "Every section ran.")))
+
+# %%
+from helpers.report import write_summary
+
+write_summary(summary, summary_path)

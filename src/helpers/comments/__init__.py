@@ -1,0 +1,30 @@
+"""Live comments (弹幕): tokens, intent, sentiment and the analyses built on them.
+
+- :func:`classify_frame` adds ``intent``, ``intent_group``, ``sentiment``, ``tokens`` to any frame.
+- :func:`cli_classify` backs ``workbook comments classify FILE.csv --text-column COL --out OUT.csv``.
+- :mod:`helpers.comments.analysis`: per-minute series, questions around explanations, unanswered
+  question themes, complaint themes, keyword trends, duplicates and bursts.
+
+Method and evaluation: ``docs/comments.md``.
+"""
+
+from __future__ import annotations
+
+from .classify import OUTPUT_COLUMNS, classify_frame, classify_texts
+from .cli import classify_csv, cli_classify, read_csv_any
+from .intent import GROUPS, INTENTS, group_of
+from .tokenize import normalise, tokenize
+
+__all__ = [
+    "GROUPS",
+    "INTENTS",
+    "OUTPUT_COLUMNS",
+    "classify_csv",
+    "classify_frame",
+    "classify_texts",
+    "cli_classify",
+    "group_of",
+    "normalise",
+    "read_csv_any",
+    "tokenize",
+]

@@ -1,0 +1,51 @@
+"""Classify a frame of comments: intent, coarse group, sentiment, tokens — each distinct text once.
+
+Live comments repeat a lot (已拍, 666, 链接呢), so :func:`classify_frame` normalises and tokenises
+each distinct text once, classifies the distinct texts with vectorised regex rules, and joins the
+result back onto every row.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import polars as pl
+
+from .intent import intent_frame, load_rules
+from .sentiment import sentiment_expr
+from .tokenize import normalise, tokenize
+
+log = logging.getLogger(__name__)
+
+OUTPUT_COLUMNS = ("intent", "intent_group", "sentiment", "tokens")
+_KEY = "__comment_text"
+
+
+def classify_texts(texts: list[str] | pl.Series, *, tokens: bool = True) -> pl.DataFrame:
+    """Classify texts as given (no de-duplication): text, norm, intent, intent_group, sentiment, tokens."""
+    s = pl.Series("text", texts, dtype=pl.String)
+    norm = [normalise(t) for t in s.to_list()]
+    rules = load_rules()
+    feats = intent_frame(pl.Series("norm", norm, dtype=pl.String), rules)
+    out = pl.DataFrame({"text": s, "norm": norm}).hstack(feats)
+    out = out.with_columns(sentiment_expr(rules))
+    if tokens:
+        toks = [tokenize(n, normalised=True) for n in norm]
+        out = out.with_columns(pl.Series("tokens", toks, dtype=pl.List(pl.String)))
+    return out.drop("pos_hits", "neg_hits")
+
+
+def classify_frame(df: pl.DataFrame, text_col: str = "text", *, tokens: bool = True) -> pl.DataFrame:
+    """``df`` with ``intent``, ``intent_group``, ``sentiment`` (P(positive), null where not an
+    opinion) and ``tokens`` (list[str]) added; rows and order kept, existing columns of those
+    names replaced. ``tokens=False`` skips jieba (intent and sentiment do not need it)."""
+    if text_col not in df.columns:
+        raise KeyError(f"no text column {text_col!r}; columns: {', '.join(df.columns)}")
+    keyed = df.drop([c for c in OUTPUT_COLUMNS if c in df.columns]).with_columns(
+        pl.col(text_col).cast(pl.String).fill_null("").alias(_KEY)
+    )
+    distinct = keyed.get_column(_KEY).unique(maintain_order=True)
+    log.info("classifying %d rows, %d distinct texts", df.height, distinct.len())
+    table = classify_texts(distinct, tokens=tokens).rename({"text": _KEY}).drop("norm")
+    out = keyed.join(table, on=_KEY, how="left", maintain_order="left")
+    return out.drop(_KEY)

@@ -1,0 +1,206 @@
+"""Intent of live comments: ordered lexicon rules, vectorised with polars regexes.
+
+The rules are data (``resources/comments/intents.yaml``). Every distinct normalised text is matched
+once against each rule group (a single alternation regex per group, run by polars in Rust), and the
+first matching step of this order gives the intent:
+
+1. empty text → ``other``; 2. advertising → ``spam``;
+3. a *strong* complaint (怎么这么贵, 还没发货, 质量太差) → ``complaint_<theme>``;
+4. lottery talk (福袋, 抽奖, 红包 — even when asked) → ``interaction``;
+5. a question (question marker) with a theme keyword → ``question_<theme>`` (themes in the YAML's order);
+6. a *weak* complaint (起球, 丑, 不行 — only when not asked as a question) → ``complaint_<theme>``;
+7. a purchase signal (已拍, 上车, 想要; not 没抢到) → ``purchase``;
+8. any other question → ``question_other``;
+9. praise (好看, 划算, 主播专业, 👍) → ``praise``;
+10. a bare theme keyword (链接, 尺码, 包邮 with no question mark) → ``question_<theme>``;
+11. a request to the host (试穿一下, 转一圈) → ``question_other``;
+12. interaction (大家好, 666, 扣1) → ``interaction``; 13. else ``other``.
+
+Before matching, an A-not-A question (甜不甜, 划不划算) is rewritten to the 吗 form (甜吗, 划算吗),
+and negations are rewritten to markers (不起球 → praise marker, 不好看 → design-complaint marker).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from ..paths import RESOURCES
+
+RULES_PATH = RESOURCES / "comments" / "intents.yaml"
+
+QUESTION_INTENTS = (
+    "question_price",
+    "question_stock",
+    "question_size",
+    "question_shipping",
+    "question_usage",
+    "question_link",
+    "question_other",
+)
+COMPLAINT_INTENTS = (
+    "complaint_logistics",
+    "complaint_quality",
+    "complaint_price",
+    "complaint_host",
+    "complaint_design",
+)
+INTENTS: tuple[str, ...] = (
+    *QUESTION_INTENTS,
+    "purchase",
+    "praise",
+    *COMPLAINT_INTENTS,
+    "interaction",
+    "spam",
+    "other",
+)
+GROUPS = ("question", "purchase", "praise", "complaint", "interaction", "spam", "other")
+
+
+def group_of(intent: str) -> str:
+    """The coarse group of a fine intent (question_price → question)."""
+    return intent.split("_", 1)[0]
+
+
+def _alt(patterns: list[str] | str) -> str:
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Compiled rule groups (each an alternation regex string)."""
+
+    rewrites: tuple[tuple[str, str], ...]
+    spam: str
+    question_marker: str
+    questions: dict[str, str]
+    strong: dict[str, str]
+    weak: dict[str, str]
+    purchase: str
+    praise: str
+    requests: str
+    lottery: str
+    interaction: str
+    sentiment: dict[str, Any]
+
+    @property
+    def positive(self) -> str:
+        """Everything that counts as a positive opinion word."""
+        return _alt([self.praise, self.sentiment["positive"]])
+
+    @property
+    def negative(self) -> str:
+        """Everything that counts as a negative opinion word."""
+        return _alt([*self.strong.values(), *self.weak.values(), self.sentiment["negative"]])
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str | Path = RULES_PATH) -> Rules:
+    """Load and compile the YAML rules (cached)."""
+    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    comp = raw["complaints"]
+    sent = dict(raw["sentiment"])
+    sent["positive"] = _alt(sent["positive"])
+    sent["negative"] = _alt(sent["negative"])
+    return Rules(
+        rewrites=tuple((r["pattern"], r["marker"]) for r in raw["rewrites"]),
+        spam=_alt(raw["spam"]),
+        question_marker=_alt(raw["question_marker"]),
+        questions={k: _alt(v) for k, v in raw["questions"].items()},
+        strong={k: _alt(v["strong"]) for k, v in comp.items()},
+        weak={k: _alt(v.get("weak") or ["$^"]) for k, v in comp.items()},
+        purchase=_alt(raw["purchase"]),
+        praise=_alt(raw["praise"]),
+        requests=_alt(raw["requests"]),
+        lottery=_alt(raw["lottery"]),
+        interaction=_alt(raw["interaction"]),
+        sentiment=sent,
+    )
+
+
+# A-not-A questions (甜不甜, 划不划算, 好不好看); 能不能/是不是/要不要... are question markers already.
+_ANOTA = re.compile(r"([^\W\d能是要会可行有])不\1")
+
+
+def a_not_a(text: str) -> str:
+    """Rewrite an A-not-A question to the 吗 form: 划不划算 → 划算吗, 甜不甜 → 甜吗."""
+    if "不" not in text:
+        return text
+    out, n = _ANOTA.subn(r"\1", text)
+    return out + "吗" if n else text
+
+
+def rewrite_expr(col: str, rules: Rules) -> pl.Expr:
+    """The normalised text with negations rewritten to markers (see the YAML)."""
+    e = pl.col(col)
+    for pattern, marker in rules.rewrites:
+        e = e.str.replace_all(pattern, marker)
+    return e
+
+
+def _first(flags: dict[str, pl.Expr]) -> pl.Expr:
+    """The name of the first true flag (in dict order), else null."""
+    out: Any = pl.lit(None, dtype=pl.String)
+    for name, flag in reversed(list(flags.items())):
+        out = pl.when(flag).then(pl.lit(name)).otherwise(out)
+    return out
+
+
+def intent_frame(norm: pl.Series, rules: Rules | None = None) -> pl.DataFrame:
+    """Intent, group and opinion-word counts for normalised texts (one row per input, same order).
+
+    Columns: ``intent``, ``intent_group``, ``pos_hits``, ``neg_hits`` (counts used by sentiment).
+    """
+    r = rules or load_rules()
+    texts = norm.cast(pl.String).fill_null("").to_list()
+    df = pl.DataFrame({"norm": [a_not_a(t) for t in texts]}, schema={"norm": pl.String})
+    df = df.with_columns(rewrite_expr("norm", r).alias("rw"))
+    t, w = pl.col("norm"), pl.col("rw")
+    is_q = t.str.contains(r.question_marker)
+    qtype = _first({k: t.str.contains(p) for k, p in r.questions.items()})
+    strong = _first({k: w.str.contains(p) for k, p in r.strong.items()})
+    weak = _first({k: w.str.contains(p) for k, p in r.weak.items()})
+    df = df.with_columns(
+        is_q.alias("is_q"),
+        qtype.alias("qtype"),
+        strong.alias("strong"),
+        weak.alias("weak"),
+        t.str.contains(r.spam).alias("spam"),
+        w.str.contains(r.purchase).alias("purchase"),
+        w.str.contains(r.praise).alias("praise"),
+        t.str.contains(r.requests).alias("request"),
+        t.str.contains(r.lottery).alias("lottery"),
+        t.str.contains(r.interaction).alias("interaction"),
+        w.str.count_matches(r.positive).alias("pos_hits"),
+        w.str.count_matches(r.negative).alias("neg_hits"),
+    )
+    c = pl.col
+    intent = (
+        pl.when(c("norm") == "").then(pl.lit("other"))
+        .when(c("spam")).then(pl.lit("spam"))
+        .when(c("strong").is_not_null()).then(c("strong"))
+        .when(c("lottery")).then(pl.lit("interaction"))
+        .when(c("is_q") & c("qtype").is_not_null()).then(c("qtype"))
+        .when(c("weak").is_not_null()).then(c("weak"))
+        .when(c("purchase")).then(pl.lit("purchase"))
+        .when(c("is_q")).then(pl.lit("question_other"))
+        .when(c("praise")).then(pl.lit("praise"))
+        .when(c("qtype").is_not_null()).then(c("qtype"))
+        .when(c("request")).then(pl.lit("question_other"))
+        .when(c("interaction")).then(pl.lit("interaction"))
+        .otherwise(pl.lit("other"))
+    )
+    return df.select(
+        intent.alias("intent"),
+        intent.str.split("_").list.first().alias("intent_group"),
+        c("pos_hits").cast(pl.Int32),
+        c("neg_hits").cast(pl.Int32),
+    )

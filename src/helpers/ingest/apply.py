@@ -1,0 +1,497 @@
+"""Applying a mapping to a block of cells: parse, identify the session, set rows aside with reasons.
+
+Every data row of a block ends up either *kept* (in one or more canonical frames) or *quarantined*
+(one record per offending cell: file, sheet, row, column, value, expected, reason). Header rows
+repeated inside a table, total rows (整体/合计) and empty or all-"-" rows are not data rows: they are
+*skipped* and listed with their reason. rows_in = rows_kept + rows_quarantined, per block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .. import parsing, schema
+from .mapping import ColumnSpec, ExportMapping, norm
+from .readers import Block, Sheet
+
+ROW_TABLES = ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
+PREFIX = {"douyin": "dy", "taobao": "tb", "kuaishou": "ks"}
+Q_SCHEMA = {
+    "file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,
+    "value": pl.String, "expected": pl.String, "reason": pl.String,
+}
+SKIP_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "reason": pl.String}
+CHECK_SCHEMA = {
+    "file": pl.String, "sheet": pl.String, "row": pl.Int64, "session_id": pl.String,
+    "product_id": pl.String, "metric": pl.String, "source_column": pl.String,
+    "platform_value": pl.Float64, "recomputed": pl.Float64, "numerator": pl.Float64,
+    "denominator": pl.Float64, "abs_diff": pl.Float64, "tolerance": pl.Float64,
+    "status": pl.String, "note": pl.String,
+}
+# alternative definitions a mislabeled ratio column often follows (METRICS.md traps)
+ALTERNATIVES: dict[str, list[tuple[str, str, str]]] = {
+    "conversion_rate": [
+        ("buyers", "product_clickers", "equals buyers / product clickers: the column is probably "
+         "click→order (商品点击-成交率) or Taobao's 种草成交转化率 mislabeled as watch→order"),
+        ("buyers", "clicks_uv", "equals buyers / product clickers: probably click→order mislabeled"),
+    ],
+    "gpm": [("gmv", "viewers", "equals GMV×1000 / viewers (UV): divides by viewers, not views")],
+}
+
+
+@dataclass
+class Context:
+    """What a block's mapping may need from outside it."""
+
+    file: str
+    sheet: str | None
+    session_id: str | None = None  # from the workbook's key/value sheet
+    known_sessions: pl.DataFrame | None = None  # session_id, account, start_ts, end_ts
+
+
+@dataclass
+class Applied:
+    """The outcome of one block."""
+
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=Q_SCHEMA))
+    skipped: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SKIP_SCHEMA))
+    checks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHECK_SCHEMA))
+    rows_in: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    cumulative: dict[str, set[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+class SheetError(ValueError):
+    """A sheet that cannot be mapped at all (missing identity or required columns)."""
+
+
+def _find(columns: dict[str, str], aliases: tuple[str, ...] | list[str]) -> str | None:
+    for a in aliases:
+        hit = columns.get(norm(a))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _typed_value(df: pl.DataFrame, col: str, spec: ColumnSpec, dtype: pl.DataType | None) -> pl.Expr:
+    """A typed (Parquet) column cast to the target dtype without string parsing."""
+    e = pl.col(col)
+    src = df.schema[col]
+    if isinstance(src, pl.Datetime):
+        e = e.dt.convert_time_zone(schema.TZ) if src.time_zone else e.dt.replace_time_zone(schema.TZ)
+        return e.dt.cast_time_unit("us")
+    if dtype is not None:
+        return e.cast(dtype, strict=False)
+    return e
+
+
+def _target_dtype(table: str, name: str) -> pl.DataType | None:
+    t = schema.TABLES.get(table)
+    if t is None:
+        return None
+    return t.dtypes.get(name)
+
+
+class _Builder:
+    """Collects the expressions of one block: value, rejection and source header per field."""
+
+    def __init__(self, df: pl.DataFrame, mapping: ExportMapping, ctx: Context) -> None:
+        self.df = df
+        self.m = mapping
+        self.ctx = ctx
+        self.columns = {norm(c): c for c in df.columns}
+        self.values: dict[str, pl.Expr] = {}
+        self.rejects: list[tuple[str, str, pl.Expr, str, str]] = []  # (key, header, bad, expected, reason)
+        self.headers: dict[str, str] = {}
+        self.cumulative: dict[str, set[str]] = {}
+
+    def field(self, table: str, spec: ColumnSpec) -> None:
+        key = f"{table}.{spec.name}"
+        if spec.const is not None:
+            self.values[key] = pl.lit(spec.const)
+            return
+        col = _find(self.columns, spec.aliases)
+        cumulative = False
+        if col is None and spec.cumulative:
+            col = _find(self.columns, spec.cumulative)
+            cumulative = col is not None
+        if col is None:
+            if spec.default is not None:
+                self.values[key] = pl.lit(spec.default)
+            return
+        self.headers[key] = col
+        if cumulative:
+            self.cumulative.setdefault(table, set()).add(spec.name)
+        dtype = _target_dtype(table, spec.name)
+        if self.df.schema[col] != pl.String:
+            self.values[key] = _typed_value(self.df, col, spec, dtype)
+            return
+        if spec.parser in ("range_start", "range_end"):
+            start, end = parsing.range_exprs(col)
+            value = start if spec.parser == "range_start" else end
+            kind = "string"
+            expected = "a start–end range such as 2026/11/16 20:00:00-2026/11/16 23:00:00"
+        else:
+            kind = spec.parser
+            value = parsing.parse_expr(col, kind, **spec.opts)
+            expected = parsing.expected(kind, **spec.opts)
+        if spec.offset_from:
+            base = self.values.get(f"{table}.{spec.offset_from}")
+            if base is not None:
+                value = base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))
+        self.values[key] = value
+        self.rejects.append((key, col, parsing.rejected_expr(col, value, kind), expected, "unreadable value"))
+
+    def session_expr(self) -> tuple[pl.Expr | None, pl.Expr | None, pl.Expr | None, list[str]]:
+        """(session_id, account, start) expressions and the headers they read."""
+        s = self.m.session
+        prefix = s.get("prefix") or PREFIX.get(self.m.platform, self.m.platform)
+        if s.get("context"):
+            if self.ctx.session_id is None:
+                raise SheetError(
+                    "no session identity: this sheet belongs to a 整场数据 workbook whose 基本信息 sheet "
+                    "(抖音号 and 直播时间) is missing"
+                )
+            return pl.lit(self.ctx.session_id), None, None, []
+        if s.get("column"):
+            col = _find(self.columns, s["column"])
+            if col is None:
+                raise SheetError(f"missing the session column ({' / '.join(s['column'])})")
+            if self.df.schema[col] != pl.String:
+                return pl.col(col).cast(pl.String), None, None, [col]
+            return parsing.parse_expr(col, "id"), None, None, [col]
+        start = None
+        used: list[str] = []
+        if s.get("start"):
+            col = _find(self.columns, s["start"])
+            if col is not None:
+                start = parsing.parse_expr(col, "datetime")
+                used.append(col)
+        if s.get("range") and start is None:
+            col = _find(self.columns, s["range"])
+            if col is not None:
+                start = parsing.range_exprs(col)[0]
+                used.append(col)
+        if s.get("id"):
+            col = _find(self.columns, s["id"])
+            if col is None:
+                raise SheetError(f"missing the session id column ({' / '.join(s['id'])})")
+            sid = parsing.parse_expr(col, "id")
+            return pl.concat_str([pl.lit(f"{prefix}-"), sid]), sid, start, [col, *used]
+        acc_col = _find(self.columns, s.get("account", ()))
+        if acc_col is None:
+            raise SheetError(
+                f"no session identity: missing the account column ({' / '.join(s.get('account', ()))})"
+            )
+        account = parsing.parse_expr(acc_col, "id")
+        if s.get("assign_by_time"):
+            return None, account, None, [acc_col]
+        if start is None:
+            wanted = [*s.get("start", ()), *s.get("range", ())]
+            raise SheetError(f"no session identity: missing the start time column ({' / '.join(wanted)})")
+        sid = pl.concat_str([pl.lit(f"{prefix}-"), account, pl.lit("-"), start.dt.strftime("%Y%m%d-%H%M")])
+        return sid, account, start, [acc_col, *used]
+
+
+def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Expr:
+    strings = [c for c in df.columns if df.schema[c] == pl.String]
+    if not strings:
+        return pl.lit(None, dtype=pl.String)
+    empty = pl.all_horizontal([parsing.missing_expr(c) for c in strings])
+    same = pl.sum_horizontal([(pl.col(c).str.strip_chars() == c).cast(pl.Int32) for c in strings])
+    repeated = same >= min(2, len(strings))
+    labels = list({*mapping.total_labels, "合计", "总计"})
+    first = strings[: min(3, len(strings))]
+    total = pl.any_horizontal([pl.col(c).str.strip_chars().is_in(labels).fill_null(False) for c in first])
+    return (
+        pl.when(repeated)
+        .then(pl.lit("repeated header row"))
+        .when(empty)
+        .then(pl.lit("empty or '-' row"))
+        .when(total)
+        .then(pl.lit("total row (整体/合计), not a data row"))
+        .otherwise(None)
+    )
+
+
+def _assign_by_time(frame: pl.DataFrame, ts_key: str, known: pl.DataFrame | None) -> pl.DataFrame:
+    """Give rows with (account, ts) the session of that account running at ts (else null)."""
+    if known is None or known.height == 0:
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("__sid"))
+    k = known.select(
+        pl.col("account").alias("__acc"), pl.col("session_id").alias("__sid"),
+        pl.col("start_ts").alias("__ks"), pl.col("end_ts").alias("__ke"),
+    ).sort("__ks")
+    f = frame.with_columns(pl.col(ts_key).alias("__ts")).sort("__ts", nulls_last=True)
+    j = f.join_asof(k, left_on="__ts", right_on="__ks", by_left="__acc", by_right="__acc", strategy="backward")
+    j = j.with_columns(
+        pl.when(pl.col("__ts") <= pl.col("__ke") + pl.duration(hours=1)).then(pl.col("__sid")).otherwise(None)
+    )
+    return j.drop("__ts", "__ks", "__ke").sort("__row")
+
+
+def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context) -> Applied:
+    """Parse one block with its mapping into canonical frames, quarantine and skipped rows."""
+    df = block.frame
+    out = Applied()
+    if df.height == 0:
+        return out
+    b = _Builder(df, mapping, ctx)
+    sid, account, start, id_headers = b.session_expr()
+    for table, specs in mapping.tables.items():
+        for spec in specs:
+            b.field(table, spec)
+    for spec in mapping.aux:
+        b.field("aux", spec)
+    out.cumulative = b.cumulative
+    room_col = _find(b.columns, mapping.room) if mapping.room else None
+    date_col = _find(b.columns, mapping.date) if mapping.date else None
+    if mapping.room and (room_col is None or date_col is None):
+        raise SheetError(f"missing the room/date columns ({' / '.join(mapping.room + mapping.date)})")
+
+    # required canonical columns the file does not carry at all: the sheet cannot be used
+    for table in mapping.tables:
+        t = schema.TABLES.get(table)
+        if t is None or table in ("session_totals", "room_days"):
+            continue
+        have = {s.name for s in mapping.tables[table] if f"{table}.{s.name}" in b.values} | {"session_id", "platform"}
+        missing = [c for c in t.required if c not in have]
+        if missing:
+            specs = {s.name: s for s in mapping.tables[table]}
+            names = [" / ".join(specs[c].aliases) if c in specs else c for c in missing]
+            raise SheetError(f"{table}: missing required column(s) {', '.join(names)}")
+
+    if block.kv_rows:
+        row_expr = pl.lit(block.first_row, dtype=pl.Int64)
+    else:
+        row_expr = pl.int_range(block.first_row, block.first_row + df.height, dtype=pl.Int64)
+    exprs = [row_expr.alias("__row"), _skip_reasons(df, mapping).alias("__skip")]
+    if sid is not None:
+        exprs.append(sid.alias("__sid"))
+    if account is not None:
+        exprs.append(account.alias("__acc"))
+    if start is not None:
+        exprs.append(start.alias("__start"))
+    exprs += [v.alias(k) for k, v in b.values.items()]
+    exprs += [bad.alias(f"__bad{i}") for i, (_k, _h, bad, _e, _r) in enumerate(b.rejects)]
+    if room_col:
+        exprs += [parsing.parse_expr(room_col, "string").alias("__room"), parsing.parse_expr(date_col, "date").alias("__date")]
+    P = df.with_columns(exprs)
+
+    skipped = P.filter(pl.col("__skip").is_not_null())
+    out.skipped = skipped.select(
+        pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+        pl.col("__row").alias("row"), pl.col("__skip").alias("reason"),
+    )
+    D = P.filter(pl.col("__skip").is_null())
+    if mapping.session.get("assign_by_time"):
+        ts_key = next((k for k in b.values if k.endswith(".ts")), None)
+        D = _assign_by_time(D, ts_key, ctx.known_sessions)
+    out.rows_in = D.height
+
+    def q(frame: pl.DataFrame, column: str | pl.Expr, value: pl.Expr, expected: str, reason: str) -> pl.DataFrame:
+        col_expr = pl.lit(column) if isinstance(column, str) else column
+        return frame.select(
+            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+            pl.col("__row").alias("row"), col_expr.cast(pl.String).alias("column"),
+            value.cast(pl.String).alias("value"), pl.lit(expected).alias("expected"), pl.lit(reason).alias("reason"),
+        )
+
+    bad_any = pl.lit(False)
+    qparts: list[pl.DataFrame] = []
+    for i, (key, header, _bad, expected, reason) in enumerate(b.rejects):
+        flag = pl.col(f"__bad{i}")
+        bad_any = bad_any | flag
+        hit = D.filter(flag)
+        if hit.height:
+            if block.kv_rows:
+                hit = hit.with_columns(pl.lit(block.kv_rows.get(header, 1), dtype=pl.Int64).alias("__row"))
+            qparts.append(q(hit, header, pl.col(header), expected, reason))
+    # required values missing (present column, empty cell)
+    for table, specs in mapping.tables.items():
+        t = schema.TABLES.get(table)
+        if t is None or table in ("session_totals", "room_days"):
+            continue
+        for spec in specs:
+            key = f"{table}.{spec.name}"
+            if spec.name in t.required and key in b.values and key in b.headers:
+                flag = pl.col(key).is_null() & ~pl.any_horizontal(
+                    [pl.col(f"__bad{i}") for i, r in enumerate(b.rejects) if r[0] == key] or [pl.lit(False)]
+                )
+                hit = D.filter(flag)
+                if hit.height:
+                    qparts.append(q(hit, b.headers[key], pl.col(b.headers[key]), parsing.expected(spec.parser, **spec.opts), "required value missing"))
+                bad_any = bad_any | flag
+    if "__sid" in D.columns:
+        flag = pl.col("__sid").is_null()
+        hit = D.filter(flag)
+        if hit.height:
+            reason = (
+                "no known live session of this account at this time (ingest the session list first)"
+                if mapping.session.get("assign_by_time")
+                else "cannot tell the session: account or start time missing or unreadable"
+            )
+            val = pl.concat_str([pl.col(h).cast(pl.String).fill_null("") for h in id_headers], separator=" | ")
+            qparts.append(q(hit, " + ".join(id_headers), val, "account and start time of the session", reason))
+        bad_any = bad_any | flag
+    if room_col:
+        flag = pl.col("__room").is_null() | pl.col("__date").is_null()
+        hit = D.filter(flag)
+        if hit.height:
+            qparts.append(q(hit, f"{room_col} + {date_col}", pl.concat_str([pl.col(room_col).fill_null(""), pl.col(date_col).fill_null("")], separator=" | "), "room name and date", "room or date missing or unreadable"))
+        bad_any = bad_any | flag
+    D = D.with_columns(bad_any.alias("__isbad"))
+    if qparts:
+        out.quarantine = pl.concat(qparts, how="vertical_relaxed").sort("row", "column")
+    K = D.filter(~pl.col("__isbad"))
+    out.rows_kept = K.height
+    out.rows_quarantined = D.height - K.height
+    if K.height == 0:
+        return out
+
+    known = mapping.known_headers()
+    extras = [c for c in df.columns if norm(c) not in known and not c.startswith("__")]
+    for table, specs in mapping.tables.items():
+        present = [s for s in specs if f"{table}.{s.name}" in b.values]
+        if table == "session_totals":
+            out.tables[table] = _totals(K, present, b.headers)
+        elif table == "room_days":
+            out.tables[table] = _room_days(K, present, b.headers, extras if mapping.keep_unmapped else [])
+        else:
+            cols = [pl.col("__sid").alias("session_id")]
+            if table == "sessions":
+                cols.append(pl.lit(mapping.platform).alias("platform"))
+            cols += [pl.col(f"{table}.{s.name}").alias(s.name) for s in present]
+            if table == mapping.primary:
+                cols += [pl.col(c) for c in extras]
+            frame = K.select(cols)
+            if table == "sessions":
+                frame = frame.unique("session_id", keep="first", maintain_order=True)
+            out.tables[table] = frame
+    if mapping.windows:
+        ev = _windows(K, b, mapping)
+        if ev is not None and ev.height:
+            out.tables["events"] = ev
+    if "sessions" not in mapping.tables and "__start" in K.columns:
+        out.tables["sessions_stub"] = _stub_sessions(K, b, mapping)
+    if mapping.checks:
+        out.checks = _checks(K, b, mapping, ctx)
+    return out
+
+
+def _totals(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str]) -> pl.DataFrame:
+    parts = [
+        K.select(
+            pl.col("__sid").alias("session_id"), pl.lit(s.name).alias("metric"),
+            pl.col(f"session_totals.{s.name}").cast(pl.Float64).alias("value"),
+            pl.lit(headers.get(f"session_totals.{s.name}", s.header)).alias("source_column"),
+        )
+        for s in specs
+    ]
+    if not parts:
+        return schema.empty("session_totals")
+    return pl.concat(parts).filter(pl.col("value").is_not_null())
+
+
+def _room_days(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str], extras: list[str]) -> pl.DataFrame:
+    parts = [
+        K.select(
+            pl.col("__room").alias("room"), pl.col("__date").alias("date"), pl.lit(s.name).alias("metric"),
+            pl.col(f"room_days.{s.name}").cast(pl.Float64).alias("value"),
+            pl.lit(headers.get(f"room_days.{s.name}", s.header)).alias("source_column"),
+        )
+        for s in specs
+    ]
+    for c in extras:
+        parts.append(K.select(
+            pl.col("__room").alias("room"), pl.col("__date").alias("date"), pl.lit(c).alias("metric"),
+            parsing.parse_expr(c, "number", percent=True).alias("value"), pl.lit(c).alias("source_column"),
+        ))
+    if not parts:
+        return schema.empty("room_days")
+    return pl.concat(parts).filter(pl.col("value").is_not_null())
+
+
+def _windows(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFrame | None:
+    spec = mapping.windows or {}
+    col = _find(b.columns, spec.get("from", ()))
+    if col is None:
+        return None
+    pid_key = next((k for k in b.values if k.endswith(".product_id")), None)
+    w = K.select(
+        pl.col("__sid").alias("session_id"),
+        (pl.col(pid_key) if pid_key else pl.lit(None, dtype=pl.String)).alias("product_id"),
+        pl.col(col).str.split(";").alias("w"),
+    ).explode("w").with_columns(pl.col("w").str.strip_chars()).filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
+    s, e = parsing.range_exprs("w")
+    w = w.with_columns(s.alias("start_ts"), e.alias("end_ts"))
+    return w.filter(pl.col("start_ts").is_not_null()).select(
+        "session_id", "start_ts", pl.lit(spec.get("kind", "explain")).alias("kind"), "end_ts", "product_id"
+    )
+
+
+def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFrame:
+    """A minimal sessions row for detail exports (lowest priority; the session list wins)."""
+    ts_keys = [k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")]
+    last = pl.max_horizontal([pl.col(k).max() for k in ts_keys]) if ts_keys else pl.col("__start").max()
+    room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
+    extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
+    return K.filter(pl.col("__sid").is_not_null()).group_by("__sid", maintain_order=True).agg(
+        pl.lit(mapping.platform).alias("platform"), room.alias("room"), *extra,
+        pl.col("__start").min().alias("start_ts"),
+        pl.max_horizontal(last, pl.col("__start").min()).alias("end_ts"),
+    ).rename({"__sid": "session_id"})
+
+
+def _checks(K: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context) -> pl.DataFrame:
+    from ..metrics import RATIOS
+
+    def key_of(name: str) -> str | None:
+        for k in b.values:
+            if k.split(".", 1)[1] == name and k in K.columns:
+                return k
+        return None
+
+    parts = []
+    pid = key_of("product_id")
+    for chk in mapping.checks:
+        metric = chk["metric"]
+        vk, nk, dk = key_of(chk.get("value", metric)), key_of(chk["num"]), key_of(chk["den"])
+        if not (vk and nk and dk):
+            continue
+        mult = float(chk.get("mult", RATIOS.get(metric, ("", "", 1.0))[2]))
+        num, den, val = pl.col(nk).cast(pl.Float64), pl.col(dk).cast(pl.Float64), pl.col(vk).cast(pl.Float64)
+        rec = pl.when(den > 0).then(num * mult / den).otherwise(None)
+        base_tol = 0.0005 if mult == 1.0 else 0.01
+        tol = base_tol + 0.005 * rec.abs()
+        diff = (val - rec).abs()
+        note = pl.lit(chk.get("note", ""))
+        for an, ad, text in ALTERNATIVES.get(metric, []):
+            ak, bk = key_of(an), key_of(ad)
+            if ak and bk:
+                alt = pl.col(ak).cast(pl.Float64) * mult / pl.col(bk).cast(pl.Float64)
+                note = pl.when((diff > tol) & ((val - alt).abs() <= base_tol + 0.005 * alt.abs())).then(pl.lit(text)).otherwise(note)
+        sid = pl.col("__sid") if "__sid" in K.columns else pl.lit(None, dtype=pl.String)
+        parts.append(K.filter(val.is_not_null() & rec.is_not_null()).select(
+            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+            pl.col("__row").alias("row"), sid.alias("session_id"),
+            (pl.col(pid).cast(pl.String) if pid and chk.get("per") == "product" else pl.lit(None, dtype=pl.String)).alias("product_id"),
+            pl.lit(metric).alias("metric"), pl.lit(b.headers.get(vk, "")).alias("source_column"),
+            val.alias("platform_value"), rec.alias("recomputed"), num.alias("numerator"),
+            den.alias("denominator"), diff.alias("abs_diff"), tol.alias("tolerance"),
+            pl.when(diff <= tol).then(pl.lit("ok")).otherwise(pl.lit("mismatch")).alias("status"),
+            note.alias("note"),
+        ))
+    if not parts:
+        return pl.DataFrame(schema=CHECK_SCHEMA)
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def describe(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,282 @@
+"""Reading export files into blocks of string cells: encodings, title rows, sheets, chunks.
+
+- CSV: the encoding is sniffed (UTF-8 BOM, UTF-16 BOM, UTF-8, else GB18030, a superset of GBK);
+  the header is the line among the first 40 that best fits a known mapping (title rows above it
+  are skipped); large files are read in chunks of whole lines, so memory stays flat.
+- xlsx: every sheet is read as strings (fastexcel/calamine); a sheet is either a table (header row
+  found the same way) or a vertical key/value sheet (基本信息).
+- Parquet: read typed; canonical Parquet needs no parsing.
+
+The raw file is only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .mapping import ExportMapping, detect, norm
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 32 * 1024 * 1024
+HEAD_LINES = 40
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
+
+
+class ReadError(ValueError):
+    """A file that cannot be read at all (the message is the one error line reported)."""
+
+
+@dataclass
+class Block:
+    """Consecutive data rows of one sheet, columns named by the (de-duplicated) header texts."""
+
+    frame: pl.DataFrame
+    first_row: int
+    kv_rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Sheet:
+    """One table in a file: its name (None for CSV), header, detected mapping and its blocks."""
+
+    name: str | None
+    header_row: int
+    headers: list[str]
+    mapping: ExportMapping | None
+    blocks: Iterator[Block]
+    layout: str = "table"
+    skipped_above: int = 0
+
+
+def sniff_encoding(path: Path) -> str:
+    """utf-8-sig, utf-16, utf-8 or gb18030 from the first megabyte."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=False)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise ReadError(f"unknown text encoding (not UTF-8, UTF-16 or GB18030): {exc}") from None
+
+
+def dedupe(headers: list[str]) -> list[str]:
+    """Unique column names: blanks become column_N, repeats get a _2, _3 suffix."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, h in enumerate(headers):
+        name = (h or "").strip().lstrip("\ufeff") or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def find_header(rows: list[list[str | None]], *, min_score: int = 2) -> tuple[int, ExportMapping | None]:
+    """Index of the header row among ``rows`` and its mapping (best score; first on ties)."""
+    best = (-1, 0, None)
+    for i, row in enumerate(rows[:HEAD_LINES]):
+        cells = [c for c in row if c not in (None, "")]
+        if len(cells) < 2:
+            continue
+        m = detect(cells, layout="table")
+        if m is None:
+            continue
+        score = m.score({norm(c) for c in cells}) or 0
+        if score >= min_score and score > best[1]:
+            best = (i, score, m)
+    if best[2] is None:
+        # no known export: take the first row with the most cells as the header
+        widths = [len([c for c in r if c not in (None, "")]) for r in rows[:HEAD_LINES]]
+        if not widths:
+            return 0, None
+        return widths.index(max(widths)), None
+    return best[0], best[2]
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def _to_utf8(chunk: bytes, encoding: str) -> bytes:
+    if encoding in ("utf-8", "utf-8-sig"):
+        return chunk
+    return chunk.decode(encoding, errors="replace").encode("utf-8")
+
+
+def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
+    if not data.strip():
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+    df = pl.read_csv(
+        data,
+        has_header=False,
+        new_columns=names,
+        infer_schema=False,
+        separator=sep,
+        truncate_ragged_lines=True,
+    )
+    if df.width > len(names):  # pragma: no cover - polars names extra columns itself
+        df = df.select(df.columns[: len(names)])
+    return df
+
+
+def read_csv(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> Sheet:
+    """A CSV file as one sheet whose blocks are chunks of whole lines."""
+    encoding = sniff_encoding(path)
+    if encoding == "utf-16":
+        # not splittable at byte 0x0A: decode whole (UTF-16 exports are small)
+        raw = path.read_bytes().decode("utf-16").encode("utf-8")
+        opener = lambda: io.BytesIO(raw)  # noqa: E731
+        encoding = "utf-8"
+    else:
+        opener = lambda: open(path, "rb")  # noqa: E731
+    with opener() as f:
+        head_bytes = f.read(256 * 1024)
+    head_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head_bytes, final=False)
+    head_text = head_text.lstrip("\ufeff")
+    lines = head_text.splitlines()[:HEAD_LINES]
+    sep = "\t" if path.suffix.lower() == ".tsv" or (lines and lines[0].count("\t") > lines[0].count(",")) else ","
+    rows = list(csv.reader(lines, delimiter=sep))
+    idx, mapping = find_header(rows)
+    if not rows:
+        raise ReadError("empty file")
+    headers = dedupe(rows[idx])
+    header_row = idx + 1
+
+    def blocks() -> Iterator[Block]:
+        with opener() as f:
+            if encoding == "utf-8-sig":
+                f.read(3)
+            for _ in range(idx + 1):
+                f.readline()
+            row = header_row + 1
+            rest = b""
+            while True:
+                data = f.read(chunk_bytes)
+                if not data:
+                    break
+                data = rest + data
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
+                    continue
+                chunk, rest = data[: cut + 1], data[cut + 1 :]
+                df = _csv_frame(_to_utf8(chunk, encoding), headers, sep)
+                yield Block(df, row)
+                row += df.height
+            if rest.strip():
+                df = _csv_frame(_to_utf8(rest, encoding), headers, sep)
+                yield Block(df, row)
+
+    return Sheet(None, header_row, headers, mapping, blocks(), skipped_above=idx)
+
+
+# --------------------------------------------------------------------------------------- xlsx
+
+
+def _kv_sheet(name: str, df: pl.DataFrame) -> Sheet | None:
+    """A vertical key/value sheet (keys in the first column) as a one-row table, if it is one."""
+    if df.width < 2 or df.height == 0:
+        return None
+    keys = df[df.columns[0]].to_list()
+    vals = df[df.columns[1]].to_list()
+    present = [k for k in keys if k not in (None, "")]
+    m = detect(present, layout="keyvalue")
+    if m is None:
+        return None
+    headers, values, rows = [], [], {}
+    for i, (k, v) in enumerate(zip(keys, vals, strict=True)):
+        if k in (None, ""):
+            continue
+        headers.append(str(k))
+        values.append(v)
+    headers = dedupe(headers)
+    for i, h in enumerate(headers):
+        rows[h] = i + 1
+    frame = pl.DataFrame([values], schema=dict.fromkeys(headers, pl.String), orient="row")
+    return Sheet(name, 1, headers, m, iter([Block(frame, 1, kv_rows=rows)]), layout="keyvalue")
+
+
+def read_xlsx(path: Path) -> list[Sheet]:
+    """Every non-empty sheet of a workbook, as strings."""
+    import fastexcel
+
+    try:
+        book = fastexcel.read_excel(str(path))
+    except Exception as exc:
+        raise ReadError(f"not a readable Excel workbook: {exc}") from None
+    sheets = []
+    for name in book.sheet_names:
+        try:
+            df = book.load_sheet(name, header_row=None, dtypes="string").to_polars()
+        except Exception as exc:
+            raise ReadError(f"sheet {name!r} cannot be read: {exc}") from None
+        if df.height == 0:
+            continue
+        df = df.with_columns(pl.all().cast(pl.String))
+        kv = _kv_sheet(name, df)
+        if kv is not None:
+            sheets.append(kv)
+            continue
+        rows = [list(r) for r in df.head(HEAD_LINES).iter_rows()]
+        idx, mapping = find_header(rows)
+        headers = dedupe([None if c is None else str(c) for c in rows[idx]])
+        body = df.slice(idx + 1)
+        body.columns = headers
+        sheets.append(Sheet(name, idx + 1, headers, mapping, iter([Block(body, idx + 2)]), skipped_above=idx))
+    return sheets
+
+
+# ------------------------------------------------------------------------------------ Parquet
+
+
+def read_parquet(path: Path, *, rows: int = 1_000_000) -> Sheet:
+    """A Parquet file as one sheet (typed columns), in blocks of ``rows``."""
+    try:
+        lf = pl.scan_parquet(path)
+        headers = lf.collect_schema().names()
+    except Exception as exc:
+        raise ReadError(f"not a readable Parquet file: {exc}") from None
+    mapping = detect(headers, layout="table")
+
+    def blocks() -> Iterator[Block]:
+        n = 0
+        for df in pl.read_parquet(path).iter_slices(rows):
+            yield Block(df, n + 2)
+            n += df.height
+
+    return Sheet(None, 1, headers, mapping, blocks())
+
+
+def read_sheets(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> list[Sheet]:
+    """The sheets of any supported file (CSV, xlsx, Parquet); ReadError when it cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path)
+    if suffix in PARQUET_SUFFIXES:
+        return [read_parquet(path)]
+    if suffix in CSV_SUFFIXES:
+        return [read_csv(path, chunk_bytes=chunk_bytes)]
+    raise ReadError(f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx or .parquet")

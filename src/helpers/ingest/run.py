@@ -1,0 +1,557 @@
+"""One ingest run: files and folders in, canonical store out, with full row accounting.
+
+For each file: hash it (the ledger knows exports already ingested: a duplicate is reported and not
+counted again), read its sheets, detect each sheet's export type by its headers, apply the mapping
+block by block, stage what it contributed to each (table, session) as a *part*, and record what was
+quarantined or skipped and the platform-ratio cross-checks. Then, for every (table, session)
+touched, merge its parts into the canonical file. Everything is staged in a transaction and moved
+into place at the end: an exception anywhere leaves the store as it was.
+
+A newer export of the same type and session replaces the older part explicitly (the old part moves
+to ``_history/``; the file's result lists it under ``replaced``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from .. import schema
+from .. import store as st
+from .apply import CHECK_SCHEMA, Q_SCHEMA, SKIP_SCHEMA, Applied, Context, SheetError, apply_block
+from .mapping import ExportMapping
+from .readers import SUFFIXES, ReadError, Sheet, read_sheets
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 50
+_ACCOUNT = re.compile(r"^(?:dy|ks)-(.+)-(\d{8}-\d{4})$")
+
+
+@dataclass
+class FileResult:
+    """What happened to one input file (the fields of ``--json``)."""
+
+    path: str
+    status: str = "ingested"  # ingested | duplicate | rejected
+    export_type: str | None = None
+    platform: str | None = None
+    sha256: str | None = None
+    rows_in: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sheets: list[dict[str, Any]] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    replaced: list[dict[str, str]] = field(default_factory=list)
+    duplicate_of: str | None = None
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class IngestOutcome:
+    """The result of :func:`ingest_paths`: per-file results and the store they went into."""
+
+    store: Path
+    files: list[FileResult]
+    seconds: float = 0.0
+    cross_checks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CHECK_SCHEMA))
+    quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=Q_SCHEMA))
+
+    @property
+    def ok(self) -> bool:
+        """No file was rejected whole."""
+        return all(f.status != "rejected" for f in self.files)
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "ingested": sum(f.status == "ingested" for f in self.files),
+            "duplicates": sum(f.status == "duplicate" for f in self.files),
+            "rejected": sum(f.status == "rejected" for f in self.files),
+            "rows_in": sum(f.rows_in for f in self.files),
+            "rows_kept": sum(f.rows_kept for f in self.files),
+            "rows_quarantined": sum(f.rows_quarantined for f in self.files),
+            "cross_check_mismatches": int((self.cross_checks["status"] == "mismatch").sum()),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"store": str(self.store), "ok": self.ok, "totals": self.totals(),
+                "files": [f.to_json() for f in self.files]}
+
+    def frame(self) -> pl.DataFrame:
+        """One row per file: name, export type, rows in/kept/quarantined, status."""
+        return pl.DataFrame(
+            [{"file": Path(f.path).name, "export_type": f.export_type or "", "rows_in": f.rows_in,
+              "rows_kept": f.rows_kept, "rows_quarantined": f.rows_quarantined, "status": f.status,
+              "note": "; ".join(f.errors[:1] + [f"duplicate of {Path(f.duplicate_of).name}"] if f.duplicate_of else f.errors[:1])
+              or "; ".join(f"replaces {Path(r['path']).name}" for r in f.replaced[:1])}
+             for f in self.files],
+            schema={"file": pl.String, "export_type": pl.String, "rows_in": pl.Int64, "rows_kept": pl.Int64,
+                    "rows_quarantined": pl.Int64, "status": pl.String, "note": pl.String},
+        )
+
+    def table(self) -> str:
+        """The human summary: one line per file and a total line."""
+        df = self.frame()
+        head = ("file", "export type", "rows in", "kept", "quarantined", "status")
+        rows = [(r["file"], r["export_type"], str(r["rows_in"]), str(r["rows_kept"]),
+                 str(r["rows_quarantined"]), r["status"] + (f" ({r['note']})" if r["note"] else ""))
+                for r in df.iter_rows(named=True)]
+        t = self.totals()
+        rows.append(("TOTAL", f"{t['files']} files", str(t["rows_in"]), str(t["rows_kept"]),
+                     str(t["rows_quarantined"]),
+                     f"{t['ingested']} ingested, {t['duplicates']} duplicate, {t['rejected']} rejected"))
+        widths = [max(_width(x[i]) for x in [head, *rows]) for i in range(len(head))]
+        lines = ["  ".join(_pad(c, w, i in (2, 3, 4)) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+                 for r in [head, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines.insert(len(lines) - 1, "  ".join("-" * w for w in widths))
+        if t["cross_check_mismatches"]:
+            lines.append(f"cross-checks: {t['cross_check_mismatches']} platform ratio(s) disagree with the recomputed value")
+        lines.append(f"store: {self.store}")
+        return "\n".join(lines)
+
+
+def _width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, w: int, right: bool) -> str:
+    fill = " " * (w - _width(s))
+    return fill + s if right else s + fill
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def expand(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """(files to ingest, missing paths): folders are walked recursively, hidden and temp files skipped."""
+    files: list[Path] = []
+    missing: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p).parts
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not any(x.startswith((".", "~$", "_")) for x in rel):
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            missing.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for f in files:
+        r = f.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(f)
+    return unique, missing
+
+
+@dataclass
+class _Staged:
+    """What one file contributes, before merging."""
+
+    result: FileResult
+    mapping_priority: int
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # canonical table → all rows
+    platform: str = "douyin"
+    export_type: str = ""
+
+
+def _collect(sheet_apps: list[tuple[Sheet, ExportMapping, Applied]]) -> tuple[dict[str, list[pl.DataFrame]], dict[str, set[str]]]:
+    frames: dict[str, list[pl.DataFrame]] = {}
+    cumulative: dict[str, set[str]] = {}
+    for _s, _m, a in sheet_apps:
+        for t, df in a.tables.items():
+            frames.setdefault(t, []).append(df)
+        for t, cols in a.cumulative.items():
+            cumulative.setdefault(t, set()).update(cols)
+    return frames, cumulative
+
+
+def _difference(df: pl.DataFrame, cols: set[str]) -> pl.DataFrame:
+    """Per-minute values from cumulative series (per session, in minute order)."""
+    df = df.sort("session_id", "minute_ts")
+    return df.with_columns(
+        [(pl.col(c) - pl.col(c).shift(1).over("session_id")).fill_null(pl.col(c)).alias(c) for c in cols if c in df.columns]
+    )
+
+
+def _known_sessions(root: Path, batch: list[pl.DataFrame]) -> pl.DataFrame:
+    frames = [st.scan_table("sessions", root).select("session_id", "start_ts", "end_ts").collect()]
+    frames += [b.select("session_id", "start_ts", "end_ts") for b in batch if b.height]
+    df = pl.concat([f.with_columns(pl.col("start_ts").dt.convert_time_zone(schema.TZ).dt.cast_time_unit("us"),
+                                   pl.col("end_ts").dt.convert_time_zone(schema.TZ).dt.cast_time_unit("us")) for f in frames])
+    df = df.unique("session_id", keep="last")
+    return df.with_columns(pl.col("session_id").str.extract(_ACCOUNT.pattern, 1).alias("account")).filter(
+        pl.col("account").is_not_null()
+    )
+
+
+# --------------------------------------------------------------------------------------- run
+
+
+class _Run:
+    def __init__(self, root: Path, txn: st.Transaction, progress: bool) -> None:
+        self.root = root
+        self.txn = txn
+        self.progress = progress
+        self.ledger = {e["sha256"]: e for e in st.read_ledger(root) if e.get("status", "ingested") == "ingested"}
+        self.seen: dict[str, str] = {}
+        self.batch_sessions: list[pl.DataFrame] = []
+        # (table, entity) -> {part rel path: (priority, export_type)}
+        self.touched: dict[tuple[str, str], str] = {}
+        self.staged_parts: dict[tuple[str, str, str], tuple[str, str, int]] = {}
+        self.entries: list[dict] = []
+        self.checks: list[pl.DataFrame] = []
+        self.quarantine: list[pl.DataFrame] = []
+
+    # -- per file ------------------------------------------------------------------------
+    def read(self, path: Path) -> tuple[FileResult, list[Sheet] | None]:
+        r = FileResult(path=str(path))
+        try:
+            r.sha256 = sha256_file(path)
+        except OSError as exc:
+            r.status, r.errors = "rejected", [f"cannot read the file: {exc}"]
+            return r, None
+        dup = self.ledger.get(r.sha256) or ({"path": self.seen[r.sha256]} if r.sha256 in self.seen else None)
+        if dup is not None:
+            r.status, r.duplicate_of = "duplicate", dup["path"]
+            r.export_type = dup.get("export_type")
+            r.notes.append(f"same content as {dup['path']} (already ingested); nothing counted again")
+            return r, None
+        try:
+            sheets = read_sheets(path)
+        except ReadError as exc:
+            r.status, r.errors = "rejected", [str(exc)]
+            return r, None
+        except Exception as exc:  # a file that cannot be read at all: one clear line
+            r.status, r.errors = "rejected", [f"cannot read the file: {type(exc).__name__}: {exc}"]
+            return r, None
+        if not any(s.mapping for s in sheets):
+            heads = "; ".join(f"{s.name or 'csv'}: {', '.join(s.headers[:8])}" for s in sheets) or "no data"
+            r.status, r.errors = "rejected", [f"no known export type recognised by its headers ({heads})"]
+            return r, None
+        self.seen[r.sha256] = str(path)
+        return r, sheets
+
+    def process(self, path: Path, r: FileResult, sheets: list[Sheet]) -> None:
+        t0 = time.perf_counter()
+        ordered = sorted(sheets, key=lambda s: 0 if s.layout == "keyvalue" else 1)
+        ctx_sid: str | None = None
+        apps: list[tuple[Sheet, ExportMapping, Applied]] = []
+        q_parts, s_parts, c_parts = [], [], []
+        for sheet in ordered:
+            m = sheet.mapping
+            name = sheet.name
+            if m is None:
+                r.notes.append(f"sheet {name!r}: no known export type; not ingested (headers: {', '.join(sheet.headers[:6])})")
+                continue
+            known = None
+            if m.session.get("assign_by_time"):
+                known = _known_sessions(self.root, self.batch_sessions)
+            ctx = Context(file=str(path), sheet=name, session_id=ctx_sid, known_sessions=known)
+            info = {"sheet": name, "export_type": m.id, "header_row": sheet.header_row, "rows_in": 0,
+                    "rows_kept": 0, "rows_quarantined": 0, "rows_skipped": 0}
+            try:
+                blocks = sheet.blocks
+                if self.progress:
+                    from tqdm import tqdm
+
+                    blocks = tqdm(blocks, desc=Path(path).name[:40], unit="chunk", leave=False)
+                for block in blocks:
+                    a = apply_block(block, sheet, m, ctx)
+                    apps.append((sheet, m, a))
+                    for k in ("rows_in", "rows_kept", "rows_quarantined"):
+                        info[k] += getattr(a, k)
+                    info["rows_skipped"] += a.skipped.height
+                    q_parts.append(a.quarantine)
+                    s_parts.append(a.skipped)
+                    c_parts.append(a.checks)
+                    if a.tables.get("sessions") is not None and ctx_sid is None and sheet.layout == "keyvalue":
+                        sids = a.tables["sessions"]["session_id"].unique().to_list()
+                        ctx_sid = sids[0] if len(sids) == 1 else None
+                        ctx.session_id = ctx_sid
+            except SheetError as exc:
+                r.errors.append(f"sheet {name!r}: {exc}" if name else str(exc))
+                info["error"] = str(exc)
+            r.sheets.append(info)
+        used = [s for s in r.sheets if "error" not in s]
+        if not used:
+            r.status = "rejected"
+            if not r.errors:
+                r.errors.append("no sheet could be ingested")
+            return
+        types = sorted({s["export_type"] for s in used})
+        groups = {next(m.group for _s, m, _a in apps if m.id == t) for t in types}
+        r.export_type = groups.pop() if len(groups) == 1 and None not in groups and len(types) > 1 else "+".join(types)
+        r.platform = apps[0][1].platform if apps else None
+        for k in ("rows_in", "rows_kept", "rows_quarantined", "rows_skipped"):
+            setattr(r, k, sum(s[k] for s in r.sheets))
+        quarantine = pl.concat(q_parts, how="vertical_relaxed") if q_parts else pl.DataFrame(schema=Q_SCHEMA)
+        skipped = pl.concat(s_parts, how="vertical_relaxed") if s_parts else pl.DataFrame(schema=SKIP_SCHEMA)
+        checks = pl.concat(c_parts, how="vertical_relaxed") if c_parts else pl.DataFrame(schema=CHECK_SCHEMA)
+
+        frames, cumulative = _collect(apps)
+        tables: dict[str, pl.DataFrame] = {}
+        for t, parts in frames.items():
+            df = pl.concat(parts, how="diagonal_relaxed")
+            if t == "trend" and cumulative.get("trend"):
+                df = _difference(df, cumulative["trend"])
+            tables[t] = df
+        # duplicate keys inside one file: the first row is kept, later ones quarantined
+        main = apps[0][1].primary if apps else None
+        for t, df in list(tables.items()):
+            key = list(schema.TABLES[t].key) if t in schema.TABLES else []
+            if t in ("sessions", "session_totals", "room_days", "events") or not key or not all(k in df.columns for k in key):
+                continue
+            dup = df.select(~pl.struct(key).is_first_distinct()).to_series()
+            n = int(dup.sum())
+            if n:
+                tables[t] = df.filter(~dup)
+                if t == main:
+                    r.rows_kept -= n
+                    r.rows_quarantined += n
+                    quarantine = pl.concat([quarantine, pl.DataFrame({
+                        "file": [str(path)] * n, "sheet": [None] * n, "row": [None] * n,
+                        "column": [", ".join(key)] * n,
+                        "value": df.filter(dup).select(pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" | "))
+                        .to_series().to_list(),
+                        "expected": ["a key seen once per file"] * n, "reason": ["duplicate key (an earlier row has it)"] * n,
+                    }, schema=Q_SCHEMA)], how="vertical_relaxed")
+        if "events" in tables:
+            tables["events"] = tables["events"].unique(["session_id", "start_ts", "kind", "product_id"], keep="first", maintain_order=True)
+        stub = tables.pop("sessions_stub", None)
+        if stub is not None and "sessions" not in tables:
+            tables["sessions_stub"] = stub
+
+        # validate and stage parts per (table, entity)
+        sessions_all: set[str] = set()
+        for t, df in tables.items():
+            canon = "sessions" if t == "sessions_stub" else t
+            export_type = f"{_mapping_for(apps, t)}{'~stub' if t == 'sessions_stub' else ''}"
+            prio = _priority(apps, t) if t != "sessions_stub" else 0
+            if df.height == 0:
+                continue
+            if canon == "room_days":
+                for (room, day), part in df.partition_by(["room", "date"], as_dict=True, maintain_order=True).items():
+                    ent = f"{room}|{day}"
+                    part = schema.validate("room_days", part)
+                    self._stage_part(r, canon, ent, export_type, prio, part, platform=r.platform or "unknown")
+                r.tables[canon] = r.tables.get(canon, 0) + df.height
+                continue
+            df = schema.validate(canon, df) if canon != "sessions" or t != "sessions_stub" else _validate_stub(df)
+            if canon == "sessions":
+                self.batch_sessions.append(df.select("session_id", "start_ts", "end_ts"))
+            for (sid,), part in df.partition_by("session_id", as_dict=True, maintain_order=True).items():
+                sessions_all.add(sid)
+                self._stage_part(r, canon, sid, export_type, prio, part)
+            if t != "sessions_stub":
+                r.tables[canon] = r.tables.get(canon, 0) + df.height
+        r.sessions = sorted(sessions_all)
+
+        tag = (r.sha256 or "x")[:16]
+        q = pl.concat([
+            quarantine.with_columns(pl.lit("quarantined").alias("action")),
+            skipped.with_columns(pl.lit(None, dtype=pl.String).alias("column"), pl.lit(None, dtype=pl.String).alias("value"),
+                                 pl.lit(None, dtype=pl.String).alias("expected"), pl.lit("skipped").alias("action")),
+        ], how="diagonal_relaxed")
+        if q.height:
+            self.txn.write_parquet(f"{st.QUARANTINE}/{tag}.parquet", q.with_columns(pl.lit(r.sha256).alias("sha256")))
+        if checks.height:
+            self.txn.write_parquet(f"{st.CHECKS}/{tag}.parquet", checks.with_columns(pl.lit(r.sha256).alias("sha256")))
+            self.checks.append(checks)
+        self.quarantine.append(quarantine)
+        r.quarantined = quarantine.head(LIST_LIMIT).to_dicts()
+        r.skipped = skipped.head(LIST_LIMIT).to_dicts()
+        if r.rows_quarantined > LIST_LIMIT:
+            r.notes.append(f"{r.rows_quarantined} rows quarantined; the first {LIST_LIMIT} are listed, all are in {st.QUARANTINE}/{tag}.parquet")
+        mism = checks.filter(pl.col("status") == "mismatch")
+        r.checks = {"ok": int((checks["status"] == "ok").sum()), "mismatch": mism.height,
+                    "mismatches": mism.head(LIST_LIMIT).to_dicts()}
+        r.seconds = round(time.perf_counter() - t0, 3)
+        self.entries.append({
+            "sha256": r.sha256, "path": str(path), "name": Path(path).name, "size": os.path.getsize(path),
+            "export_type": r.export_type, "status": "ingested", "sessions": r.sessions,
+            "rows_in": r.rows_in, "rows_kept": r.rows_kept, "rows_quarantined": r.rows_quarantined,
+            "rows_skipped": r.rows_skipped, "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "txn": self.txn.stamp, "replaces": r.replaced,
+        })
+
+    def _stage_part(self, r: FileResult, table: str, entity: str, export_type: str, prio: int,
+                    df: pl.DataFrame, platform: str | None = None) -> None:
+        ent = st.entity_name(entity)
+        rel = f"{st.PARTS}/{table}/{ent}/{prio:03d}-{export_type}--{(r.sha256 or '')[:12]}.parquet"
+        prefix = f"{prio:03d}-{export_type}--"
+        # an earlier export of the same type for the same session is replaced (kept in history)
+        for old in st.part_files(self.root, table, entity):
+            old_rel = old.relative_to(self.root).as_posix()
+            if old.name.startswith(prefix) and old_rel != rel and old_rel not in self.txn.retire:
+                self.txn.move_to_history(old_rel)
+                prev = next((e for e in self.ledger.values() if e["sha256"][:12] == old.stem.rsplit("--", 1)[-1]), None)
+                if not export_type.endswith("~stub"):
+                    r.replaced.append({"table": table, "session": entity, "path": prev["path"] if prev else old_rel,
+                                       "sha256": prev["sha256"] if prev else ""})
+        for key, (prev_rel, prev_path, _p) in list(self.staged_parts.items()):
+            if key[:2] == (table, ent) and prev_rel.split("/")[-1].startswith(prefix) and prev_rel != rel:
+                self.txn.unstage(prev_rel)
+                del self.staged_parts[key]
+                if not export_type.endswith("~stub"):
+                    r.replaced.append({"table": table, "session": entity, "path": prev_path, "sha256": ""})
+        self.txn.write_parquet(rel, df)
+        self.staged_parts[(table, ent, rel)] = (rel, r.path, prio)
+        self.touched[(table, entity)] = platform or ""
+
+    # -- canonical files ------------------------------------------------------------------
+    def _parts_of(self, table: str, entity: str) -> list[Path]:
+        ent = st.entity_name(entity)
+        stored = [p for p in st.part_files(self.root, table, entity)
+                  if p.relative_to(self.root).as_posix() not in self.txn.retire]
+        staged = [self.txn.put[rel] for (t, e, rel) in self.staged_parts if t == table and e == ent]
+        # order: priority (file name prefix) descending, then newest first
+        return sorted([*stored, *staged], key=lambda p: (-int(p.name[:3]), p.name))
+
+    def finalize(self) -> None:
+        where: dict[str, tuple[str, str]] = {}
+        # sessions first: they decide each session's partition
+        for (table, entity), _pf in sorted(self.touched.items()):
+            if table != "sessions":
+                continue
+            merged = st.merge_parts("sessions", [pl.read_parquet(p) for p in self._parts_of("sessions", entity)])
+            merged = schema.validate("sessions", merged)
+            row = merged.row(0, named=True)
+            where[entity] = (row["platform"], row["start_ts"].date().isoformat())
+            self._write_canonical("sessions", entity, merged, *where[entity], parts=1 + len(self._parts_of("sessions", entity)))
+        for (table, entity), platform in sorted(self.touched.items()):
+            if table == "sessions":
+                continue
+            parts = self._parts_of(table, entity)
+            if table == "room_days":
+                day = entity.rsplit("|", 1)[1]
+                plat, date = platform or "unknown", day
+            else:
+                if entity not in where:
+                    where[entity] = self._stored_where(entity)
+                plat, date = where[entity]
+            if len(parts) == 1 and not set(st.PARTITION_COLUMNS) & set(pl.read_parquet_schema(parts[0])):
+                self._write_canonical(table, entity, None, plat, date, src=parts[0])
+            else:
+                merged = st.merge_parts(table, [pl.read_parquet(p) for p in parts])
+                self._write_canonical(table, entity, schema.validate(table, merged), plat, date)
+
+    def _stored_where(self, entity: str) -> tuple[str, str]:
+        files = st.canonical_files(self.root, "sessions", entity)
+        if not files:  # pragma: no cover - every session has at least a stub part
+            raise schema.SchemaError(f"session {entity!r} has no sessions row")
+        parts = files[0].relative_to(self.root).parts
+        return parts[1].split("=", 1)[1], parts[2].split("=", 1)[1]
+
+    def _write_canonical(self, table: str, entity: str, df: pl.DataFrame | None, platform: str, date: str,
+                         *, src: Path | None = None, parts: int = 0) -> None:
+        rel = f"{table}/platform={platform}/date={date}/{st.entity_name(entity)}.parquet"
+        for old in st.canonical_files(self.root, table, entity):
+            old_rel = old.relative_to(self.root).as_posix()
+            if old_rel != rel:
+                self.txn.remove(old_rel)
+        if src is not None:
+            self.txn.link(rel, src)
+        else:
+            assert df is not None
+            self.txn.write_parquet(rel, df.drop([c for c in st.PARTITION_COLUMNS if c in df.columns]))
+
+
+def _validate_stub(df: pl.DataFrame) -> pl.DataFrame:
+    return schema.validate("sessions", df)
+
+
+def _mapping_for(apps: list[tuple[Sheet, ExportMapping, Applied]], table: str) -> str:
+    for _s, m, a in apps:
+        if table in a.tables or (table == "sessions_stub" and "sessions_stub" in a.tables):
+            return m.id
+    return apps[0][1].id
+
+
+def _priority(apps: list[tuple[Sheet, ExportMapping, Applied]], table: str) -> int:
+    for _s, m, a in apps:
+        if table in a.tables:
+            return m.priority if table in m.tables else max(1, m.priority - 40)
+    return 1
+
+
+def _order_key(item: tuple[Path, FileResult, list[Sheet] | None]) -> tuple[int, str]:
+    """Files that define sessions first (so shop orders can find their session by time)."""
+    _p, _r, sheets = item
+    defines = any(s.mapping is not None and "sessions" in s.mapping.tables for s in sheets or [])
+    needs = any(s.mapping is not None and s.mapping.session.get("assign_by_time") for s in sheets or [])
+    try:
+        mtime = os.path.getmtime(_p)
+    except OSError:
+        mtime = 0.0
+    return (0 if defines else 2 if needs else 1, f"{mtime:020.6f}{_p}")
+
+
+def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: bool = False) -> IngestOutcome:
+    """Ingest export files and folders into the canonical store; see the module docstring.
+
+    Never modifies the input files. Returns per-file results; ``outcome.ok`` is False when any file
+    was rejected whole. Raises only on store failures (then nothing was written).
+    """
+    t0 = time.perf_counter()
+    root = Path(store)
+    files, missing = expand([Path(p) for p in paths])
+    results: list[FileResult] = [FileResult(path=str(m), status="rejected", errors=[f"no such file or folder: {m}"]) for m in missing]
+    txn = st.Transaction(root)
+    try:
+        run = _Run(root, txn, progress)
+        items = []
+        for f in files:
+            r, sheets = run.read(f)
+            items.append((f, r, sheets))
+        for f, r, sheets in sorted(items, key=_order_key):
+            if sheets is not None:
+                run.process(f, r, sheets)
+        run.finalize()
+        st.stage_ledger(txn, run.entries)
+        txn.commit()
+    except BaseException:
+        txn.abort()
+        raise
+    order = {str(f): i for i, f in enumerate(files)}
+    results += sorted((r for _f, r, _s in items), key=lambda r: order.get(r.path, 0))
+    checks = pl.concat(run.checks, how="vertical_relaxed") if run.checks else pl.DataFrame(schema=CHECK_SCHEMA)
+    quarantine = pl.concat(run.quarantine, how="vertical_relaxed") if run.quarantine else pl.DataFrame(schema=Q_SCHEMA)
+    out = IngestOutcome(root, results, round(time.perf_counter() - t0, 3), checks, quarantine)
+    for r in results:
+        level = logging.WARNING if r.status == "rejected" else logging.INFO
+        log.log(level, "%s: %s %s (%d in, %d kept, %d quarantined)", r.path, r.status, r.export_type, r.rows_in, r.rows_kept, r.rows_quarantined)
+    return out

@@ -1,0 +1,1 @@
+"""Building blocks of the seeded simulator (public entry: :mod:`helpers.simulate`)."""
