@@ -32,6 +32,7 @@ from helpers import charts, metrics, nb, review
 from helpers.labels import heading, t
 
 nb.setup(lang)
+charts.use_offline_renderer()
 ctx = review.open_review(session_id, store, targets, category, lang)
 s = ctx.session
 note = review.data_note(ctx)
@@ -45,12 +46,12 @@ nb.say(
 )
 
 # %%
-nb.Markdown(heading("headline", lang))
+heading("headline", lang)
 
 # %%
 head = review.headline(s, ctx.targets, ctx.category, ctx.store)
 k = head.kpis
-display(nb.show_table(review.headline_table(head, lang), None))
+display(nb.show_table(review.headline_table(head, lang), None))  # already in the language
 nb.say(
     "成交金额 {gmv} 元（支付 {paid} 元，退款后 {net} 元），{viewers} 人观看、{buyers} 人下单，"
     "观看-成交率 {conv}，UV价值 {uv} 元。{n_alerts} 项指标未达目标或落后于基准。"
@@ -68,12 +69,13 @@ charts.targets_chart(head.table, lang) if head.table["target"].is_not_null().any
     "本场没有设定目标。" if lang == "zh" else "No targets were set for this session.")
 
 # %%
-nb.Markdown(heading("story", lang))
+heading("story", lang)
 
 # %%
 story = review.minute_story(s)
-display(nb.show_table(story.extrema.select(pl.col("minute_ts").dt.strftime("%H:%M").alias("time"), "series", "kind",
-                                           "value", "on_screen"), t("peak", lang) + " / " + t("trough", lang), decimals=1))
+display(review.show(story.extrema.select("minute_ts", pl.col("series").alias("metric"), "kind", "value", "on_screen")
+                    .with_columns(pl.col("metric").replace_strict({"online": t("online", lang), "orders": t("orders", lang)})),
+                    t("peak", lang) + " / " + t("trough", lang), lang, decimals=1))
 nb.say(
     "在线人数最高 {pcu} 人（{pcu_at}），平均 {acu} 人；上图阴影为场控节奏（蓝=讲解，黄=福袋，绿=优惠券，红=秒杀），"
     "峰值与低谷已自动标注当时在播内容。"
@@ -89,12 +91,12 @@ nb.say(
 charts.minute_story_chart(story.minutes, story.events, story.extrema, lang)
 
 # %%
-nb.Markdown(heading("retention", lang))
+heading("retention", lang)
 
 # %%
 ret = review.retention(s)
 if ret.summary.height:
-    display(nb.show_table(ret.summary, t("still_watching", lang), decimals={"median_min": 1, "still_5": 3, "still_30": 3}))
+    display(review.show(ret.summary, t("still_watching", lang), lang, decimals={"median_min": 1, "still_5": 3, "still_30": 3}))
     overall = ret.summary.row(0, named=True)
     worst = ret.leaving.row(0, named=True) if ret.leaving.height else None
     display(nb.say(
@@ -104,7 +106,7 @@ if ret.summary.height:
         "Median stay {med:.1f} min; {s5:.1%} still watching 5 minutes after entry, {s30:.1%} after 30. "
         "Viewers left fastest during: {worst} ({idx:.2f}× the average exit rate).",
         med=overall["median_min"], s5=overall["still_5"], s30=overall["still_30"],
-        worst=worst["on_screen"] if worst else "–", idx=worst["index"] if worst else float("nan")))
+        worst=review.screen_label(worst["on_screen"], lang) if worst else "–", idx=worst["index"] if worst else float("nan")))
 else:
     display(nb.say("本场没有观众明细数据，无法计算留存。" if lang == "zh" else
                    "No viewer-level data for this session: retention cannot be computed."))
@@ -113,18 +115,18 @@ else:
 charts.retention_chart(ret.curves, lang) if ret.curves.height else None
 
 # %%
-display(nb.show_table(ret.leaving.head(10), t("on_screen", lang) + " · " + t("exit_rate", lang),
+display(review.show(ret.leaving.head(10), t("on_screen", lang) + " · " + t("exit_rate", lang), lang,
                       decimals={"exit_rate": 4, "index": 2, "lo": 2, "hi": 2, "p_value": 4}))
 
 # %% tags=["nbval-ignore-output"]
 charts.leaving_chart(ret.leaving, lang) if ret.leaving.height else None
 
 # %%
-nb.Markdown(heading("funnel", lang))
+heading("funnel", lang)
 
 # %%
 fun = review.funnel(s)
-display(nb.show_table(fun.stages, t("sec_funnel", lang), decimals={"count": 0, "of_previous": 3, "of_top": 3}))
+display(review.show(fun.stages, t("sec_funnel", lang), lang, decimals={"count": 0, "of_previous": 3, "of_top": 3}))
 nb.say(
     "从观看到下单保留 {conv}，下单后实际支付且未退款的人占下单人数的 {net}。商品曝光人数取曝光最多的单品（下限）。"
     if lang == "zh" else
@@ -138,14 +140,14 @@ nb.say(
 charts.funnel_chart(fun.stages, lang)
 
 # %%
-nb.Markdown(heading("products", lang))
+heading("products", lang)
 
 # %%
 prods = review.products(s)
 if prods.ranking.height:
-    display(nb.show_table(prods.ranking.select("rank", "name", "role", "exposures_uv", "clicks_uv", "buyers", "gmv",
-                                               "share_gmv", "ctr", "click_to_order", "gpm", "refund_rate"),
-                          t("sec_products", lang), max_rows=15,
+    display(review.show(prods.ranking.select("rank", "name", "role", "exposures_uv", "clicks_uv", "buyers", "gmv",
+                                             "share_gmv", "ctr", "click_to_order", "gpm", "refund_rate"),
+                        t("sec_products", lang), lang, max_rows=15,
                           decimals={"gmv": 0, "share_gmv": 3, "ctr": 3, "click_to_order": 3, "gpm": 0, "refund_rate": 3}))
     top = prods.ranking.row(0, named=True)
     display(nb.say("成交第一的商品是「{name}」，贡献 {share:.1%} 的成交，商品 GPM {gpm:,.0f} 元。"
@@ -159,8 +161,8 @@ else:
 charts.products_chart(prods.ranking, lang) if prods.ranking.height else None
 
 # %%
-display(nb.show_table(prods.explain.select("name", "windows", "minutes_in", "orders_in", "orders_out", "ratio", "lo", "hi",
-                                           "p_value"), t("rate_ratio", lang), max_rows=15,
+display(review.show(prods.explain.select("name", "windows", "minutes_in", "orders_in", "orders_out", "ratio", "lo", "hi",
+                                         "p_value"), t("rate_ratio", lang), lang, max_rows=15,
                       decimals={"minutes_in": 0, "ratio": 2, "lo": 2, "hi": 2, "p_value": 4}))
 sig = prods.explain.filter(prods.explain["lo"] > 1.0).height
 nb.say("{sig}/{n} 个讲解过的商品在讲解期间每分钟订单显著高于讲解外（95% 区间下限 > 1）。"
@@ -172,7 +174,7 @@ nb.say("{sig}/{n} 个讲解过的商品在讲解期间每分钟订单显著高�
 charts.explain_chart(prods.explain, lang) if prods.explain.height else None
 
 # %%
-display(nb.show_table(prods.mix, t("role", lang), decimals={"gmv": 0, "share_products": 3, "share_gmv": 3, "norm": 2}))
+display(review.show(prods.mix, t("role", lang), lang, decimals={"gmv": 0, "share_products": 3, "share_gmv": 3, "norm": 2}))
 nb.say("货盘结构对照建议的 主推:利润:引流 = 3:5:2。" if lang == "zh" else
        "The product mix against the suggested hero : profit : traffic-driver = 3 : 5 : 2.")
 
@@ -180,12 +182,12 @@ nb.say("货盘结构对照建议的 主推:利润:引流 = 3:5:2。" if lang == 
 charts.mix_chart(prods.mix, lang) if prods.mix.height else None
 
 # %%
-nb.Markdown(heading("traffic", lang))
+heading("traffic", lang)
 
 # %%
 traffic = review.traffic_sources(s)
-display(nb.show_table(traffic.select("channel", "paid", "viewers", "share", "buyers", "conversion", "conv_lo", "conv_hi",
-                                     "gmv", "uv_value", "spend", "cpm", "roi"), t("sec_traffic", lang),
+display(review.show(traffic.select("channel", "paid", "viewers", "share", "buyers", "conversion", "conv_lo", "conv_hi",
+                                   "gmv", "uv_value", "spend", "cpm", "roi"), t("sec_traffic", lang), lang,
                       decimals={"share": 3, "conversion": 4, "conv_lo": 4, "conv_hi": 4, "gmv": 0, "uv_value": 2,
                                 "spend": 0, "cpm": 1, "roi": 2}))
 paid_row = traffic.filter((traffic["level"] == "total") & traffic["paid"])
@@ -200,11 +202,11 @@ nb.say("付费流量占观看人数 {share:.1%}，花费 {spend} 元，整体 RO
 charts.traffic_chart(traffic, lang) if traffic.height else None
 
 # %%
-nb.Markdown(heading("audience", lang))
+heading("audience", lang)
 
 # %%
 aud = review.audience(s)
-display(nb.show_table(aud, t("sec_audience", lang), max_rows=60,
+display(review.show(aud, t("sec_audience", lang), lang, max_rows=60,
                       decimals={"viewer_share": 3, "buyer_share": 3, "conversion": 4, "lo": 4, "hi": 4, "index": 2}))
 if aud.height:
     over = aud.filter(aud["viewers"] >= 50).sort("index", descending=True, nulls_last=True).row(0, named=True)
@@ -217,19 +219,19 @@ if aud.height:
 charts.audience_chart(aud, lang) if aud.height else None
 
 # %%
-nb.Markdown(heading("comments", lang))
+heading("comments", lang)
 
 # %%
 said = review.top_comments(s)
 if said.height:
-    display(nb.show_table(said, "最常见的弹幕" if lang == "zh" else "Most frequent comments"))
+    display(review.show(said, "最常见的弹幕" if lang == "zh" else "Most frequent comments", lang))
 intents = review.comment_intents(s)
 if intents is None:
     display(nb.say("弹幕意图分析不可用（没有弹幕数据或 helpers.comments 未安装）。" if lang == "zh" else
                    "Comment intents are unavailable (no comments, or helpers.comments is not installed)."))
 else:
     totals = intents.group_by("intent").agg(pl.col("comments").sum()).sort("comments", "intent", descending=[True, False])
-    display(nb.show_table(totals, t("intent", lang)))
+    display(review.show(totals, t("intent", lang), lang))
     display(nb.say("最常见的弹幕意图：{top}。" if lang == "zh" else "The most common comment intent: {top}.",
                    top=totals["intent"][0] if totals.height else "–"))
 
@@ -237,7 +239,7 @@ else:
 charts.intents_chart(intents, lang) if intents is not None and intents.height else None
 
 # %%
-nb.Markdown(heading("integrity", lang))
+heading("integrity", lang)
 
 # %%
 integ = review.integrity(s)
@@ -252,10 +254,10 @@ if b.get("available"):
         m=b["burst_minutes"], v=b["suspect_viewers"], sh=b["suspect_share"] or 0.0, buy=b["suspect_buyers"],
         short=b["short_watch_share"]))
 if integ.suspects.height:
-    display(nb.show_table(integ.suspects, "sample (ids pseudonymised)" if lang == "en" else "样例（观众ID已脱敏）",
-                          decimals={"watch_s": 1}))
+    display(review.show(integ.suspects, "sample (ids pseudonymised)" if lang == "en" else "样例（观众ID已脱敏）", lang,
+                        decimals={"watch_s": 1}))
 if d.get("available"):
-    display(nb.show_table(integ.duplicates, "duplicated comment text" if lang == "en" else "多账号集中重复的弹幕"))
+    display(review.show(integ.duplicates, "duplicated comment text" if lang == "en" else "多账号集中重复的弹幕", lang))
     display(nb.say("集中重复弹幕 {n} 条，占全部弹幕 {sh:.1%}。" if lang == "zh" else
                    "{n} comments ({sh:.1%} of all) are the same text posted together by many accounts.",
                    n=d["duplicated_comments"], sh=d["duplicated_share"] or 0.0))
@@ -264,7 +266,7 @@ if d.get("available"):
 charts.integrity_chart(integ.per_minute, lang) if integ.per_minute.height else None
 
 # %%
-nb.Markdown(heading("findings", lang))
+heading("findings", lang)
 
 # %%
 found = review.findings(head, story, ret, prods, traffic, integ, lang=lang)
@@ -272,11 +274,11 @@ nb.Markdown("\n".join(f"{f['rank']}. {nb.escape(f['text'])} *({t('sec_' + f['fig
             or ("本场没有需要特别关注的问题。" if lang == "zh" else "Nothing stands out."))
 
 # %%
-nb.Markdown(heading("glossary", lang))
+heading("glossary", lang)
 
 # %%
-nb.show_table(metrics.glossary(lang=lang).select("name", "zh", "en", "formula", "convention", "unit"),
-              None, max_rows=100)
+review.show(metrics.glossary(lang=lang).select("key", "zh", "en", "formula", "convention", "unit"), None, lang,
+            max_rows=100)
 
 # %%
 from helpers.report import write_summary

@@ -18,6 +18,8 @@ lang: str = "zh"  # report language: zh or en
 summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
 
 # %%
+import pandas as pd
+
 from helpers import charts_models as ch
 from helpers import experiments as ex
 from helpers import models as md
@@ -194,9 +196,8 @@ if design is not None and arm_a and arm_b:
     arm_of = {**{s: "A" for s in a_ids}, **{s: "B" for s in b_ids}}
     ab = ex.ab_from_design(design, arm_of, arm_a="A", arm_b="B", target_lift=target_lift, looks=looks)
     summary["ab"] = ab.as_dict()
-    display(nb.show_table(
-        __import__("pandas").DataFrame([{k: v for k, v in ab.as_dict().items() if k != "warnings"}]).T.reset_index()
-        .set_axis(["field", "value"], axis=1), L("A/B 结果", "A/B result"), decimals=4))
+    ab_rows = [{"field": k, "value": v} for k, v in ab.as_dict().items() if k != "warnings"]
+    display(nb.show_table(pd.DataFrame(ab_rows), L("A/B 结果", "A/B result"), decimals=4))
     for w_ in ab.warnings:
         display(nb.say("⚠️ {w}", w=w_))
 else:
@@ -208,15 +209,15 @@ else:
                      "planning": plan.to_dict("records") if plan is not None else None}
     summary["skipped"]["ab_test"] = "no arms named (arm_a / arm_b)"
     if plan is not None:
-        display(nb.show_table(plan, L("每组所需曝光数（基线转化率 {:.2%}）".format(base),
-                                      "Exposures per arm needed (baseline conversion {:.2%})".format(base)),
+        display(nb.show_table(plan, L(f"每组所需曝光数（基线转化率 {base:.2%}）",
+                                      f"Exposures per arm needed (baseline conversion {base:.2%})"),
                               decimals={"rel_lift": 2}))
         display(nb.say(L("未指定 A/B 分组。若把本范围 {n:,} 位观众平分两组，80% 检验力下最小可检测的相对提升为 {m:.1%}。",
                          "No arms named. Splitting this scope's {n:,} viewers in two, the minimum detectable relative lift at 80% power is {m:.1%}."),
                        n=2 * n_half, m=summary["ab"]["mde_rel_half_split"]))
 
 # %% tags=["nbval-ignore-output"]
-if "ab" in summary and summary["ab"].get("arms", True) is not None and design is not None and arm_a and arm_b:
+if design is not None and arm_a and arm_b:
     ch.ab_chart(ab, lang).show()
 
 # %% [markdown]

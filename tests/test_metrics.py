@@ -153,3 +153,58 @@ def test_registry_and_glossary():
     assert "| `gpm` | 千次观看成交金额 |" in md
     g = metrics.glossary(["gmv", "gpm"], lang="en")
     assert g["name"].to_list() == ["GMV (placed)", "GPM"]
+
+
+def test_views_prefer_channel_views_over_per_minute_entries():
+    t = _tables()
+    t["traffic"] = t["traffic"].with_columns(pl.Series("views", [5, 4, 3]))
+    row = metrics.kpi_frame(t, with_sources=True).row(0, named=True)
+    assert row["views"] == 12 and row["src_views"] == "traffic"
+    assert row["gpm"] == pytest.approx(380 * 1000 / 12)
+
+
+def test_targets_files_and_precedence(tmp_path):
+    from datetime import date
+
+    from helpers.targets import read_targets, session_targets
+
+    csv = tmp_path / "t.csv"
+    csv.write_text("metric,target,session_id\ngmv,500,\ngmv,900," + SID + "\nuv_value,20,\n", encoding="utf-8")
+    df = read_targets(csv)
+    assert df.height == 3 and df.schema["target"] == pl.Float64
+    yml = tmp_path / "t.yaml"
+    yml.write_text("conversion_rate: 0.07\nviewers: 3000\n", encoding="utf-8")
+    assert dict(zip(*read_targets(yml).select("metric", "target").to_dict(as_series=False).values(), strict=True)) == {
+        "conversion_rate": 0.07, "viewers": 3000.0}
+    info = {"session_id": SID, "room": "r", "start_ts": T0}
+    assert session_targets(info, csv, tmp_path / "empty-store") == {"gmv": 900.0, "uv_value": 20.0}
+    write_session_tables({**_tables(), "targets": pl.DataFrame({
+        "metric": ["gmv", "aov"], "target": [700.0, 150.0], "session_id": [SID, SID],
+        "room": ["r", "r"], "date": [date(2026, 11, 16)] * 2})}, tmp_path / "store")
+    got = session_targets(info, csv, tmp_path / "store")
+    assert got == {"gmv": 900.0, "uv_value": 20.0, "aov": 150.0}  # the file wins over the store
+    bad = tmp_path / "bad.csv"
+    bad.write_text("metric,target\nnot_a_metric,1\n", encoding="utf-8")
+    with pytest.raises(schema.SchemaError, match="not_a_metric"):
+        read_targets(bad)
+
+
+def test_benchmarks_by_category():
+    from helpers.benchmarks import benchmarks
+
+    general, apparel = benchmarks("general"), benchmarks("apparel")
+    assert general["conversion_rate"].flag(0.05) == "below" and general["conversion_rate"].is_bad(0.05)
+    assert general["refund_rate"].flag(0.20) == "within"
+    assert apparel["refund_rate"].high == 0.30 and apparel["refund_rate"].is_bad(0.35)
+    assert not apparel["refund_rate"].is_bad(0.10)  # below a lower-is-better range is good
+    assert "follower_rate" in apparel and "follower_rate" not in general
+    assert apparel["uv_value"].source == "seed" and apparel["uv_value"].cite
+    with pytest.raises(ValueError, match="unknown benchmark category"):
+        benchmarks("cars")
+
+
+def test_docs_metrics_page_is_generated_from_the_registry():
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+    assert page.read_text("utf-8") == metrics.markdown(), "run: python -m helpers.metrics > docs/metrics.md"

@@ -70,3 +70,5 @@ def test_rate_ratio():
     flat = stats.rate_ratio(10, 10, 50, 50)
     assert flat.ratio == pytest.approx(1.0) and not flat.significant
     assert math.isnan(stats.rate_ratio(0, 10, 0, 20).ratio)
+    zero = stats.rate_ratio(0, 4, 4, 116)  # no orders inside the window: interval from 0, not above 1
+    assert zero.ratio == 0 and zero.lo == pytest.approx(0.0) and 1.0 < zero.hi < 100 and not zero.significant

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from .labels import t
+from .labels import stage, t
+from .review import screen_label
 
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
 COLORS = {
@@ -26,6 +28,30 @@ COLORS = {
     "hero": "#c00000", "profit": "#1f4e79", "traffic": "#ffc000", "?": "#999999",
     "viewers": "#9dc3e6", "buyers": "#1f4e79", "bad": "#b00020", "good": "#1b7f3b",
 }
+_MATHJAX_CDN = re.compile(r'<script src="https?://[^"]*mathjax[^"]*"></script>', re.IGNORECASE)
+
+
+def use_offline_renderer() -> None:
+    """Make plotly's ``notebook`` renderer fully offline: plotly 7 adds a MathJax ``<script src>``
+    on a CDN to every figure it renders that way (``include_mathjax="cdn"`` is hard-coded), so an
+    offline reader's browser tries the network. The replacement renderer drops that tag; plotly.js
+    itself is still embedded once. Call right after :func:`helpers.nb.setup` in a report run."""
+    import plotly.io as pio
+    from plotly.io._base_renderers import NotebookRenderer
+
+    class OfflineNotebookRenderer(NotebookRenderer):
+        def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
+            bundle = super().to_mimebundle(fig_dict)
+            if "text/html" in bundle:
+                bundle["text/html"] = _MATHJAX_CDN.sub("", bundle["text/html"])
+            return bundle
+
+    if not isinstance(pio.renderers["notebook"], OfflineNotebookRenderer):
+        pio.renderers["notebook"] = OfflineNotebookRenderer()
+    if pio.renderers.default == "notebook":
+        pio.renderers.default = "notebook"
+
+
 STRIP = {"explain": "#5b9bd5", "lottery": "#ffc000", "coupon": "#70ad47", "flash_sale": "#c00000"}
 
 
@@ -34,7 +60,8 @@ def safe(text: Any, limit: int = 60) -> str:
     s = "" if text is None else str(text)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
-    return html.escape(s, quote=True)
+    # plotly decodes &lt; &gt; &amp; in labels but not &quot;: quotes stay raw (harmless in SVG text)
+    return html.escape(s, quote=False)
 
 
 def _layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
@@ -95,15 +122,19 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
     # run sheet: shaded windows on every row, and a hover strip above the online chart
     ymax = float(minutes["online"].max() or 1)
     strip_x, strip_text, strip_kind = [], [], []
+    shapes = []
     for r in events.iter_rows(named=True):
         color = COLORS.get(r["kind"], COLORS["other"])
-        fig.add_vrect(x0=r["start_ts"], x1=r["end_ts"], fillcolor=color, line_width=0, layer="below")
+        # one shape per event spanning all rows (add_vrect per row is quadratic in plotly)
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": r["start_ts"], "x1": r["end_ts"],
+                       "y0": 0, "y1": 1, "fillcolor": color, "line": {"width": 0}, "layer": "below"})
         what = t(r["kind"], lang)
         detail = r["name"] or r["label"] or ""
         mid = r["start_ts"] + (r["end_ts"] - r["start_ts"]) / 2
         strip_x.append(mid)
         strip_text.append(f"{safe(what)}: {safe(detail)}" if detail else safe(what))
         strip_kind.append(r["kind"])
+    fig.update_layout(shapes=shapes)
     if strip_x:
         marker_colors = [STRIP.get(k, "#888888") for k in strip_kind]
         fig.add_scatter(x=strip_x, y=[ymax * 1.08] * len(strip_x), mode="markers", name="run sheet",
@@ -115,7 +146,7 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
         label = f"{t(r['kind'], lang)} {r['minute_ts']:%H:%M}"
         screen = r.get("on_screen")
         if screen and screen != "none":
-            label += "<br>" + safe(screen.replace("explain: ", t("explain", lang) + " "), 24)
+            label += "<br>" + safe(screen_label(screen, lang), 24)
         fig.add_annotation(x=r["minute_ts"], y=r["value"], text=label, showarrow=True, arrowhead=2,
                            ay=-35 if r["kind"] == "peak" else 35, font={"size": 10}, row=row, col=1,
                            bgcolor="rgba(255,255,255,0.8)")
@@ -153,9 +184,7 @@ def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.
     d = leaving.head(top).reverse()
     fig = go.Figure()
     if d.height:
-        names = [safe(s.replace("explain: ", t("explain", lang) + " ") if s != "none" else t("none", lang), 30)
-                 if s not in ("lottery", "coupon", "flash_sale", "note", "other") else t(s, lang)
-                 for s in d["on_screen"]]
+        names = [safe(screen_label(s, lang), 30) for s in d["on_screen"]]
         colors = [COLORS["bad"] if (lo or 0) > 1 else "#7f7f7f" for lo in d["lo"].to_list()]
         fig.add_bar(y=names, x=d["index"].to_list(), orientation="h", marker_color=colors,
                     customdata=list(zip(d["minutes"].to_list(), d["exit_rate"].to_list(), strict=True)),
@@ -169,11 +198,7 @@ def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.
 
 
 def funnel_chart(stages: pl.DataFrame, lang: str = "zh") -> go.Figure:
-    names = {"impressions": ("直播间曝光人数", "Room impressions"), "viewers": ("观看人数", "Viewers"),
-             "product_exposed": ("商品曝光人数", "Product-exposed"), "clicked": ("商品点击人数", "Product clickers"),
-             "ordered": ("成交人数", "Buyers (placed)"), "paid": ("支付人数", "Paid buyers"),
-             "net_of_refunds": ("未退款支付人数", "Paid, not refunded")}
-    fig = go.Figure(go.Funnel(y=[names.get(s, (s, s))[0 if lang == "zh" else 1] for s in stages["stage"]],
+    fig = go.Figure(go.Funnel(y=[stage(s, lang) for s in stages["stage"]],
                               x=stages["count"].to_list(), textinfo="value+percent initial+percent previous",
                               marker={"color": COLORS["online"]}))
     return _layout(fig, t("sec_funnel", lang), height=380)

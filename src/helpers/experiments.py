@@ -37,7 +37,7 @@ def sample_size(p_base: float, rel_lift: float, *, alpha: float = 0.05, power: f
         return 0
     p2 = min(p_base * (1 + rel_lift), 0.999999)
     n = NormalIndPower().solve_power(effect_size=abs(_h(p2, p_base)), alpha=alpha, power=power, ratio=1.0)
-    return int(math.ceil(float(n)))
+    return math.ceil(float(n))
 
 
 def power_at(p_base: float, rel_lift: float, n1: int, n2: int, *, alpha: float = 0.05) -> float:

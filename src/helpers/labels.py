@@ -7,6 +7,8 @@ names stays as exported).
 
 from __future__ import annotations
 
+import html
+
 from .metrics import METRICS
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -77,6 +79,38 @@ LABELS: dict[str, tuple[str, str]] = {
     "index": ("成交/观看指数", "Buyer/viewer index"),
 }
 
+# table column headers (columns not listed fall back to LABELS / metric names / the key itself)
+COLUMNS: dict[str, tuple[str, str]] = {
+    "group_kind": ("分组方式", "Grouped by"), "group": ("分组", "Group"), "median_min": ("中位停留(分钟)", "Median stay (min)"),
+    "still_5": ("5分钟留存", "Still watching at 5 min"), "still_30": ("30分钟留存", "Still watching at 30 min"),
+    "kind": ("类型", "Kind"), "minutes": ("分钟数", "Minutes"), "lo": ("区间下限", "Lower 95%"),
+    "hi": ("区间上限", "Upper 95%"), "p_value": ("p值", "p-value"), "of_previous": ("占上一步", "Of previous"),
+    "of_top": ("占第一步", "Of first"), "rank": ("排名", "Rank"), "name": ("名称", "Name"),
+    "exposures_uv": ("曝光人数", "Exposed"), "clicks_uv": ("点击人数", "Clickers"), "share_gmv": ("成交占比", "Share of GMV"),
+    "ctr": ("曝光-点击率", "Exposure→click"), "windows": ("讲解次数", "Windows"), "minutes_in": ("讲解分钟", "Minutes explained"),
+    "orders_in": ("讲解中订单", "Orders during"), "orders_out": ("讲解外订单", "Orders outside"), "ratio": ("倍数", "Ratio"),
+    "products": ("商品数", "Products"), "share_products": ("商品占比", "Share of products"), "norm": ("建议占比", "Norm"),
+    "paid": ("付费", "Paid"), "conv_lo": ("转化下限", "Conv. lower"), "conv_hi": ("转化上限", "Conv. upper"),
+    "spend": ("花费(元)", "Spend (yuan)"), "viewer_share": ("观看占比", "Share of viewers"),
+    "buyer_share": ("成交占比", "Share of buyers"), "text": ("弹幕", "Comment"), "comments": ("条数", "Comments"),
+    "authors": ("账号数", "Accounts"), "first_ts": ("首次", "First"), "last_ts": ("最后", "Last"),
+    "viewer_id": ("观众(已脱敏)", "Viewer (pseudonym)"), "enter_ts": ("进入时间", "Entered"), "watch_s": ("观看秒数", "Watched (s)"),
+    "device": ("设备", "Device"), "source": ("数据来源", "Source"), "formula": ("公式", "Formula"),
+    "convention": ("口径说明", "Convention"), "unit": ("单位", "Unit"), "zh": ("中文", "Chinese"), "en": ("英文", "English"),
+    "count": ("人数", "People"), "stage": ("环节", "Stage"), "exit_rate": ("离开率", "Exit rate"),
+    "index": ("指数", "Index"), "on_screen": ("当时在播", "On screen"), "share": ("占比", "Share"),
+    "conversion": ("转化率", "Conversion"), "dimension": ("维度", "Dimension"), "level": ("分组", "Group"),
+    "online": ("在线人次", "Online (viewer-minutes)"), "exits": ("离开人数", "Exits"), "role": ("定位", "Role"),
+    "price": ("价格", "Price"), "intent": ("意图", "Intent"), "channel": ("渠道", "Channel"),
+}
+
+STAGES: dict[str, tuple[str, str]] = {
+    "impressions": ("直播间曝光人数", "Room impressions"), "viewers": ("观看人数", "Viewers"),
+    "product_exposed": ("商品曝光人数", "Product-exposed"), "clicked": ("商品点击人数", "Product clickers"),
+    "ordered": ("成交人数", "Buyers (placed)"), "paid": ("支付人数", "Paid buyers"),
+    "net_of_refunds": ("未退款支付人数", "Paid, not refunded"),
+}
+
 FLAGS: dict[str, tuple[str, str]] = {
     "met": ("达标", "met"),
     "missed": ("未达标", "missed"),
@@ -98,6 +132,23 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def columns(names: list[str], lang: str = "zh") -> dict[str, str]:
+    """Display headers for a table's columns (for ``nb.show_table(..., rename=...)``)."""
+    out = {}
+    for n in names:
+        if n in COLUMNS:
+            out[n] = COLUMNS[n][0 if lang == "zh" else 1]
+        else:
+            out[n] = t(n, lang)
+    return out
+
+
+def stage(key: str, lang: str = "zh") -> str:
+    """A funnel stage's name."""
+    zh, en = STAGES.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
 def t(key: str, lang: str = "zh") -> str:
     """A label in the language; metric keys fall back to the metric registry, else the key."""
     if key in LABELS:
@@ -115,6 +166,29 @@ def t(key: str, lang: str = "zh") -> str:
     return key
 
 
-def heading(section: str, lang: str = "zh") -> str:
-    """A section heading (Markdown ``##``)."""
-    return f"## {t('sec_' + section, lang)}"
+class Heading:
+    """A section heading emitted by a code cell (so its language follows the ``lang`` parameter).
+
+    Renders as an ``<h2>`` inside a ``jp-MarkdownCell`` wrapper so the report template's table of
+    contents (which collects ``.jp-MarkdownCell h2``) lists it like a Markdown-cell heading; its
+    plain-text form is the Markdown ``## title`` (what nbval compares).
+    """
+
+    def __init__(self, title: str, anchor: str) -> None:
+        self.title = title
+        self.anchor = anchor
+
+    def __repr__(self) -> str:
+        return f"## {self.title}"
+
+    def _repr_markdown_(self) -> str:
+        return f"## {self.title}"
+
+    def _repr_html_(self) -> str:
+        return (f'<div class="jp-MarkdownCell wb-section"><div class="jp-RenderedMarkdown">'
+                f'<h2 id="{html.escape(self.anchor)}">{html.escape(self.title)}</h2></div></div>')
+
+
+def heading(section: str, lang: str = "zh") -> Heading:
+    """The heading of a review section in the language (``## title``)."""
+    return Heading(t("sec_" + section, lang), f"section-{section}")

@@ -464,6 +464,16 @@ def markdown() -> str:
     ]
     for k, m in METRICS.items():
         lines.append(f"| `{k}` | {m.zh} | {m.en} | {m.formula} | {m.convention} | {m.unit} |")
+    lines += ["", "## Category benchmarks", "",
+              "From `src/helpers/resources/benchmarks.yaml` (`general` applies to every category; a category",
+              "overrides or adds). The review flags a KPI outside its range on the bad side as an alert.", "",
+              "| category | metric | low | high | source | cites |", "|---|---|---|---|---|---|"]
+    from .benchmarks import _raw
+
+    for cat, entries in _raw().items():
+        for metric, b in (entries or {}).items():
+            lines.append(f"| {cat} | `{metric}` | {b.get('low', '')} | {b.get('high', '')} | {b.get('source', '')} "
+                         f"| {b.get('cite', '')} |")
     return "\n".join(lines) + "\n"
 
 

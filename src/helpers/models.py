@@ -286,19 +286,25 @@ def _margeff(res: Any, y: np.ndarray, X: pd.DataFrame, max_rows: int, seed: int)
     return sub.get_margeff(at="overall", method="dydx", dummy=True)
 
 
-def _vif(X: pd.DataFrame, *, max_rows: int = 20_000, seed: int = 0) -> pd.DataFrame:
-    from statsmodels.stats.outliers_influence import variance_inflation_factor
-
-    if len(X) > max_rows:
-        X = X.sample(max_rows, random_state=seed)
+def _vif(X: pd.DataFrame) -> pd.DataFrame:
+    """Variance inflation factors of the non-intercept columns: VIF_j = 1 / (1 - R²_j) of column j
+    regressed on the others with an intercept, which is the j-th diagonal element of the inverse
+    correlation matrix (the same numbers as statsmodels' ``variance_inflation_factor`` on a
+    design with a constant, in one small k × k inversion instead of k regressions)."""
     cols = [c for c in X.columns if c != "Intercept"]
-    arr = X.to_numpy(dtype=float)
-    idx = {c: i for i, c in enumerate(X.columns)}
-    rows = []
+    if not cols:
+        return pd.DataFrame(columns=["term", "vif"])
+    arr = X[cols].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for c in cols:
-            rows.append({"term": c, "vif": float(variance_inflation_factor(arr, idx[c]))})
-    return pd.DataFrame(rows, columns=["term", "vif"])
+        corr = np.corrcoef(arr, rowvar=False)
+        corr = np.atleast_2d(corr)
+        try:
+            inv = np.linalg.inv(corr)
+            vif = np.diag(inv)
+        except np.linalg.LinAlgError:
+            vif = np.full(len(cols), np.inf)
+    vif = np.where(np.isfinite(vif) & (vif > 0), vif, np.inf)
+    return pd.DataFrame({"term": cols, "vif": vif.astype(float)})
 
 
 def fit_logit(
@@ -313,7 +319,9 @@ def fit_logit(
     min_level_n: int = 20,
     calibration_bins: int = 10,
     alpha: float = 0.05,
-    ame_max_rows: int = 100_000,
+    ame_max_rows: int = 20_000,
+    marginal_effects: bool = True,
+    holdout_max_rows: int = 400_000,
 ) -> LogitResult:
     """Logistic regression of ``outcome`` (0/1) on numeric and treatment-coded categorical columns.
 
@@ -323,7 +331,8 @@ def fit_logit(
     (< ``min_level_n`` rows) are pooled into ``other``; levels with all or no events (quasi-complete
     separation) are excluded and named in ``separation``; VIF above :data:`VIF_LIMIT` is reported.
     Above ``ame_max_rows`` rows the AMEs average over a seeded random subsample of that size (with
-    the full-data coefficients and covariance), which keeps a million-viewer fit fast.
+    the full-data coefficients and covariance), which keeps a million-viewer fit fast; likewise
+    the held-out check splits a seeded sample of at most ``holdout_max_rows`` rows.
     """
     import statsmodels.api as sm
     from patsy import dmatrices
@@ -359,14 +368,15 @@ def fit_logit(
             notes.append(f"{term}: standard error {bse[term]:.3g}, estimate not identified (separation)")
     ci = res.conf_int(alpha)
     z_ame = {}
-    try:
-        me = _margeff(res, yv, X, ame_max_rows, seed)
-        mci = me.conf_int(alpha)
-        names = [n for n in X.columns if n != "Intercept"]
-        for i, n in enumerate(names):
-            z_ame[n] = (float(me.margeff[i]), float(mci[i, 0]), float(mci[i, 1]))
-    except Exception as exc:  # singular covariance: report without AMEs
-        notes.append(f"average marginal effects unavailable: {exc}")
+    if marginal_effects:
+        try:
+            me = _margeff(res, yv, X, ame_max_rows, seed)
+            mci = me.conf_int(alpha)
+            names = [n for n in X.columns if n != "Intercept"]
+            for i, n in enumerate(names):
+                z_ame[n] = (float(me.margeff[i]), float(mci[i, 0]), float(mci[i, 1]))
+        except Exception as exc:  # singular covariance: report without AMEs
+            notes.append(f"average marginal effects unavailable: {exc}")
     rows = []
     for term in X.columns:
         b, lo, hi = float(params[term]), float(ci.loc[term, 0]), float(ci.loc[term, 1])
@@ -382,7 +392,7 @@ def fit_logit(
             "unit": unit, "ame_unit": ame[0] * unit,
         })
     table = pd.DataFrame(rows)
-    vif = _vif(X, seed=seed)
+    vif = _vif(X)
     high = vif.loc[vif["vif"] > VIF_LIMIT, "term"].tolist()
     if high:
         notes.append(f"collinearity: VIF > {VIF_LIMIT:g} for {', '.join(high)}")
@@ -392,8 +402,11 @@ def fit_logit(
     n_test = 0
     calib = pd.DataFrame(columns=["bin", "predicted", "observed", "n"])
     if 0 < test_size < 1 and min(events, len(d) - events) >= 10:
+        pool = np.arange(len(yv))
+        if len(pool) > holdout_max_rows:
+            pool = np.sort(np.random.default_rng(seed).choice(len(pool), holdout_max_rows, replace=False))
         idx_train, idx_test = train_test_split(
-            np.arange(len(yv)), test_size=test_size, random_state=seed, stratify=yv
+            pool, test_size=test_size, random_state=seed, stratify=yv[pool]
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -587,7 +600,7 @@ def fit_counts(
     d = md[md["online"] > 0].copy()
     rhs = [_q(e) for e in ev]
     if d["minute"].nunique() > time_df + 2:
-        rhs.append(f"cr(minute, df={time_df})")
+        rhs.append(f"cr(minute, df={time_df}, constraints='center')")
     if d["session_id"].nunique() > 1:
         rhs.append("C(session_id)")
     formula = "orders ~ " + (" + ".join(rhs) if rhs else "1")
@@ -698,7 +711,7 @@ def fit_order_timing(td: pd.DataFrame, events: list[str] | None = None, *, alpha
     groups = g.ngroup().to_numpy()
     keep = g["orders"].transform("sum").to_numpy() > 0
     d = td[keep]
-    n_buyers = int(len(np.unique(groups[keep])))
+    n_buyers = len(np.unique(groups[keep]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # groups with a single minute carry no timing information
         model = ConditionalPoisson(d["orders"].to_numpy(dtype=float), d[varied].to_numpy(dtype=float),

@@ -245,6 +245,7 @@ def headline(s: Session, targets: dict[str, float] | None = None, category: str 
         row = {"metric": key, "value": _f(value), "lo": _f(iv["lo"]) if iv else None,
                "hi": _f(iv["hi"]) if iv else None, "target": tgt, "target_flag": None,
                "benchmark": bm.reference if bm else None, "benchmark_flag": None,
+               "benchmark_low": bm.low if bm else None, "benchmark_high": bm.high if bm else None,
                "source": sources.get(key)}
         if tgt is not None and value is not None:
             flag, bad = _target_flag(key, float(value), tgt, iv)
@@ -275,6 +276,7 @@ def headline(s: Session, targets: dict[str, float] | None = None, category: str 
     table = pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "lo": pl.Float64,
                                        "hi": pl.Float64, "target": pl.Float64, "target_flag": pl.String,
                                        "benchmark": pl.Float64, "benchmark_flag": pl.String,
+                                       "benchmark_low": pl.Float64, "benchmark_high": pl.Float64,
                                        "source": pl.String})
     return Headline(kpis, sources, ivs, table, alerts, as_of(s), trailing)
 
@@ -298,16 +300,32 @@ def headline_table(h: Headline, lang: str = "zh", keys: tuple[str, ...] | None =
         fmt = lambda v, k=k: format_value(k, v)  # noqa: E731
         flags = [t(r["target_flag"], lang) if r["target_flag"] else "",
                  t(r["benchmark_flag"], lang) if r["benchmark_flag"] else ""]
+        unit = metrics.METRICS[k].unit
+        suffix = UNIT_TEXT.get(unit, ("", ""))[0 if lang == "zh" else 1]
         rows.append({
-            t("metric", lang): t(k, lang),
+            t("metric", lang): t(k, lang) + (f" ({suffix})" if suffix else ""),
             t("value", lang): fmt(r["value"]),
             t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}" if r["lo"] is not None else "",
             t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
-            t("benchmark", lang): fmt(r["benchmark"]) if r["benchmark"] is not None else "",
+            t("benchmark", lang): _bench_text(k, r),
             t("flag", lang): " · ".join(f for f in flags if f),
             t("source", lang): r["source"] or "",
         })
     return pl.DataFrame(rows)
+
+
+UNIT_TEXT = {"元": ("元", "yuan"), "秒": ("秒", "s"), "分钟": ("分钟", "min")}
+
+
+def _bench_text(key: str, r: dict[str, Any]) -> str:
+    lo, hi = r.get("benchmark_low"), r.get("benchmark_high")
+    if lo is not None and hi is not None:
+        return f"{format_value(key, lo)} – {format_value(key, hi)}"
+    if lo is not None:
+        return f"≥ {format_value(key, lo)}"
+    if hi is not None:
+        return f"≤ {format_value(key, hi)}"
+    return ""
 
 
 def format_value(key: str, v: Any) -> str:
@@ -458,13 +476,23 @@ def find_extrema(minutes: pl.DataFrame, series: str, *, n: int = 3, smooth: int 
     return pl.DataFrame(rows, schema=empty.schema).sort("minute_ts")
 
 
+def screen_label(on_screen: str | None, lang: str = "zh") -> str:
+    """What was on screen, in words: ``explain: X`` → ``讲解 X`` / ``explaining X``; kinds translated."""
+    if not on_screen:
+        return "–"
+    if on_screen.startswith("explain: "):
+        return ("讲解 " if lang == "zh" else "explaining ") + on_screen.removeprefix("explain: ")
+    return t(on_screen, lang)
+
+
 def minute_story(s: Session) -> MinuteStory:
     """The minute story: per-minute series with what was on screen, the run sheet, and the peaks
     and troughs of online viewers and orders (annotated with what was on screen then)."""
     mins = minute_frame(s)
     screen = screen_timeline(s, mins["minute_ts"])
     mins = mins.join(screen, on="minute_ts", how="left")
-    ext = pl.concat([find_extrema(mins, "online"), find_extrema(mins, "orders", n=3, smooth=3)])
+    orders_peaks = find_extrema(mins, "orders", n=3, smooth=3).filter(pl.col("kind") == "peak")
+    ext = pl.concat([find_extrema(mins, "online"), orders_peaks])
     ext = ext.join(mins.select("minute_ts", "on_screen"), on="minute_ts", how="left").sort("minute_ts", "series")
     return MinuteStory(mins, run_sheet(s), ext)
 
@@ -505,7 +533,7 @@ def _km(d: pl.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
     times, surv = sf.surv_times, sf.surv_prob
     pos = np.searchsorted(times, grid, side="right") - 1
     curve = np.where(pos >= 0, surv[np.clip(pos, 0, None)], 1.0)
-    below = np.flatnonzero(surv <= 0.5)
+    below = np.flatnonzero(surv <= 0.5 + 1e-9)
     median = float(times[below[0]]) if below.size else float("nan")
     return curve, median
 
@@ -778,6 +806,12 @@ def traffic_sources(s: Session) -> pl.DataFrame:
 
 
 AUDIENCE_DIMENSIONS = ("age_band", "gender", "region", "device", "source", "was_follower", "returning")
+LEVEL_ORDER: dict[str, tuple[str, ...]] = {
+    "region": ("一线", "新一线", "二线", "三线", "四线及以下"),
+    "age_band": ("18-23", "24-30", "31-40", "41-50", "50+"),
+    "device": ("android", "ios", "pc"),
+    "gender": ("female", "male", "unknown"),
+}
 
 
 def audience(s: Session) -> pl.DataFrame:
@@ -795,9 +829,12 @@ def audience(s: Session) -> pl.DataFrame:
     for dim in AUDIENCE_DIMENSIONS:
         if dim not in v.columns or v[dim].null_count() == v.height:
             continue
+        order = {lv: i for i, lv in enumerate(LEVEL_ORDER.get(dim, ()))}
         g = (v.group_by(pl.col(dim).cast(pl.String).fill_null("?").alias("level"))
              .agg(pl.len().cast(pl.Int64).alias("viewers"), pl.col("bought").sum().cast(pl.Int64).alias("buyers"))
-             .with_columns(pl.lit(dim).alias("dimension")).sort("level"))
+             .with_columns(pl.lit(dim).alias("dimension"),
+                           pl.col("level").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_o"))
+             .sort("_o", "level").drop("_o"))
         parts.append(g)
     if not parts:
         return pl.DataFrame(schema=schema)
@@ -1049,8 +1086,7 @@ def findings(head: Headline, story: MinuteStory | None = None, ret: Retention | 
     if ret is not None and ret.leaving.height:
         worst = ret.leaving.filter((pl.col("index") > 1.15) & (pl.col("lo") > 1.0) & (pl.col("kind") != "none"))
         for r in worst.head(2).iter_rows(named=True):
-            screen = r["on_screen"].replace("explain: ", "讲解 " if zh else "explaining ")
-            screen = t(screen, lang) if screen in ("lottery", "coupon", "flash_sale") else screen
+            screen = screen_label(r["on_screen"], lang)
             add("exit_spike", r["index"] - 1.0, "exit_rate", r["exit_rate"], "retention",
                 screen=screen, index=f"{r['index']:.2f}")
     if ret is not None and ret.summary.height:
@@ -1108,6 +1144,41 @@ def findings(head: Headline, story: MinuteStory | None = None, ret: Retention | 
         out.append({"rank": i, **{k: c[k] for k in ("text", "metric", "value", "figure", "kind")},
                     "score": round(c["score"], 4)})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# display
+
+
+def display_frame(df: pl.DataFrame, lang: str = "zh", *, time_fmt: str = "%H:%M:%S") -> pl.DataFrame:
+    """A result frame made readable: times as clock strings, codes (stages, kinds, roles, screens,
+    dimensions, new/returning) in words. Column names are translated by :func:`show`."""
+    from .labels import stage
+
+    out = df
+    for name, dtype in df.schema.items():
+        if isinstance(dtype, pl.Datetime):
+            out = out.with_columns(pl.col(name).dt.strftime(time_fmt))
+    words = {"stage": lambda v: stage(v, lang), "on_screen": lambda v: screen_label(v, lang),
+             "role": lambda v: t(v, lang), "dimension": lambda v: t(v, lang), "kind": lambda v: t(v, lang),
+             "group_kind": lambda v: {"all": t("all", lang), "channel": t("channel", lang),
+                                      "newret": f"{t('new', lang)}/{t('returning', lang)}"}.get(v, v)}
+    for name, fn in words.items():
+        if name in out.columns and out.schema[name] == pl.String:
+            out = out.with_columns(pl.col(name).map_elements(fn, return_dtype=pl.String, skip_nulls=True))
+    if "group" in out.columns and "group_kind" in df.columns:
+        out = out.with_columns(pl.when(df["group_kind"].is_in(["newret", "all"]))
+                               .then(pl.col("group").map_elements(lambda v: t(v, lang), return_dtype=pl.String))
+                               .otherwise(pl.col("group")).alias("group"))
+    return out
+
+
+def show(df: pl.DataFrame, caption: str | None, lang: str = "zh", **kw: Any) -> Any:
+    """:func:`helpers.nb.show_table` of :func:`display_frame` with headers in the language."""
+    from . import nb
+    from .labels import columns
+
+    return nb.show_table(display_frame(df, lang), caption, rename=columns(df.columns, lang), **kw)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,7 +31,17 @@ PURCHASE_MODEL = C.PURCHASE_MODEL
 EVENT_LIFTS = C.EVENT_LIFTS
 ELASTICITY = C.ELASTICITY
 SEGMENTS = C.SEGMENTS
-TABLE_NAMES = ("sessions", "trend", "events", "products", "viewers", "orders", "comments", "traffic", "targets")
+TABLE_NAMES = (
+    "sessions",
+    "trend",
+    "events",
+    "products",
+    "viewers",
+    "orders",
+    "comments",
+    "traffic",
+    "targets",
+)
 
 __all__ = [
     "ELASTICITY",
@@ -104,13 +114,23 @@ def _specs(seed: int, viewers: int, sessions: int, week: str, weeks: int) -> lis
     return specs
 
 
-def _targets(tables: dict[str, pl.DataFrame], sessions: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+def _targets(
+    tables: dict[str, pl.DataFrame], sessions: pl.DataFrame, rng: np.random.Generator
+) -> pl.DataFrame:
     """Per-session targets near (never equal to) the actuals: gmv, uv_value, conversion_rate, viewers."""
     v = tables["viewers"].group_by("session_id").agg(viewers=pl.len())
-    o = tables["orders"].group_by("session_id").agg(gmv=pl.col("amount").sum(), buyers=pl.col("viewer_id").n_unique())
-    act = sessions.select("session_id", "room", pl.col("start_ts").dt.date().alias("date")).join(v, on="session_id").join(
-        o, on="session_id", how="left"
-    ).fill_null(0)
+    o = (
+        tables["orders"]
+        .group_by("session_id")
+        .agg(gmv=pl.col("amount").sum(), buyers=pl.col("viewer_id").n_unique())
+    )
+    act = (
+        sessions.select("session_id", "room", pl.col("start_ts").dt.date().alias("date"))
+        .join(v, on="session_id")
+        .join(o, on="session_id", how="left")
+        .fill_null(0)
+        .sort("date", "session_id")
+    )
     rows = []
     for r in act.iter_rows(named=True):
         actual = {
@@ -124,9 +144,30 @@ def _targets(tables: dict[str, pl.DataFrame], sessions: pl.DataFrame, rng: np.ra
             if abs(f - 1) < 0.03:
                 f += 0.05
             t = value * f
-            t = round(t, -2) if metric in ("gmv", "viewers") and t > 1000 else round(t, 4 if metric == "conversion_rate" else 2)
-            rows.append({"metric": metric, "target": float(t), "session_id": r["session_id"], "room": r["room"], "date": r["date"]})
-    return pl.DataFrame(rows, schema={"metric": pl.String, "target": pl.Float64, "session_id": pl.String, "room": pl.String, "date": pl.Date})
+            t = (
+                round(t, -2)
+                if metric in ("gmv", "viewers") and t > 1000
+                else round(t, 4 if metric == "conversion_rate" else 2)
+            )
+            rows.append(
+                {
+                    "metric": metric,
+                    "target": float(t),
+                    "session_id": r["session_id"],
+                    "room": r["room"],
+                    "date": r["date"],
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "metric": pl.String,
+            "target": pl.Float64,
+            "session_id": pl.String,
+            "room": pl.String,
+            "date": pl.Date,
+        },
+    )
 
 
 def simulate_week(
@@ -148,18 +189,27 @@ def simulate_week(
         res = simulate_session(spec, pool, catalogue, np.random.default_rng(spec.seed))
         for name, df in res.tables.items():
             parts.setdefault(name, []).append(df)
-        session_truth.append(res.truth | {"start_ts": spec.start.isoformat(), "minutes": spec.minutes})
+        session_truth.append(
+            res.truth | {"start_ts": spec.start.isoformat(), "minutes": spec.minutes}
+        )
         if "integrity" in res.truth:
             integrity = res.truth.pop("integrity")
             session_truth[-1].pop("integrity", None)
-        log.info("simulated %s: %d viewers, %d buyers", spec.session_id, res.truth["viewers"], res.truth["buyers"])
+        log.info(
+            "simulated %s: %d viewers, %d buyers",
+            spec.session_id,
+            res.truth["viewers"],
+            res.truth["buyers"],
+        )
     sessions_df = pl.DataFrame(
         {
             "session_id": [s.session_id for s in specs],
             "platform": C.PLATFORM,
             "room": C.ROOM,
             "start_ts": pl.Series([s.start for s in specs]).dt.convert_time_zone(schema.TZ),
-            "end_ts": pl.Series([s.start + timedelta(minutes=s.minutes) for s in specs]).dt.convert_time_zone(schema.TZ),
+            "end_ts": pl.Series(
+                [s.start + timedelta(minutes=s.minutes) for s in specs]
+            ).dt.convert_time_zone(schema.TZ),
             "host": [s.host for s in specs],
             "title": [f"{C.ROOM} 冬季新品专场 {s.start:%m月%d日 %H:%M}" for s in specs],
             "category": C.CATEGORY,
@@ -172,6 +222,7 @@ def simulate_week(
     tables["targets"] = _targets(tables, sessions_df, root)
     tables = {name: schema.validate(name, tables[name]) for name in TABLE_NAMES}
     truth = _truth(seed, viewers, sessions, week, weeks, session_truth, integrity, tables)
+    truth["catalogue"] = catalogue.frame.with_columns(pl.col("attractiveness").round(4)).to_dicts()
     return SimulatedWeek(tables, truth)
 
 
@@ -193,11 +244,24 @@ def _truth(
     u1, ur = np.arange(1, 4) @ np.array(C.UNITS_FIRST), np.arange(1, 4) @ np.array(C.UNITS_REPEAT)
     return {
         "generator": "helpers.simulate.simulate_week",
-        "params": {"seed": seed, "viewers": viewers, "sessions": sessions, "week": week, "weeks": weeks},
-        "room": {"account": C.ACCOUNT, "room": C.ROOM, "platform": C.PLATFORM, "category": C.CATEGORY},
+        "params": {
+            "seed": seed,
+            "viewers": viewers,
+            "sessions": sessions,
+            "week": week,
+            "weeks": weeks,
+        },
+        "room": {
+            "account": C.ACCOUNT,
+            "room": C.ROOM,
+            "platform": C.PLATFORM,
+            "category": C.CATEGORY,
+        },
         "purchase_model": {
             **C.PURCHASE_MODEL,
-            "coefficients_long_names": {_long_name(k): v for k, v in C.PURCHASE_COEFFICIENTS.items()},
+            "coefficients_long_names": {
+                _long_name(k): v for k, v in C.PURCHASE_COEFFICIENTS.items()
+            },
         },
         "event_lifts": C.EVENT_LIFTS,
         "entry_lifts": C.ENTRY_LIFTS,
@@ -205,7 +269,7 @@ def _truth(
         "elasticity": C.ELASTICITY,
         "refund_probability": C.REFUND_P,
         "role_shares": C.ROLE_SHARES,
-        "extra_orders_per_buyer": C.EXTRA_ORDERS,
+        "extra_order_rate_per_lift_minute": C.EXTRA_ORDER_RATE,
         "extra_order_status_p": C.EXTRA_STATUS_P,
         "first_order": {
             "units_p_first": C.UNITS_FIRST,
@@ -214,7 +278,22 @@ def _truth(
             "realised_discount": round(1 - first / repeat, 4) if first and repeat else None,
         },
         "segments": {
-            name: {k: sp[k] for k in ("label", "share", "watch_min", "likes", "comments", "shares", "clicks", "entry", "channel_p", "prior_visit", "prior_follower")}
+            name: {
+                k: sp[k]
+                for k in (
+                    "label",
+                    "share",
+                    "watch_min",
+                    "likes",
+                    "comments",
+                    "shares",
+                    "clicks",
+                    "entry",
+                    "channel_p",
+                    "prior_visit",
+                    "prior_follower",
+                )
+            }
             | {"channels": list(C.CHANNELS)}
             for name, sp in C.SEGMENTS.items()
         },
@@ -227,10 +306,16 @@ def _truth(
             "distinct_viewers": v["viewer_id"].n_unique(),
             "orders": placed,
             "buyers": o.select(pl.struct("session_id", "viewer_id").n_unique()).item(),
-            "conversion_rate": round(o.select(pl.struct("session_id", "viewer_id").n_unique()).item() / v.height, 5),
+            "conversion_rate": round(
+                o.select(pl.struct("session_id", "viewer_id").n_unique()).item() / v.height, 5
+            ),
             "gmv": round(float(o["amount"].sum()), 2),
-            "refund_share_of_gmv": round(float(o["refund_amount"].sum() / o["amount"].sum()), 4) if placed else None,
-            "unpaid_or_cancelled_share": round(o["status"].is_in(["unpaid", "cancelled"]).mean(), 4) if placed else None,
+            "refund_share_of_gmv": round(float(o["refund_amount"].sum() / o["amount"].sum()), 4)
+            if placed
+            else None,
+            "unpaid_or_cancelled_share": round(o["status"].is_in(["unpaid", "cancelled"]).mean(), 4)
+            if placed
+            else None,
             "returning_share": round(float(v["returning"].mean()), 4),
             "followed_share": round(float(v["followed"].mean()), 4),
         },
@@ -246,7 +331,10 @@ def _long_name(short: str) -> str:
 
 
 def write_simulation(
-    sim: SimulatedWeek, out: str | Path, formats: tuple[str, ...] = ("platform", "canonical"), seed: int = 7
+    sim: SimulatedWeek,
+    out: str | Path,
+    formats: tuple[str, ...] = ("platform", "canonical"),
+    seed: int = 7,
 ) -> dict[str, Path]:
     """Write truth.json, canonical/<table>.parquet and raw/ platform exports; returns the paths."""
     from .report import write_json
@@ -265,7 +353,9 @@ def write_simulation(
         try:
             from .platform_exports import write_platform_exports
         except ImportError as exc:
-            log.warning("platform exports skipped: helpers.platform_exports is not available (%s)", exc)
+            log.warning(
+                "platform exports skipped: helpers.platform_exports is not available (%s)", exc
+            )
         else:
             write_platform_exports(sim.tables, out / "raw", seed=seed)
             paths["raw"] = out / "raw"
@@ -279,7 +369,11 @@ def cli_simulate(args: argparse.Namespace) -> int:
     if bad:
         raise ValueError(f"unknown format(s) {', '.join(bad)}; use platform, canonical")
     sim = simulate_week(
-        seed=args.seed, viewers=args.viewers, sessions=args.sessions, week=args.week, weeks=getattr(args, "weeks", 1)
+        seed=args.seed,
+        viewers=args.viewers,
+        sessions=args.sessions,
+        week=args.week,
+        weeks=getattr(args, "weeks", 1),
     )
     paths = write_simulation(sim, args.out, formats, seed=args.seed)
     r = sim.truth["realised"]

@@ -9,7 +9,7 @@
   million-viewer session cheap;
 - :func:`bootstrap_ratio_diff`: the same for the difference of two groups' ratios;
 - :func:`rate_ratio`: ratio of two Poisson rates (orders per minute inside vs outside a product's
-  讲解 window) with a score interval and p-value (statsmodels ``confint_poisson_2indep``).
+  讲解 window) with a MOVER interval and exact conditional p-value (statsmodels ``confint_poisson_2indep``).
 """
 
 from __future__ import annotations
@@ -96,10 +96,11 @@ def two_proportion(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) -> D
 
 
 def _pooled(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (num, den) pairs and their frequencies."""
-    pairs = np.stack([num, den], axis=1)
-    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
-    return uniq[:, 0], uniq[:, 1], counts
+    """Distinct (num, den) pairs and their frequencies, in a fixed (sorted) order."""
+    import polars as pl
+
+    g = (pl.DataFrame({"n": num, "d": den}).group_by("n", "d").len().sort("n", "d"))
+    return g["n"].to_numpy(), g["d"].to_numpy(), g["len"].to_numpy()
 
 
 def _boot_sums(num: np.ndarray, den: np.ndarray, n_boot: int, rng: np.random.Generator,
@@ -199,7 +200,9 @@ class RateRatio:
 
 
 def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05) -> RateRatio:
-    """Poisson rate ratio ``(k1/t1) / (k2/t2)`` with a score interval and score-test p-value.
+    """Poisson rate ratio ``(k1/t1) / (k2/t2)`` with a MOVER interval (sound when a count is zero)
+    and the exact conditional test's p-value (statsmodels ``confint_poisson_2indep`` /
+    ``test_poisson_2indep``).
 
     ``t`` is exposure (minutes). NaN where an exposure is zero or both counts are zero.
     """
@@ -211,8 +214,8 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05) -> R
     ratio = r1 / r2 if r2 > 0 else math.inf
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
-        lo, hi = confint_poisson_2indep(k1, t1, k2, t2, method="score", compare="ratio", alpha=alpha)
-        p = float(test_poisson_2indep(k1, t1, k2, t2, method="score", compare="ratio").pvalue)
+        lo, hi = confint_poisson_2indep(k1, t1, k2, t2, method="mover", compare="ratio", alpha=alpha)
+        p = float(test_poisson_2indep(k1, t1, k2, t2, method="exact-cond", compare="ratio").pvalue)
     return RateRatio(float(ratio), float(lo), float(hi), p, r1, r2)
 
 

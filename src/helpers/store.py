@@ -263,6 +263,7 @@ class Transaction:
         self.put: dict[str, Path] = {}
         self.retire: dict[str, str] = {}
         self.delete: set[str] = set()
+        self.committed = False
 
     def path(self, rel: str) -> Path:
         """Where to stage a file that will land at ``STORE/rel`` (registers it)."""
@@ -274,7 +275,7 @@ class Transaction:
 
     def write_parquet(self, rel: str, df: pl.DataFrame) -> Path:
         p = self.path(rel)
-        df.write_parquet(p, compression="zstd", statistics=True)
+        df.write_parquet(p, compression="zstd", compression_level=1, statistics=True)
         return p
 
     def link(self, rel: str, src: Path) -> Path:
@@ -312,14 +313,17 @@ class Transaction:
         plan = {"retire": sorted(self.retire.items()), "delete": sorted(self.delete), "put": sorted(self.put)}
         _fsync_write(self.dir / ".plan", json.dumps(plan, ensure_ascii=False).encode())
         os.replace(self.dir / ".plan", self.dir / _COMMITTED)
+        self.committed = True  # from here on the transaction is rolled forward, never back
         _apply_plan(self.root, self.dir, plan)
         shutil.rmtree(self.dir, ignore_errors=True)
         self._release()
 
     def abort(self) -> None:
+        """Drop the staged files (the store is untouched); a committed one is left for :func:`recover`."""
         import shutil
 
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if not self.committed:
+            shutil.rmtree(self.dir, ignore_errors=True)
         self._release()
 
     def _release(self) -> None:

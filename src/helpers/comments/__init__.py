@@ -2,17 +2,31 @@
 
 - :func:`classify_frame` adds ``intent``, ``intent_group``, ``sentiment``, ``tokens`` to any frame.
 - :func:`cli_classify` backs ``workbook comments classify FILE.csv --text-column COL --out OUT.csv``.
-- :mod:`helpers.comments.analysis`: per-minute series, questions around explanations, unanswered
-  question themes, complaint themes, keyword trends, duplicates and bursts.
+- Analyses (:mod:`helpers.comments.analysis`): per-minute series, questions around explanations,
+  unanswered question themes, complaint themes, keyword trends, duplicates and bursts.
 
 Method and evaluation: ``docs/comments.md``.
 """
 
 from __future__ import annotations
 
+from .analysis import (
+    comment_bursts,
+    complaint_examples,
+    complaint_themes,
+    duplicate_texts,
+    examples_by_intent,
+    explanation_questions,
+    integrity,
+    intent_mix,
+    keyword_trends,
+    per_minute,
+    summary,
+    unanswered_questions,
+)
 from .classify import OUTPUT_COLUMNS, classify_frame, classify_texts
 from .cli import classify_csv, cli_classify, read_csv_any
-from .intent import GROUPS, INTENTS, group_of
+from .intent import GROUPS, INTENTS, group_of, label
 from .tokenize import normalise, tokenize
 
 __all__ = [
@@ -23,8 +37,21 @@ __all__ = [
     "classify_frame",
     "classify_texts",
     "cli_classify",
+    "comment_bursts",
+    "complaint_examples",
+    "complaint_themes",
+    "duplicate_texts",
+    "examples_by_intent",
+    "explanation_questions",
     "group_of",
+    "integrity",
+    "intent_mix",
+    "keyword_trends",
+    "label",
     "normalise",
+    "per_minute",
     "read_csv_any",
+    "summary",
     "tokenize",
+    "unanswered_questions",
 ]

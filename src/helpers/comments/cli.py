@@ -41,7 +41,7 @@ def classify_csv(path: str | Path, text_column: str, out: str | Path) -> pl.Data
     """Classify the text column of a CSV and write the result (tokens joined by spaces)."""
     df, enc = read_csv_any(path)
     if text_column not in df.columns:
-        raise KeyError(
+        raise ValueError(
             f"{path}: no column {text_column!r} (columns: {', '.join(df.columns) or 'none'})"
         )
     log.info("%s: %d rows, encoding %s", path, df.height, enc)

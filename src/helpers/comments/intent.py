@@ -62,6 +62,23 @@ INTENTS: tuple[str, ...] = (
 )
 GROUPS = ("question", "purchase", "praise", "complaint", "interaction", "spam", "other")
 
+LABELS_ZH = {
+    "question_price": "价格/优惠提问", "question_stock": "库存/补货提问", "question_size": "尺码/颜色提问",
+    "question_shipping": "发货/售后提问", "question_usage": "用法/材质提问", "question_link": "链接提问",
+    "question_other": "其他提问", "purchase": "下单信号", "praise": "好评",
+    "complaint_logistics": "物流/售后抱怨", "complaint_quality": "质量抱怨", "complaint_price": "价格抱怨",
+    "complaint_host": "主播抱怨", "complaint_design": "款式/设计抱怨", "interaction": "互动",
+    "spam": "广告/刷屏", "other": "其他",
+    "question": "提问", "complaint": "抱怨",
+}
+
+
+def label(intent: str | None, lang: str = "zh") -> str:
+    """A reader's name for an intent or group (Chinese for ``zh``, the code name otherwise)."""
+    if intent is None:
+        return "–"
+    return LABELS_ZH.get(intent, intent) if lang == "zh" else intent.replace("_", " ")
+
 
 def group_of(intent: str) -> str:
     """The coarse group of a fine intent (question_price → question)."""

@@ -130,28 +130,28 @@ class _Builder:
             self.cumulative.setdefault(table, set()).add(spec.name)
         dtype = _target_dtype(table, spec.name)
         if self.df.schema[col] != pl.String:
-            self.values[key] = _typed_value(self.df, col, spec, dtype)
+            self.values[key] = self.df.select(_typed_value(self.df, col, spec, dtype)).to_series()
             return
+        expected = parsing.expected(spec.parser, **spec.opts)
         if spec.parser in ("range_start", "range_end"):
-            start, end = parsing.range_exprs(col)
+            start, end, bad = parsing.parse_range_series(self.df[col])
             value = start if spec.parser == "range_start" else end
-            kind = "string"
-            expected = "a start–end range such as 2026/11/16 20:00:00-2026/11/16 23:00:00"
         else:
-            kind = spec.parser
-            value = parsing.parse_expr(col, kind, **spec.opts)
-            expected = parsing.expected(kind, **spec.opts)
+            p = parsing.parse_series(self.df[col], spec.parser, **spec.opts)
+            value, bad = p.values, p.rejected
         if spec.offset_from:
             base = self.values.get(f"{table}.{spec.offset_from}")
             if base is not None:
-                value = base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))
+                value = pl.select(base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))).to_series()
         self.values[key] = value
-        self.rejects.append((key, col, parsing.rejected_expr(col, value, kind), expected, "unreadable value"))
+        self.rejects.append((key, col, bad, expected, "unreadable value"))
 
-    def session_expr(self) -> tuple[pl.Expr | None, pl.Expr | None, pl.Expr | None, list[str]]:
-        """(session_id, account, start) expressions and the headers they read."""
+    def session_expr(self) -> tuple[Any, Any, Any, list[str]]:
+        """(session_id, account, start) as expressions or Series, and the headers they read."""
         s = self.m.session
         prefix = s.get("prefix") or PREFIX.get(self.m.platform, self.m.platform)
+        if not s and self.m.room:  # a room-level export (room × day): no session
+            return None, None, None, []
         if s.get("context"):
             if self.ctx.session_id is None:
                 raise SheetError(
@@ -165,59 +165,77 @@ class _Builder:
                 raise SheetError(f"missing the session column ({' / '.join(s['column'])})")
             if self.df.schema[col] != pl.String:
                 return pl.col(col).cast(pl.String), None, None, [col]
-            return parsing.parse_expr(col, "id"), None, None, [col]
+            return parsing.parse_series(self.df[col], "id").values, None, None, [col]
         start = None
         used: list[str] = []
         if s.get("start"):
             col = _find(self.columns, s["start"])
             if col is not None:
-                start = parsing.parse_expr(col, "datetime")
+                start = parsing.parse_series(self.df[col], "datetime").values
                 used.append(col)
         if s.get("range") and start is None:
             col = _find(self.columns, s["range"])
             if col is not None:
-                start = parsing.range_exprs(col)[0]
+                start = parsing.parse_range_series(self.df[col])[0]
                 used.append(col)
         if s.get("id"):
             col = _find(self.columns, s["id"])
             if col is None:
                 raise SheetError(f"missing the session id column ({' / '.join(s['id'])})")
-            sid = parsing.parse_expr(col, "id")
-            return pl.concat_str([pl.lit(f"{prefix}-"), sid]), sid, start, [col, *used]
+            sid = parsing.parse_series(self.df[col], "id").values
+            return pl.concat_str([pl.lit(f"{prefix}-"), pl.lit(sid)]), sid, start, [col, *used]
         acc_col = _find(self.columns, s.get("account", ()))
         if acc_col is None:
             raise SheetError(
                 f"no session identity: missing the account column ({' / '.join(s.get('account', ()))})"
             )
-        account = parsing.parse_expr(acc_col, "id")
+        account = parsing.parse_series(self.df[acc_col], "id").values
         if s.get("assign_by_time"):
             return None, account, None, [acc_col]
         if start is None:
             wanted = [*s.get("start", ()), *s.get("range", ())]
             raise SheetError(f"no session identity: missing the start time column ({' / '.join(wanted)})")
-        sid = pl.concat_str([pl.lit(f"{prefix}-"), account, pl.lit("-"), start.dt.strftime("%Y%m%d-%H%M")])
+        keys = pl.DataFrame({"a": account, "s": start})
+        uniq = keys.unique().with_columns(
+            pl.concat_str([pl.lit(f"{prefix}-"), pl.col("a"), pl.lit("-"), pl.col("s").dt.strftime("%Y%m%d-%H%M")]).alias("sid")
+        )
+        sid = keys.join(uniq, on=["a", "s"], how="left", nulls_equal=True, maintain_order="left")["sid"]
         return sid, account, start, [acc_col, *used]
 
 
-def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Expr:
+def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
+    """Why a row is not a data row (repeated header, empty/"-" row, total row), else null.
+
+    Only rows whose first cells could be one of those are examined (cheap on clean data).
+    """
+    out = pl.Series("__skip", dtype=pl.String).extend_constant(None, df.height)
     strings = [c for c in df.columns if df.schema[c] == pl.String]
-    if not strings:
-        return pl.lit(None, dtype=pl.String)
-    empty = pl.all_horizontal([parsing.missing_expr(c) for c in strings])
+    if not strings or df.height == 0:
+        return out
+    labels = list({*mapping.total_labels, "合计", "总计"})
+    first = df[strings[0]]
+    cand = first.is_null() | first.is_in([*parsing.MISSING_TOKENS, *labels, strings[0]])
+    cand = cand | first.str.starts_with(" ") | first.str.ends_with(" ") | first.str.starts_with("\t")
+    for c in strings[1:3]:
+        cand = cand | df[c].str.strip_chars().is_in(labels)
+    cand = cand.fill_null(True)
+    if not cand.any():
+        return out
+    idx = cand.arg_true()
+    sub = df.select(strings)[idx]
+    empty = pl.all_horizontal([pl.col(c).str.strip_chars().is_null() | pl.col(c).str.strip_chars().is_in(parsing.MISSING_TOKENS)
+                               for c in strings])
     same = pl.sum_horizontal([(pl.col(c).str.strip_chars() == c).cast(pl.Int32) for c in strings])
     repeated = same >= min(2, len(strings))
-    labels = list({*mapping.total_labels, "合计", "总计"})
-    first = strings[: min(3, len(strings))]
-    total = pl.any_horizontal([pl.col(c).str.strip_chars().is_in(labels).fill_null(False) for c in first])
-    return (
-        pl.when(repeated)
-        .then(pl.lit("repeated header row"))
-        .when(empty)
-        .then(pl.lit("empty or '-' row"))
-        .when(total)
-        .then(pl.lit("total row (整体/合计), not a data row"))
+    first3 = strings[: min(3, len(strings))]
+    total = pl.any_horizontal([pl.col(c).str.strip_chars().is_in(labels).fill_null(False) for c in first3])
+    reasons = sub.select(
+        pl.when(repeated).then(pl.lit("repeated header row"))
+        .when(empty).then(pl.lit("empty or '-' row"))
+        .when(total).then(pl.lit("total row (整体/合计), not a data row"))
         .otherwise(None)
-    )
+    ).to_series()
+    return out.scatter(idx, reasons)
 
 
 def _assign_by_time(frame: pl.DataFrame, ts_key: str, known: pl.DataFrame | None) -> pl.DataFrame:
@@ -229,7 +247,8 @@ def _assign_by_time(frame: pl.DataFrame, ts_key: str, known: pl.DataFrame | None
         pl.col("start_ts").alias("__ks"), pl.col("end_ts").alias("__ke"),
     ).sort("__ks")
     f = frame.with_columns(pl.col(ts_key).alias("__ts")).sort("__ts", nulls_last=True)
-    j = f.join_asof(k, left_on="__ts", right_on="__ks", by_left="__acc", by_right="__acc", strategy="backward")
+    j = f.join_asof(k, left_on="__ts", right_on="__ks", by_left="__acc", by_right="__acc", strategy="backward",
+                    check_sortedness=False)
     j = j.with_columns(
         pl.when(pl.col("__ts") <= pl.col("__ke") + pl.duration(hours=1)).then(pl.col("__sid")).otherwise(None)
     )
@@ -271,7 +290,7 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         row_expr = pl.lit(block.first_row, dtype=pl.Int64)
     else:
         row_expr = pl.int_range(block.first_row, block.first_row + df.height, dtype=pl.Int64)
-    exprs = [row_expr.alias("__row"), _skip_reasons(df, mapping).alias("__skip")]
+    exprs = [row_expr.alias("__row"), _skip_reasons(df, mapping)]
     if sid is not None:
         exprs.append(sid.alias("__sid"))
     if account is not None:
@@ -281,38 +300,43 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     exprs += [v.alias(k) for k, v in b.values.items()]
     exprs += [bad.alias(f"__bad{i}") for i, (_k, _h, bad, _e, _r) in enumerate(b.rejects)]
     if room_col:
-        exprs += [parsing.parse_expr(room_col, "string").alias("__room"), parsing.parse_expr(date_col, "date").alias("__date")]
+        exprs += [parsing.parse_series(df[room_col], "string").values.alias("__room"),
+                  parsing.parse_series(df[date_col], "date").values.alias("__date")]
     P = df.with_columns(exprs)
 
-    skipped = P.filter(pl.col("__skip").is_not_null())
+    skip_mask = P["__skip"].is_not_null()
+    has_skip = bool(skip_mask.any())
+    skipped = P.filter(skip_mask) if has_skip else P.clear()
     out.skipped = skipped.select(
         pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
         pl.col("__row").alias("row"), pl.col("__skip").alias("reason"),
     )
-    D = P.filter(pl.col("__skip").is_null())
+    D = P.filter(~skip_mask) if has_skip else P
     if mapping.session.get("assign_by_time"):
         ts_key = next((k for k in b.values if k.endswith(".ts")), None)
         D = _assign_by_time(D, ts_key, ctx.known_sessions)
     out.rows_in = D.height
 
-    def q(frame: pl.DataFrame, column: str | pl.Expr, value: pl.Expr, expected: str, reason: str) -> pl.DataFrame:
-        col_expr = pl.lit(column) if isinstance(column, str) else column
+    def q(frame: pl.DataFrame, column: str, value: pl.Expr, expected: str, reason: str) -> pl.DataFrame:
         return frame.select(
             pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
-            pl.col("__row").alias("row"), col_expr.cast(pl.String).alias("column"),
+            pl.col("__row").alias("row"), pl.lit(column).cast(pl.String).alias("column"),
             value.cast(pl.String).alias("value"), pl.lit(expected).alias("expected"), pl.lit(reason).alias("reason"),
         )
 
-    bad_any = pl.lit(False)
+    def mask(e: pl.Expr) -> pl.Series:
+        return D.select(e.fill_null(False)).to_series()
+
+    bad = pl.Series("__isbad", dtype=pl.Boolean).extend_constant(False, D.height)
     qparts: list[pl.DataFrame] = []
-    for i, (key, header, _bad, expected, reason) in enumerate(b.rejects):
-        flag = pl.col(f"__bad{i}")
-        bad_any = bad_any | flag
-        hit = D.filter(flag)
-        if hit.height:
+    for i, (_key, header, _bad, expected, reason) in enumerate(b.rejects):
+        flag = D[f"__bad{i}"]
+        if flag.any():
+            hit = D.filter(flag)
             if block.kv_rows:
                 hit = hit.with_columns(pl.lit(block.kv_rows.get(header, 1), dtype=pl.Int64).alias("__row"))
             qparts.append(q(hit, header, pl.col(header), expected, reason))
+            bad = bad | flag
     # required values missing (present column, empty cell)
     for table, specs in mapping.tables.items():
         t = schema.TABLES.get(table)
@@ -321,35 +345,34 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         for spec in specs:
             key = f"{table}.{spec.name}"
             if spec.name in t.required and key in b.values and key in b.headers:
-                flag = pl.col(key).is_null() & ~pl.any_horizontal(
-                    [pl.col(f"__bad{i}") for i, r in enumerate(b.rejects) if r[0] == key] or [pl.lit(False)]
-                )
-                hit = D.filter(flag)
-                if hit.height:
-                    qparts.append(q(hit, b.headers[key], pl.col(b.headers[key]), parsing.expected(spec.parser, **spec.opts), "required value missing"))
-                bad_any = bad_any | flag
+                flag = D[key].is_null()
+                for i, r in enumerate(b.rejects):
+                    if r[0] == key:
+                        flag = flag & ~D[f"__bad{i}"]
+                if flag.any():
+                    qparts.append(q(D.filter(flag), b.headers[key], pl.col(b.headers[key]),
+                                    parsing.expected(spec.parser, **spec.opts), "required value missing"))
+                    bad = bad | flag
     if "__sid" in D.columns:
-        flag = pl.col("__sid").is_null()
-        hit = D.filter(flag)
-        if hit.height:
+        flag = D["__sid"].is_null()
+        if flag.any():
             reason = (
                 "no known live session of this account at this time (ingest the session list first)"
                 if mapping.session.get("assign_by_time")
                 else "cannot tell the session: account or start time missing or unreadable"
             )
             val = pl.concat_str([pl.col(h).cast(pl.String).fill_null("") for h in id_headers], separator=" | ")
-            qparts.append(q(hit, " + ".join(id_headers), val, "account and start time of the session", reason))
-        bad_any = bad_any | flag
+            qparts.append(q(D.filter(flag), " + ".join(id_headers), val, "account and start time of the session", reason))
+            bad = bad | flag
     if room_col:
-        flag = pl.col("__room").is_null() | pl.col("__date").is_null()
-        hit = D.filter(flag)
-        if hit.height:
-            qparts.append(q(hit, f"{room_col} + {date_col}", pl.concat_str([pl.col(room_col).fill_null(""), pl.col(date_col).fill_null("")], separator=" | "), "room name and date", "room or date missing or unreadable"))
-        bad_any = bad_any | flag
-    D = D.with_columns(bad_any.alias("__isbad"))
+        flag = mask(pl.col("__room").is_null() | pl.col("__date").is_null())
+        if flag.any():
+            val = pl.concat_str([pl.col(room_col).fill_null(""), pl.col(date_col).fill_null("")], separator=" | ")
+            qparts.append(q(D.filter(flag), f"{room_col} + {date_col}", val, "room name and date", "room or date missing or unreadable"))
+            bad = bad | flag
     if qparts:
         out.quarantine = pl.concat(qparts, how="vertical_relaxed").sort("row", "column")
-    K = D.filter(~pl.col("__isbad"))
+    K = D.filter(~bad) if bad.any() else D
     out.rows_kept = K.height
     out.rows_quarantined = D.height - K.height
     if K.height == 0:
@@ -365,7 +388,7 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
             out.tables[table] = _room_days(K, present, b.headers, extras if mapping.keep_unmapped else [])
         else:
             cols = [pl.col("__sid").alias("session_id")]
-            if table == "sessions":
+            if table == "sessions" and "platform" not in {s.name for s in present}:
                 cols.append(pl.lit(mapping.platform).alias("platform"))
             cols += [pl.col(f"{table}.{s.name}").alias(s.name) for s in present]
             if table == mapping.primary:
@@ -411,7 +434,7 @@ def _room_days(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str]
     for c in extras:
         parts.append(K.select(
             pl.col("__room").alias("room"), pl.col("__date").alias("date"), pl.lit(c).alias("metric"),
-            parsing.parse_expr(c, "number", percent=True).alias("value"), pl.lit(c).alias("source_column"),
+            parsing.parse_series(K[c], "number", percent=True).values.alias("value"), pl.lit(c).alias("source_column"),
         ))
     if not parts:
         return schema.empty("room_days")
@@ -429,7 +452,7 @@ def _windows(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFra
         (pl.col(pid_key) if pid_key else pl.lit(None, dtype=pl.String)).alias("product_id"),
         pl.col(col).str.split(";").alias("w"),
     ).explode("w").with_columns(pl.col("w").str.strip_chars()).filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
-    s, e = parsing.range_exprs("w")
+    s, e, _bad = parsing.parse_range_series(w["w"])
     w = w.with_columns(s.alias("start_ts"), e.alias("end_ts"))
     return w.filter(pl.col("start_ts").is_not_null()).select(
         "session_id", "start_ts", pl.lit(spec.get("kind", "explain")).alias("kind"), "end_ts", "product_id"
@@ -437,15 +460,19 @@ def _windows(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFra
 
 
 def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFrame:
-    """A minimal sessions row for detail exports (lowest priority; the session list wins)."""
+    """A minimal sessions row for detail exports (lowest priority; the session list wins).
+
+    Its end is the latest time the export shows (or the start when it shows none).
+    """
     ts_keys = [k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")]
-    last = pl.max_horizontal([pl.col(k).max() for k in ts_keys]) if ts_keys else pl.col("__start").max()
+    keys = K.select("__sid", "__start", *(["__acc"] if "__acc" in K.columns else []),
+                    pl.max_horizontal(ts_keys).alias("__last") if ts_keys else pl.col("__start").alias("__last"))
     room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
     extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
-    return K.filter(pl.col("__sid").is_not_null()).group_by("__sid", maintain_order=True).agg(
+    return keys.filter(pl.col("__sid").is_not_null()).group_by("__sid", maintain_order=True).agg(
         pl.lit(mapping.platform).alias("platform"), room.alias("room"), *extra,
         pl.col("__start").min().alias("start_ts"),
-        pl.max_horizontal(last, pl.col("__start").min()).alias("end_ts"),
+        pl.max_horizontal(pl.col("__last").max(), pl.col("__start").min()).alias("end_ts"),
     ).rename({"__sid": "session_id"})
 
 

@@ -124,7 +124,8 @@ class ExportMapping:
 
 
 def _from_yaml(path: Path) -> ExportMapping:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     tables = {t: tuple(_spec(n, v) for n, v in cols.items()) for t, cols in raw["tables"].items()}
     aux = tuple(_spec(n, v) for n, v in (raw.get("aux") or {}).items())
     return ExportMapping(

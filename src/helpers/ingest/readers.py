@@ -127,23 +127,20 @@ def _to_utf8(chunk: bytes, encoding: str) -> bytes:
 
 
 def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
+    """Rows of a chunk as strings under ``names``; cells beyond the header go to column_N."""
     if not data.strip():
         return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    df = pl.read_csv(
-        data,
-        has_header=False,
-        new_columns=names,
-        infer_schema=False,
-        separator=sep,
-        truncate_ragged_lines=True,
-    )
-    if df.width > len(names):  # pragma: no cover - polars names extra columns itself
-        df = df.select(df.columns[: len(names)])
+    df = pl.read_csv(data, has_header=False, infer_schema=False, separator=sep, truncate_ragged_lines=True)
+    cols = list(names[: df.width]) + [f"column_{i + 1}" for i in range(len(names), df.width)]
+    df.columns = cols
+    if df.width < len(names):
+        df = df.with_columns([pl.lit(None, dtype=pl.String).alias(n) for n in names[df.width :]])
     return df
 
 
-def read_csv(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> Sheet:
+def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
     """A CSV file as one sheet whose blocks are chunks of whole lines."""
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
     encoding = sniff_encoding(path)
     if encoding == "utf-16":
         # not splittable at byte 0x0A: decode whole (UTF-16 exports are small)
@@ -151,7 +148,7 @@ def read_csv(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> Sheet:
         opener = lambda: io.BytesIO(raw)  # noqa: E731
         encoding = "utf-8"
     else:
-        opener = lambda: open(path, "rb")  # noqa: E731
+        opener = lambda: open(path, "rb")  # noqa: E731, SIM115
     with opener() as f:
         head_bytes = f.read(256 * 1024)
     head_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head_bytes, final=False)
@@ -207,7 +204,7 @@ def _kv_sheet(name: str, df: pl.DataFrame) -> Sheet | None:
     if m is None:
         return None
     headers, values, rows = [], [], {}
-    for i, (k, v) in enumerate(zip(keys, vals, strict=True)):
+    for k, v in zip(keys, vals, strict=True):
         if k in (None, ""):
             continue
         headers.append(str(k))
@@ -270,7 +267,7 @@ def read_parquet(path: Path, *, rows: int = 1_000_000) -> Sheet:
     return Sheet(None, 1, headers, mapping, blocks())
 
 
-def read_sheets(path: Path, *, chunk_bytes: int = CHUNK_BYTES) -> list[Sheet]:
+def read_sheets(path: Path, *, chunk_bytes: int | None = None) -> list[Sheet]:
     """The sheets of any supported file (CSV, xlsx, Parquet); ReadError when it cannot be read."""
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:

@@ -55,3 +55,93 @@ def store_contents(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
         rows.append({"table": name, "rows": int(df["rows"][0]),
                      "sessions": int(df["sessions"][0]) if "sessions" in df.columns else None})
     return pl.DataFrame(rows, schema={"table": pl.String, "rows": pl.Int64, "sessions": pl.Int64})
+
+
+# ------------------------------------------------------------------- the 10-ingest notebook
+
+
+def files_frame(store: str | os.PathLike[str] | None = None, outcome=None) -> pl.DataFrame:
+    """Per file: name, export type, rows in/kept/quarantined, status (this run's, else the ledger's)."""
+    if outcome is not None:
+        return outcome.frame()
+    led = st.ledger_table(store)
+    if led.height == 0:
+        return pl.DataFrame(schema={"file": pl.String, "export_type": pl.String, "rows_in": pl.Int64,
+                                    "rows_kept": pl.Int64, "rows_quarantined": pl.Int64, "status": pl.String,
+                                    "note": pl.String})
+    return led.select(
+        pl.col("path").map_elements(lambda p: Path(p).name, return_dtype=pl.String).alias("file"),
+        "export_type", "rows_in", "rows_kept", "rows_quarantined",
+        pl.lit("ingested").alias("status"),
+        pl.when(pl.col("replaces") != "").then(pl.concat_str([pl.lit("replaces "), pl.col("replaces")]))
+        .otherwise(pl.lit("")).alias("note"),
+    )
+
+
+def quarantine_summary(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """What was set aside and why: one row per (file, action, column, reason) with a count and an example."""
+    q = load_quarantine(store)
+    if q.height == 0:
+        return pl.DataFrame(schema={"file": pl.String, "action": pl.String, "column": pl.String, "reason": pl.String,
+                                    "rows": pl.Int64, "example_row": pl.Int64, "example_value": pl.String,
+                                    "expected": pl.String})
+    return (
+        q.with_columns(pl.col("file").map_elements(lambda p: Path(p).name, return_dtype=pl.String))
+        .group_by("file", "action", "column", "reason", maintain_order=True)
+        .agg(pl.len().cast(pl.Int64).alias("rows"), pl.col("row").first().alias("example_row"),
+             pl.col("value").first().alias("example_value"), pl.col("expected").first())
+        .sort("action", "rows", "file", descending=[False, True, False])
+    )
+
+
+def checks_summary(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """Cross-checks per metric: how many agree, how many disagree, the worst difference."""
+    c = load_checks(store)
+    if c.height == 0:
+        return pl.DataFrame(schema={"metric": pl.String, "source_column": pl.String, "checked": pl.Int64,
+                                    "ok": pl.Int64, "mismatch": pl.Int64, "max_abs_diff": pl.Float64})
+    return c.group_by("metric", "source_column").agg(
+        pl.len().cast(pl.Int64).alias("checked"),
+        (pl.col("status") == "ok").sum().cast(pl.Int64).alias("ok"),
+        (pl.col("status") == "mismatch").sum().cast(pl.Int64).alias("mismatch"),
+        pl.col("abs_diff").max().alias("max_abs_diff"),
+    ).sort("mismatch", "metric", descending=[True, False])
+
+
+def mismatches(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
+    """The platform figures that disagree with the recomputed ones, with the likely cause."""
+    c = load_checks(store).filter(pl.col("status") == "mismatch")
+    return c.select(
+        pl.col("file").map_elements(lambda p: Path(p).name, return_dtype=pl.String).alias("file"),
+        "session_id", "product_id", "metric", "source_column", "platform_value", "recomputed", "note",
+    )
+
+
+def quality_chart(files: pl.DataFrame, lang: str = "zh"):
+    """Rows kept vs quarantined per export type (a bar chart of aggregates)."""
+    import plotly.graph_objects as go
+
+    agg = files.group_by("export_type").agg(pl.col("rows_kept").sum(), pl.col("rows_quarantined").sum()).sort("export_type")
+    kept, quar = ("保留", "隔离") if lang == "zh" else ("kept", "quarantined")
+    fig = go.Figure([
+        go.Bar(name=kept, x=agg["export_type"].to_list(), y=agg["rows_kept"].to_list()),
+        go.Bar(name=quar, x=agg["export_type"].to_list(), y=agg["rows_quarantined"].to_list()),
+    ])
+    fig.update_layout(barmode="stack", height=360, margin={"l": 40, "r": 20, "t": 40, "b": 80},
+                      title="按导出类型的行数" if lang == "zh" else "Rows per export type",
+                      yaxis_type="log" if agg["rows_kept"].max() and agg["rows_kept"].max() > 1000 else None)
+    return fig
+
+
+def ingest_summary(files: pl.DataFrame, store: str | os.PathLike[str] | None = None) -> dict[str, int]:
+    """The summary.json keys of the 10-ingest report (documented in docs/ingest.md)."""
+    checks = load_checks(store)
+    return {
+        "files": files.height,
+        "rows_in": int(files["rows_in"].sum() or 0),
+        "rows_kept": int(files["rows_kept"].sum() or 0),
+        "rows_quarantined": int(files["rows_quarantined"].sum() or 0),
+        "rejected": int((files["status"] == "rejected").sum()),
+        "duplicates": int((files["status"] == "duplicate").sum()),
+        "cross_check_mismatches": int((checks["status"] == "mismatch").sum()) if checks.height else 0,
+    }

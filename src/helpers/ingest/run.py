@@ -101,7 +101,7 @@ class IngestOutcome:
         return pl.DataFrame(
             [{"file": Path(f.path).name, "export_type": f.export_type or "", "rows_in": f.rows_in,
               "rows_kept": f.rows_kept, "rows_quarantined": f.rows_quarantined, "status": f.status,
-              "note": "; ".join(f.errors[:1] + [f"duplicate of {Path(f.duplicate_of).name}"] if f.duplicate_of else f.errors[:1])
+              "note": "; ".join([*f.errors[:1], f"duplicate of {Path(f.duplicate_of).name}"] if f.duplicate_of else f.errors[:1])
               or "; ".join(f"replaces {Path(r['path']).name}" for r in f.replaced[:1])}
              for f in self.files],
             schema={"file": pl.String, "export_type": pl.String, "rows_in": pl.Int64, "rows_kept": pl.Int64,
@@ -235,6 +235,7 @@ class _Run:
         self.entries: list[dict] = []
         self.checks: list[pl.DataFrame] = []
         self.quarantine: list[pl.DataFrame] = []
+        self.sinks: dict[tuple[str, str], _Sink] = {}
 
     # -- per file ------------------------------------------------------------------------
     def read(self, path: Path) -> tuple[FileResult, list[Sheet] | None]:
@@ -291,6 +292,8 @@ class _Run:
                     blocks = tqdm(blocks, desc=Path(path).name[:40], unit="chunk", leave=False)
                 for block in blocks:
                     a = apply_block(block, sheet, m, ctx)
+                    if m.streamable:
+                        self._sink(r, m, a)
                     apps.append((sheet, m, a))
                     for k in ("rows_in", "rows_kept", "rows_quarantined"):
                         info[k] += getattr(a, k)
@@ -356,7 +359,9 @@ class _Run:
             tables["sessions_stub"] = stub
 
         # validate and stage parts per (table, entity)
-        sessions_all: set[str] = set()
+        notes: dict[str, list[str]] = {}
+        sessions_all: set[str] = self._close_sinks(r, notes)
+        r.notes += notes.get("dups", [])
         for t, df in tables.items():
             canon = "sessions" if t == "sessions_stub" else t
             export_type = f"{_mapping_for(apps, t)}{'~stub' if t == 'sessions_stub' else ''}"
@@ -408,8 +413,66 @@ class _Run:
             "txn": self.txn.stamp, "replaces": r.replaced,
         })
 
-    def _stage_part(self, r: FileResult, table: str, entity: str, export_type: str, prio: int,
-                    df: pl.DataFrame, platform: str | None = None) -> None:
+    def process_safely(self, path: Path, r: FileResult, sheets: list[Sheet]) -> None:
+        """:meth:`process`, but a file whose data cannot be made canonical is rejected, not fatal.
+
+        What the file staged is taken back; store errors (OSError) still abort the whole run.
+        """
+        saved = (set(self.txn.put), dict(self.txn.retire), set(self.txn.delete), dict(self.staged_parts),
+                 dict(self.touched), len(self.batch_sessions), len(self.checks), len(self.quarantine), len(self.entries))
+        try:
+            self.process(path, r, sheets)
+        except (schema.SchemaError, pl.exceptions.PolarsError, ValueError, KeyError, TypeError) as exc:
+            for sink in self.sinks.values():
+                sink.abandon()
+            self.sinks.clear()
+            put, retire, delete, parts, touched, nb, nc, nq, ne = saved
+            for rel in set(self.txn.put) - put:
+                self.txn.unstage(rel)
+            self.txn.retire, self.txn.delete = retire, delete
+            self.staged_parts, self.touched = parts, touched
+            del self.batch_sessions[nb:], self.checks[nc:], self.quarantine[nq:], self.entries[ne:]
+            self.seen.pop(r.sha256 or "", None)
+            log.exception("ingest of %s failed", path)
+            r.status = "rejected"
+            r.errors = [*r.errors, f"cannot ingest the file: {type(exc).__name__}: {exc}"]
+            r.rows_kept = 0
+            r.replaced = []
+
+    def _sink(self, r: FileResult, m: ExportMapping, a: Applied) -> None:
+        """Collect a block's rows of a streamable export (viewer-level): kept in memory up to
+        :data:`STREAM_ROWS` rows, then streamed block by block into the staged part (flat memory)."""
+        for t, df in a.tables.items():
+            if t not in schema.TABLES or t == "sessions" or df.height == 0:
+                continue
+            t_df = schema.conform(t, df)
+            for (sid,), part in t_df.partition_by("session_id", as_dict=True, maintain_order=True).items():
+                _check_required(t, part)
+                key = (t, sid)
+                if key not in self.sinks:
+                    rel = self._part_rel(r, t, sid, m.id, m.priority)
+                    self.sinks[key] = _Sink(self.txn.path(rel))
+                self.sinks[key].add(part)
+                r.tables[t] = r.tables.get(t, 0) + part.height
+        for t in list(a.tables):
+            if t in schema.TABLES and t != "sessions":
+                del a.tables[t]
+
+    def _close_sinks(self, r: FileResult, notes: dict[str, list[str]]) -> set[str]:
+        """Write the collected parts of a file; a key repeated across blocks is quarantined."""
+        sessions: set[str] = set()
+        for (t, sid), sink in list(self.sinks.items()):
+            del self.sinks[(t, sid)]
+            sessions.add(sid)
+            dup = sink.close([k for k in schema.TABLES[t].key if k != "session_id"])
+            if dup:
+                r.rows_kept -= dup
+                r.rows_quarantined += dup
+                notes.setdefault("dups", []).append(f"{dup} duplicate {t} key(s) in session {sid} quarantined")
+        return sessions
+
+    def _part_rel(self, r: FileResult, table: str, entity: str, export_type: str, prio: int) -> str:
+        """The staged part path of what file ``r`` contributes to (table, entity); replaces older ones."""
         ent = st.entity_name(entity)
         rel = f"{st.PARTS}/{table}/{ent}/{prio:03d}-{export_type}--{(r.sha256 or '')[:12]}.parquet"
         prefix = f"{prio:03d}-{export_type}--"
@@ -428,8 +491,14 @@ class _Run:
                 del self.staged_parts[key]
                 if not export_type.endswith("~stub"):
                     r.replaced.append({"table": table, "session": entity, "path": prev_path, "sha256": ""})
-        self.txn.write_parquet(rel, df)
         self.staged_parts[(table, ent, rel)] = (rel, r.path, prio)
+        self.touched[(table, entity)] = self.touched.get((table, entity), "")
+        return rel
+
+    def _stage_part(self, r: FileResult, table: str, entity: str, export_type: str, prio: int,
+                    df: pl.DataFrame, platform: str | None = None) -> None:
+        rel = self._part_rel(r, table, entity, export_type, prio)
+        self.txn.write_parquet(rel, df)
         self.touched[(table, entity)] = platform or ""
 
     # -- canonical files ------------------------------------------------------------------
@@ -490,6 +559,73 @@ class _Run:
             self.txn.write_parquet(rel, df.drop([c for c in st.PARTITION_COLUMNS if c in df.columns]))
 
 
+STREAM_ROWS = 1_500_000
+
+
+class _Sink:
+    """One (table, session) part of a large export: in memory while small, streamed when large."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+        self.writer: Any = None
+        self.schema: Any = None
+
+    def add(self, df: pl.DataFrame) -> None:
+        self.rows += df.height
+        if self.writer is None:
+            self.frames.append(df)
+            if self.rows > STREAM_ROWS:
+                import pyarrow.parquet as pq
+
+                first = pl.concat(self.frames, how="vertical_relaxed").to_arrow()
+                self.schema = first.schema
+                self.writer = pq.ParquetWriter(str(self.path), self.schema, compression="zstd", compression_level=1)
+                self.writer.write_table(first)
+                self.frames = []
+        else:
+            self.writer.write_table(df.to_arrow().cast(self.schema))
+
+    def close(self, key: list[str]) -> int:
+        """Finish the file; returns how many rows repeated an earlier row's key (those are dropped)."""
+        def dups(lf: pl.LazyFrame) -> int:
+            expr = pl.col(key[0]) if len(key) == 1 else pl.struct(key)
+            return int(lf.select(pl.len() - expr.n_unique()).collect().item()) if key else 0
+
+        if self.writer is None:
+            df = pl.concat(self.frames, how="vertical_relaxed") if self.frames else pl.DataFrame()
+            self.frames = []
+            n = dups(df.lazy())
+            if n:
+                df = df.filter(pl.struct(key).is_first_distinct())
+            df.write_parquet(self.path, compression="zstd", compression_level=1, statistics=True)
+            return n
+        self.writer.close()
+        n = dups(pl.scan_parquet(self.path))
+        if n:
+            df = pl.read_parquet(self.path)
+            df.filter(pl.struct(key).is_first_distinct()).write_parquet(self.path, compression="zstd", compression_level=1)
+        return n
+
+    def abandon(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.frames = []
+
+
+def _check_required(table: str, df: pl.DataFrame) -> None:
+    """Required values present and enumerations respected (what validate checks, per chunk)."""
+    t = schema.TABLES[table]
+    for c in t.columns:
+        if c.name in df.columns and c.required and df[c.name].null_count():
+            raise schema.SchemaError(f"{table}.{c.name}: required value is missing")
+        if c.name in df.columns and c.allowed:
+            bad = df[c.name].is_not_null() & ~df[c.name].is_in(list(c.allowed))
+            if bad.any():
+                raise schema.SchemaError(f"{table}.{c.name}: value not one of {', '.join(c.allowed)}")
+
+
 def _validate_stub(df: pl.DataFrame) -> pl.DataFrame:
     return schema.validate("sessions", df)
 
@@ -539,7 +675,7 @@ def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: 
             items.append((f, r, sheets))
         for f, r, sheets in sorted(items, key=_order_key):
             if sheets is not None:
-                run.process(f, r, sheets)
+                run.process_safely(f, r, sheets)
         run.finalize()
         st.stage_ledger(txn, run.entries)
         txn.commit()

@@ -60,7 +60,7 @@ SEGMENTS: dict[str, dict[str, Any]] = {
         "pool": "fixed:1.6",
         "channel_p": (0.30, 0.20, 0.35, 0.10, 0.05, 0.00),
         "female": 0.90,
-        "age_p": (0.25, 0.45, 0.20, 0.07, 0.03),
+        "age_p": (0.30, 0.48, 0.15, 0.05, 0.02),
         "prior_visit": 0.90,
         "prior_follower": 0.85,
         "prior_buyer": 0.70,
@@ -79,7 +79,7 @@ SEGMENTS: dict[str, dict[str, Any]] = {
         "pool": "weekly:0.8",
         "channel_p": (0.25, 0.10, 0.05, 0.30, 0.25, 0.05),
         "female": 0.88,
-        "age_p": (0.30, 0.42, 0.18, 0.07, 0.03),
+        "age_p": (0.32, 0.47, 0.14, 0.05, 0.02),
         "prior_visit": 0.40,
         "prior_follower": 0.25,
         "prior_buyer": 0.40,
@@ -117,7 +117,7 @@ SEGMENTS: dict[str, dict[str, Any]] = {
         "pool": "new",
         "channel_p": (0.30, 0.30, 0.00, 0.02, 0.08, 0.30),
         "female": 0.90,
-        "age_p": (0.35, 0.40, 0.17, 0.06, 0.02),
+        "age_p": (0.36, 0.44, 0.14, 0.04, 0.02),
         "prior_visit": 0.0,
         "prior_follower": 0.0,
         "prior_buyer": 0.0,
@@ -187,12 +187,20 @@ EXPLAIN_PICK_BOOST = 30.0
 # Product choice ∝ attractiveness × (price / category reference price)^(-elasticity); the
 # reference price is the category's median catalogue list price.
 ELASTICITY: dict[str, float] = {"上衣": 1.5, "裤装": 1.4, "连衣裙": 1.3, "外套": 1.7, "配饰": 0.8}
-REFUND_P: dict[str, float] = {"上衣": 0.30, "裤装": 0.30, "连衣裙": 0.32, "外套": 0.28, "配饰": 0.12}
+REFUND_P: dict[str, float] = {
+    "上衣": 0.30,
+    "裤装": 0.30,
+    "连衣裙": 0.32,
+    "外套": 0.28,
+    "配饰": 0.12,
+}
 ROLE_SHARES: dict[str, float] = {"hero": 0.3, "profit": 0.5, "traffic": 0.2}
 
-# Orders per buyer: 1 + Poisson(EXTRA_ORDERS); extra order lines are unpaid/cancelled with these
-# probabilities (so every buyer has a paid or refunded order line).
-EXTRA_ORDERS = 0.35
+# Orders per buyer: 1 + Poisson(EXTRA_ORDER_RATE × lift-minutes of the stay), i.e. add-on orders
+# arrive as a Poisson process with intensity EXTRA_ORDER_RATE × lift(t) while the buyer watches.
+# Extra order lines are unpaid/cancelled with these probabilities (so every buyer has a paid or
+# refunded order line).
+EXTRA_ORDER_RATE = 0.006
 EXTRA_STATUS_P = {"unpaid": 0.12, "cancelled": 0.13}
 # Units per order line: first order in the room vs later orders (first orders ~31% smaller).
 UNITS_FIRST = (0.90, 0.10, 0.0)
@@ -212,7 +220,11 @@ DUPLICATE_TEXT = "这家店衣服质量太好了，强烈推荐大家下单！"
 CATALOGUE: dict[str, dict[str, Any]] = {
     "上衣": {"n": 10, "price": (79, 199), "words": ("针织衫", "卫衣", "衬衫", "打底衫", "毛衣")},
     "裤装": {"n": 8, "price": (99, 229), "words": ("阔腿裤", "牛仔裤", "直筒裤", "半身裙")},
-    "连衣裙": {"n": 8, "price": (129, 329), "words": ("碎花连衣裙", "针织连衣裙", "衬衫裙", "毛呢裙")},
+    "连衣裙": {
+        "n": 8,
+        "price": (129, 329),
+        "words": ("碎花连衣裙", "针织连衣裙", "衬衫裙", "毛呢裙"),
+    },
     "外套": {"n": 8, "price": (199, 599), "words": ("羊毛大衣", "羽绒服", "西装外套", "棉服")},
     "配饰": {"n": 6, "price": (29, 99), "words": ("围巾", "发夹", "腰带", "针织帽")},
 }

@@ -53,8 +53,12 @@ class Pool:
             female[a:b] = rng.random(m) < sp["female"]
             age[a:b] = rng.choice(len(C.AGE_BANDS), size=m, p=sp["age_p"])
             self.seen[a:b] = rng.random(m) < sp["prior_visit"]
-            self.follower[a:b] = self.seen[a:b] & (rng.random(m) < sp["prior_follower"] / max(sp["prior_visit"], 1e-9))
-            self.has_ordered[a:b] = self.seen[a:b] & (rng.random(m) < sp["prior_buyer"] / max(sp["prior_visit"], 1e-9))
+            self.follower[a:b] = self.seen[a:b] & (
+                rng.random(m) < sp["prior_follower"] / max(sp["prior_visit"], 1e-9)
+            )
+            self.has_ordered[a:b] = self.seen[a:b] & (
+                rng.random(m) < sp["prior_buyer"] / max(sp["prior_visit"], 1e-9)
+            )
         self.segment = seg
         self.female = female
         self.age = age
@@ -74,10 +78,10 @@ class Pool:
         self._next_fake += k
         return out
 
-    def ids(self, idx: np.ndarray) -> np.ndarray:
+    def ids(self, idx: np.ndarray) -> pl.Series:
         """10-digit viewer ids, unique per pool index, not ordered by segment."""
         num = 1_000_000_000 + (idx.astype(np.int64) * _ID_MULT + self._id_add) % _ID_MOD
-        return pl.Series(num, dtype=pl.Int64).cast(pl.String).to_numpy()
+        return pl.Series(num, dtype=pl.Int64).cast(pl.String)
 
 
 class Catalogue:

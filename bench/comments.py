@@ -1,0 +1,134 @@
+"""Comment classification benchmark: tokens + intent + sentiment, comments per second.
+
+1M simulated live comments (the simulator's own comment generator, ``helpers.sim.comments``) are
+classified by ``helpers.comments.classify_frame`` in a fresh process (wall time, comments/s, peak
+RSS). Two harder cases follow: every text distinct (no benefit from de-duplication: the per-text
+cost of jieba + rules), and the same rows without tokens (intent + sentiment only). The baseline,
+measured in the same run, is SnowNLP's sentiment on a sample of the same comments.
+
+    python -m bench comments                              # 1M comments
+    WORKBOOK_BENCH_COMMENTS=100000 python -m bench.comments  # smaller, while developing
+
+Target (issue 6): ≥ 20,000 comments/s on the 2-core machine; SnowNLP alone manages about 800/s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+N = int(os.environ.get("WORKBOOK_BENCH_COMMENTS", "1000000"))
+DISTINCT_N = int(os.environ.get("WORKBOOK_BENCH_COMMENTS_DISTINCT", "100000"))
+SNOWNLP_N = 2000
+
+
+def make_comments(n: int, seed: int = 7):
+    """``n`` simulated comments (text, sim_intent, viewer_id, ts) from the simulator's generator."""
+    import numpy as np
+    import polars as pl
+
+    from helpers.sim.comments import SEGMENT_INTENT_W, draw_comments
+
+    rng = np.random.default_rng(seed)
+    names = tuple(SEGMENT_INTENT_W)
+    real = [i for i, name in enumerate(names) if name != "fabricated"]
+    segment = rng.choice(real, size=n)
+    texts, intents, _ = draw_comments(
+        rng, segment, names, rng.random(n) < 0.6, rng.random(n) < 0.1, rng.random(n) < 0.3,
+        rng.integers(1, 25, n),
+    )
+    return pl.DataFrame({"text": texts, "sim_intent": intents, "viewer_id": rng.integers(0, n // 3 + 1, n).astype(str)})
+
+
+_CHILD = r"""
+import json, resource, sys, time
+import polars as pl
+from helpers.comments import classify_frame
+from helpers.comments.tokenize import tokenizer
+path, tokens = sys.argv[1], sys.argv[2] == "1"
+df = pl.read_parquet(path)
+t = time.perf_counter(); tokenizer(); cold = time.perf_counter() - t
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter()
+out = classify_frame(df, tokens=tokens)
+dt = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+agree = None
+if "sim_intent" in out.columns:
+    sim = out.filter(pl.col("sim_intent") != "fabricated")
+    agree = float((sim["sim_intent"].str.split("_").list.first() == sim["intent_group"]).mean())
+print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "seconds": dt, "jieba_load_s": cold,
+                  "rss_before_mb": before, "peak_mb": peak, "group_agreement": agree}))
+"""
+
+
+def run_child(path: Path, tokens: bool = True) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), "1" if tokens else "0"],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def snownlp_rate(texts: list[str]) -> float:
+    """SnowNLP sentiments per second on ``texts`` (its model load excluded)."""
+    from snownlp import SnowNLP
+
+    scores = [SnowNLP("预热").sentiments]
+    t = time.perf_counter()
+    scores += [SnowNLP(x).sentiments for x in texts]
+    return len(texts) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    import polars as pl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        df = make_comments(N)
+        gen_s = time.perf_counter() - t
+        full = Path(tmp) / "comments.parquet"
+        df.write_parquet(full)
+        n_distinct = df["text"].n_unique()
+        print(f"{N:,} simulated comments ({n_distinct:,} distinct texts) generated in {gen_s:.1f}s")
+
+        r = run_child(full, tokens=True)
+        rate = r["rows"] / r["seconds"]
+        print(f"classify_frame (tokens + intent + sentiment): {r['seconds']:.2f}s, {rate:,.0f} comments/s, "
+              f"peak RSS {r['peak_mb']:.0f} MB (data loaded: {r['rss_before_mb']:.0f} MB), "
+              f"jieba load {r['jieba_load_s']:.2f}s (once per process)")
+        print(f"  agreement with the simulator's generating intent group: {r['group_agreement']:.1%}")
+
+        r2 = run_child(full, tokens=False)
+        print(f"classify_frame without tokens (intent + sentiment): {r2['seconds']:.2f}s, "
+              f"{r2['rows'] / r2['seconds']:,.0f} comments/s")
+
+        k = min(DISTINCT_N, N)
+        uniq = df.head(k).with_columns(
+            # a number glued to the text: each comment is one new chunk for jieba (no cache helps)
+            (pl.col("text") + pl.int_range(k, eager=False).cast(pl.String)).alias("text")
+        )
+        upath = Path(tmp) / "distinct.parquet"
+        uniq.write_parquet(upath)
+        r3 = run_child(upath, tokens=True)
+        print(f"every text distinct ({k:,} comments, worst case for de-duplication): {r3['seconds']:.2f}s, "
+              f"{r3['rows'] / r3['seconds']:,.0f} comments/s")
+        r4 = run_child(upath, tokens=False)
+        print(f"every text distinct, without tokens (intent + sentiment): {r4['seconds']:.2f}s, "
+              f"{r4['rows'] / r4['seconds']:,.0f} comments/s")
+
+        sample = df.sample(min(SNOWNLP_N, N), seed=1)["text"].to_list()
+        sn = snownlp_rate(sample)
+        print(f"baseline SnowNLP sentiment alone on {len(sample):,} of the same comments: {sn:,.0f} comments/s")
+        print(f"ratio: classify_frame {rate / sn:,.0f}x SnowNLP on the 1M set; "
+              f"{(r3['rows'] / r3['seconds']) / sn:,.1f}x with every text distinct")
+        print(f"target >= 20,000 comments/s: {'met' if rate >= 20000 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

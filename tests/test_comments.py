@@ -1,0 +1,207 @@
+"""Comments: tokenising awkward input, intent and sentiment on known comments, classify_frame, CLI."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import polars as pl
+import pytest
+
+from helpers.comments import (
+    classify_frame,
+    classify_texts,
+    cli_classify,
+    normalise,
+    read_csv_any,
+    tokenize,
+)
+from helpers.comments.intent import INTENTS, a_not_a, group_of
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+# --- tokenising -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\t\n", None])
+def test_empty_and_whitespace_give_no_tokens(text):
+    assert tokenize(text) == []
+    assert normalise(text) == ""
+
+
+def test_user_dictionary_keeps_live_commerce_words_whole():
+    toks = tokenize("主播 已拍 优惠券 福袋 包邮 尺码 色号 上车")
+    for w in ("主播", "已拍", "优惠券", "福袋", "包邮", "尺码", "色号", "上车"):
+        assert w in toks
+
+
+def test_repeated_characters_are_cut_to_three_but_numbers_kept():
+    assert tokenize("哈哈哈哈哈哈哈") == ["哈哈哈"]
+    assert tokenize("6666666") == ["666"]
+    assert tokenize("10000块") == ["10000", "块"]
+    assert normalise("啊啊啊啊啊") == "啊啊啊"
+
+
+def test_emoji_and_platform_emoticons_are_single_tokens():
+    assert tokenize("😍😍好看") == ["😍", "😍", "好看"]
+    assert tokenize("[比心][赞]") == ["[比心]", "[赞]"]
+    assert tokenize("👍🏻") == ["👍🏻"]  # skin tone stays with its emoji
+    assert tokenize("❤️") == ["❤"]  # variation selector dropped
+
+
+def test_full_width_and_mixed_latin_are_normalised():
+    assert normalise("ＸＬ码　有吗？") == "xl码 有吗?"
+    toks = tokenize("M码 still有吗")
+    assert "m" in toks and "码" in toks and "still" in toks
+    assert "?" not in tokenize("链接呢？？")  # punctuation dropped
+
+
+# --- intent and sentiment ---------------------------------------------------------------------
+
+
+KNOWN = [
+    ("链接呢", "question_link"),
+    ("多少钱", "question_price"),
+    ("160斤穿什么码", "question_size"),
+    ("几号发货", "question_shipping"),
+    ("还有货吗", "question_stock"),
+    ("敏感肌能用吗", "question_usage"),
+    ("主播哪里人", "question_other"),
+    ("已拍", "purchase"),
+    ("主播好美", "praise"),
+    ("质量太差了起球", "complaint_quality"),
+    ("好丑", "complaint_design"),
+    ("怎么这么贵", "complaint_price"),
+    ("主播太啰嗦了", "complaint_host"),
+    ("退货退款", "complaint_logistics"),
+    ("福袋", "interaction"),
+    ("666", "interaction"),
+    ("哈哈哈哈", "interaction"),
+    ("加微信看主页", "spam"),
+    ("", "other"),
+    ("下雨了", "other"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), KNOWN)
+def test_intent_of_known_comments(text, intent):
+    out = classify_texts([text], tokens=False)
+    assert out["intent"][0] == intent
+    assert out["intent_group"][0] == group_of(intent)
+
+
+def test_every_rule_intent_is_declared():
+    assert {group_of(i) for i in INTENTS} == {"question", "purchase", "praise", "complaint", "interaction", "spam", "other"}
+
+
+def test_negation_flips_the_reading():
+    out = classify_texts(["会起球吗", "不起球", "起球了", "不好看", "好看"], tokens=False)
+    assert out["intent"].to_list() == ["question_usage", "praise", "complaint_quality", "complaint_design", "praise"]
+    s = out["sentiment"].to_list()
+    assert s[0] is None and s[1] > 0.5 and s[2] < 0.5 and s[3] < 0.5 and s[4] > 0.5
+
+
+def test_a_not_a_questions():
+    assert a_not_a("划不划算") == "划算吗"
+    assert a_not_a("甜不甜") == "甜吗"
+    assert a_not_a("能不能快点") == "能不能快点"  # a question marker already
+    out = classify_texts(["划不划算", "甜不甜"], tokens=False)
+    assert out["intent"].to_list() == ["question_price", "question_usage"]
+
+
+def test_questions_have_no_sentiment_but_opinions_do():
+    """The issue's example: 链接呢？多少钱 is a buying question, not a negative review."""
+    out = classify_texts(["链接呢？多少钱", "已拍", "666", "太喜欢了", "质量太差了", "已拍 太喜欢了"], tokens=False)
+    s = out["sentiment"].to_list()
+    assert s[0] is None and s[1] is None and s[2] is None
+    assert s[3] > 0.8 and s[4] < 0.2 and s[5] > 0.5
+
+
+def test_markup_is_classified_as_text():
+    out = classify_texts(["<img src=x onerror=alert(1)>"])
+    assert out["intent"][0] == "other"
+    assert out["text"][0] == "<img src=x onerror=alert(1)>"
+
+
+# --- classify_frame ---------------------------------------------------------------------------
+
+
+def _comments(texts: list[str | None]) -> pl.DataFrame:
+    t0 = datetime(2026, 11, 16, 20, 0, tzinfo=TZ)
+    return pl.DataFrame(
+        {
+            "session_id": ["s1"] * len(texts),
+            "ts": [t0.replace(minute=i % 60) for i in range(len(texts))],
+            "text": texts,
+            "viewer_id": [f"u{i}" for i in range(len(texts))],
+        },
+        schema_overrides={"ts": pl.Datetime("us", "Asia/Shanghai")},
+    )
+
+
+def test_classify_frame_keeps_rows_order_and_columns():
+    texts = ["已拍", "链接呢", None, "已拍", "好看", "   ", "已拍"]
+    df = _comments(texts)
+    out = classify_frame(df)
+    assert out.columns == [*df.columns, "intent", "intent_group", "sentiment", "tokens"]
+    assert out.height == df.height
+    assert out["text"].to_list() == texts  # nulls kept, order kept
+    assert out["intent"].to_list() == ["purchase", "question_link", "other", "purchase", "praise", "other", "purchase"]
+    assert out.schema["tokens"] == pl.List(pl.String)
+    assert out["tokens"][2].to_list() == []
+
+
+def test_classify_frame_replaces_previous_output_and_can_skip_tokens():
+    df = _comments(["好看"]).with_columns(pl.lit("x").alias("intent"))
+    out = classify_frame(df, tokens=False)
+    assert out["intent"].to_list() == ["praise"]
+    assert "tokens" not in out.columns
+
+
+def test_classify_frame_names_a_missing_column():
+    with pytest.raises(KeyError, match="content"):
+        classify_frame(_comments(["a"]), "content")
+
+
+def test_classify_frame_empty():
+    out = classify_frame(_comments([]))
+    assert out.height == 0 and "intent" in out.columns
+
+
+# --- CLI --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_cli_classify_reads_any_encoding_and_keeps_columns(tmp_path, encoding, capsys):
+    src = tmp_path / "in.csv"
+    src.write_bytes("id,弹幕,备注\n001,链接呢？多少钱,a\n002,主播好美,\n003,,c\n".encode(encoding))
+    out = tmp_path / "out.csv"
+    rc = cli_classify(argparse.Namespace(file=str(src), text_column="弹幕", out=str(out)))
+    assert rc == 0
+    assert "3 rows" in capsys.readouterr().out
+    res, enc = read_csv_any(out)
+    assert enc == "utf-8-sig"  # written with a BOM for Excel
+    assert res.columns == ["id", "弹幕", "备注", "intent", "intent_group", "sentiment", "tokens"]
+    assert res["id"].to_list() == ["001", "002", "003"]  # ids stay text
+    assert res["intent"].to_list() == ["question_price", "praise", "other"]
+    assert res["tokens"][0] == "链接 呢 多少 钱"
+    assert res["sentiment"][0] is None and float(res["sentiment"][1]) > 0.5
+
+
+def test_cli_classify_missing_column_names_file_and_column(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("text\n好看\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"in\.csv.*'content'"):
+        cli_classify(argparse.Namespace(file=str(src), text_column="content", out=str(tmp_path / "o.csv")))
+
+
+def test_workbook_cli_reports_missing_column_as_error(tmp_path, capsys):
+    from helpers.cli import main
+
+    src = tmp_path / "in.csv"
+    src.write_text("text\n好看\n", encoding="utf-8")
+    rc = main(["comments", "classify", str(src), "--text-column", "nope", "--out", str(tmp_path / "o.csv")])
+    assert rc == 2
+    assert "nope" in capsys.readouterr().err

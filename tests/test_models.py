@@ -1,0 +1,255 @@
+"""helpers.models and helpers.experiments on small frames with known answers."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+from scipy.stats import norm
+
+from helpers import experiments as ex
+from helpers import models as md
+
+TZ = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 11, 16, 19, 0, tzinfo=TZ)
+
+
+def _viewers(rows: list[dict]) -> pl.DataFrame:
+    base = {"session_id": "s1", "watch_s": 60.0, "source": "直播推荐", "device": "android", "region": "三线",
+            "was_follower": False, "returning": False, "likes": 0, "comments": 0, "shares": 0}
+    return pl.DataFrame([{**base, **r} for r in rows])
+
+
+def test_viewer_design_outcome_and_covariates() -> None:
+    v = _viewers([
+        {"viewer_id": "a", "enter_ts": T0 + timedelta(minutes=59, seconds=59), "watch_s": 600.0, "likes": 3,
+         "comments": 1, "shares": 0, "was_follower": True},
+        {"viewer_id": "b", "enter_ts": T0 + timedelta(hours=1)},
+        {"viewer_id": "c", "enter_ts": T0 + timedelta(hours=2, minutes=59)},
+        {"viewer_id": "d", "enter_ts": T0 + timedelta(hours=3), "source": "搜索"},
+    ])
+    o = pl.DataFrame({
+        "session_id": ["s1"] * 5, "order_id": ["1", "2", "3", "4", "5"],
+        "ts": [T0] * 5, "amount": [100.0, 50.0, 70.0, 30.0, 20.0],
+        "status": ["paid", "refunded", "unpaid", "cancelled", "paid"],
+        "viewer_id": ["a", "a", "b", "c", "d"],
+    })
+    d = md.viewer_design(v, o).set_index("viewer_id")
+    # paid or refunded count as a purchase; unpaid / cancelled do not
+    assert d["bought"].to_dict() == {"a": 1, "b": 0, "c": 0, "d": 1}
+    assert d.loc["a", "gmv"] == 150.0 and d.loc["a", "n_orders"] == 2
+    assert d.loc["a", "log_watch_min"] == pytest.approx(math.log1p(10.0))
+    assert d.loc["a", "log_interactions"] == pytest.approx(math.log(5.0))
+    assert d.loc["a", "was_follower"] == 1.0
+    # prime time is entry hour in [20, 22): 19:59:59 no, 20:00 yes, 21:59 yes, 22:00 no
+    assert d["prime_time"].to_dict() == {"a": 0.0, "b": 1.0, "c": 1.0, "d": 0.0}
+    assert d.loc["d", "channel"] == "搜索"
+
+
+def synth_design(n: int = 20_000, seed: int = 0) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Viewers drawn from a known logistic model with the simulator's covariate names."""
+    rng = np.random.default_rng(seed)
+    coef = {"Intercept": -3.0, "log_watch_min": 0.6, "was_follower": 0.5, "channel[T.搜索]": 0.7,
+            "channel[T.千川]": -0.4}
+    d = pd.DataFrame({
+        "log_watch_min": np.log1p(rng.lognormal(1.0, 1.0, n)),
+        "was_follower": (rng.random(n) < 0.3).astype(float),
+        "channel": rng.choice(["直播推荐", "搜索", "千川"], n),
+    })
+    eta = (coef["Intercept"] + coef["log_watch_min"] * d["log_watch_min"] + coef["was_follower"] * d["was_follower"]
+           + d["channel"].map({"直播推荐": 0.0, "搜索": 0.7, "千川": -0.4}))
+    d["bought"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    return d, coef
+
+
+def test_fit_logit_recovers_known_coefficients() -> None:
+    d, coef = synth_design()
+    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    assert set(r.table["term"]) == set(coef)  # patsy/statsmodels names, reference level first
+    for term, true in coef.items():
+        row = r.coef(term)
+        assert row["lo"] <= true <= row["hi"], (term, row, true)
+        assert row["odds_ratio"] == pytest.approx(math.exp(row["coef"]))
+    assert r.coef("channel[T.搜索]")["ame"] > 0 > r.coef("channel[T.千川]")["ame"]
+    assert 0.6 < r.auc < 0.8 and r.n_test == 5000
+    assert len(r.calibration) == 10
+    assert (r.calibration["observed"] - r.calibration["predicted"]).abs().max() < 0.05
+    assert r.separation == [] and r.high_vif == []
+    s = r.summary()
+    assert s["coefficients"]["was_follower"]["or_lo"] < s["coefficients"]["was_follower"]["odds_ratio"]
+    assert s["auc_holdout"] == pytest.approx(r.auc, abs=1e-6)
+
+
+def test_fit_logit_separation_rare_levels_and_vif() -> None:
+    d, _ = synth_design(6000, seed=1)
+    d.loc[d.index[:40], "channel"] = "关注"
+    d.loc[d.index[:40], "bought"] = 0  # a level nobody bought in: quasi-complete separation
+    d.loc[d.index[40:45], "channel"] = "商城推荐"  # 5 rows: pooled into "other"
+    d.loc[d.index[40:45], "bought"] = [1, 0, 0, 0, 0]
+    d["watch_copy"] = d["log_watch_min"] * 2 + np.random.default_rng(2).normal(0, 0.05, len(d))
+    r = md.fit_logit(d, "bought", ["log_watch_min", "watch_copy", "was_follower"], ["channel"],
+                     {"channel": "直播推荐"}, min_level_n=20)
+    assert "channel[关注]" in r.separation
+    assert r.pooled == {"channel": ["商城推荐"]}
+    assert {"log_watch_min", "watch_copy"} <= set(r.high_vif)
+    assert any("collinearity" in n for n in r.notes)
+    assert r.n == 6000 - 40
+
+
+def test_fit_logit_needs_both_outcomes() -> None:
+    d = pd.DataFrame({"bought": [0] * 30, "x": np.arange(30.0)})
+    with pytest.raises(ValueError, match="both outcomes"):
+        md.fit_logit(d, "bought", ["x"], [])
+
+
+def test_reading_names_top_effects() -> None:
+    d, _ = synth_design()
+    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    lines = md.reading(r, 2, "en")
+    assert len(lines) == 2 and "points on average" in lines[0]
+    assert md.describe_term("channel[T.搜索]") == "channel = 搜索"
+
+
+def _minutes(n_sessions: int = 3, minutes: int = 180, seed: int = 0,
+             lifts: dict[str, float] | None = None, nb_alpha: float = 0.0):
+    """Trend + events with a known per-viewer order rate and event lifts."""
+    lifts = lifts or {"explain": 1.5, "lottery": 1.3, "coupon": 1.8}
+    rng = np.random.default_rng(seed)
+    trends, events, sessions = [], [], []
+    for s in range(n_sessions):
+        sid = f"s{s}"
+        start = T0 + timedelta(days=s)
+        m = np.arange(minutes)
+        online = (300 + 200 * np.sin(m / 30) ** 2).astype(int)
+        ex_on = (m // 7) % 3 != 0
+        lot = np.zeros(minutes, bool)
+        cou = np.zeros(minutes, bool)
+        evs = []
+        for a in range(25, minutes - 5, 60):
+            lot[a:a + 5] = True
+            evs.append({"start_ts": start + timedelta(minutes=a), "kind": "lottery", "end_ts": None})
+        for a in (10, 90):
+            cou[a:a + 10] = True
+            evs.append({"start_ts": start + timedelta(minutes=a), "kind": "coupon",
+                        "end_ts": start + timedelta(minutes=a + 10)})
+        i = 0
+        while i < minutes:
+            if ex_on[i]:
+                j = i
+                while j < minutes and ex_on[j]:
+                    j += 1
+                evs.append({"start_ts": start + timedelta(minutes=i), "kind": "explain",
+                            "end_ts": start + timedelta(minutes=j), "product_id": f"p{i % 4}"})
+                i = j
+            else:
+                i += 1
+        mu = online * 0.002 * np.where(ex_on, lifts["explain"], 1) * np.where(lot, lifts["lottery"], 1) \
+            * np.where(cou, lifts["coupon"], 1)
+        if nb_alpha:
+            mu = mu * rng.gamma(1 / nb_alpha, nb_alpha, minutes)
+        trends.append(pl.DataFrame({"session_id": sid, "minute_ts": [start + timedelta(minutes=int(x)) for x in m],
+                                    "online": online, "orders": rng.poisson(mu)}))
+        events.append(pl.DataFrame([{"session_id": sid, "product_id": None, **e} for e in evs],
+                                   schema_overrides={"end_ts": pl.Datetime("us", "Asia/Shanghai"),
+                                                     "product_id": pl.String}))
+        sessions.append({"session_id": sid, "start_ts": start, "end_ts": start + timedelta(minutes=minutes)})
+    return pl.concat(trends), pl.concat(events, how="diagonal_relaxed"), pl.DataFrame(sessions)
+
+
+def test_minute_design_windows() -> None:
+    trend, events, sessions = _minutes(1, 60)
+    mdf = md.minute_design(trend, events, sessions)
+    assert len(mdf) == 60 and mdf["minute"].tolist() == list(range(60))
+    # a lottery without an end lasts LOTTERY_WINDOW_MIN minutes: minutes 25..29
+    assert mdf.loc[mdf["lottery"] == 1, "minute"].tolist() == [25, 26, 27, 28, 29]
+    assert mdf.loc[mdf["coupon"] == 1, "minute"].tolist() == list(range(10, 20))
+    assert mdf["explain"].sum() == sum(1 for m in range(60) if (m // 7) % 3 != 0)
+    assert mdf["flash_sale"].sum() == 0
+
+
+def test_fit_counts_recovers_lifts_and_picks_family() -> None:
+    trend, events, sessions = _minutes(4, 180, seed=3)
+    res = md.fit_counts(md.minute_design(trend, events, sessions))
+    assert res.family == "poisson"
+    assert "flash_sale" in res.dropped  # never on: no variation to estimate from
+    for term, true in {"explain": 1.5, "lottery": 1.3, "coupon": 1.8}.items():
+        row = res.lift(term)
+        assert row["lo"] <= true <= row["hi"], (term, row)
+    trend, events, sessions = _minutes(4, 180, seed=4, nb_alpha=0.8)
+    res = md.fit_counts(md.minute_design(trend, events, sessions))
+    assert res.family == "negative_binomial" and res.dispersion_ratio > 1.2 and res.alpha_nb > 0.2
+    assert res.summary()["lifts"]["coupon"]["lo"] < 1.8 < res.summary()["lifts"]["coupon"]["hi"]
+
+
+def test_price_elasticity_recovers_and_refuses() -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for s in range(8):
+        for p in range(6):
+            base = 100 + 20 * p
+            price = base * rng.uniform(0.6, 1.0)
+            for cat, e in (("外套", 1.5), ("固定价", 1.0)):
+                pr = price if cat == "外套" else base
+                mu = 400 * (pr / base) ** (-e) * math.exp(0.3 * p) * (1 + 0.3 * s) / 6
+                rows.append({"session_id": f"s{s}", "product_id": f"{cat}{p}", "category": cat, "price": pr,
+                             "units": float(rng.poisson(mu)), "explain_share": 0.0, "flash": 0.0})
+    el = md.price_elasticity(pd.DataFrame(rows)).set_index("category")
+    assert el.loc["外套", "identified"] and el.loc["外套", "lo"] <= 1.5 <= el.loc["外套", "hi"]
+    assert not el.loc["固定价", "identified"] and "varied" in el.loc["固定价", "reason"]
+    few = pd.DataFrame(rows[:6])
+    assert not md.price_elasticity(few)["identified"].any()
+
+
+def test_sample_size_matches_the_normal_formula() -> None:
+    p1, lift = 0.05, 0.10
+    p2 = p1 * (1 + lift)
+    h = 2 * math.asin(math.sqrt(p2)) - 2 * math.asin(math.sqrt(p1))
+    expected = 2 * ((norm.ppf(0.975) + norm.ppf(0.8)) / h) ** 2  # var of 2·asin√p̂ is 1/n per arm
+    assert ex.sample_size(p1, lift) == math.ceil(expected)
+    m = ex.mde(p1, 20_000, 20_000)
+    assert ex.power_at(p1, m, 20_000, 20_000) == pytest.approx(0.8, abs=1e-3)
+    plan = ex.planning_table(0.05)
+    assert plan["per_arm"].is_monotonic_decreasing
+
+
+def test_ab_test_reads_difference_power_and_peeking() -> None:
+    rng = np.random.default_rng(0)
+    r = ex.ab_test(300, 5000, 240, 5000, rng.normal(200, 30, 300), rng.normal(180, 30, 240), looks=1)
+    assert r.conv_diff == pytest.approx(0.012)
+    assert r.conv_lo < 0.012 < r.conv_hi and r.p_value < 0.05 and r.significant
+    assert 10 < r.aov_diff < 30 and r.aov_lo < r.aov_diff < r.aov_hi
+    assert r.needed_per_arm == ex.sample_size(240 / 5000, 0.10)
+    assert not any("peeking" in w for w in r.warnings)
+    peeked = ex.ab_test(300, 5000, 240, 5000, looks=5)
+    assert any("peeking" in w for w in peeked.warnings) and not peeked.significant
+    small = ex.ab_test(30, 800, 20, 800)
+    assert any("small test" in w for w in small.warnings) and any("under-powered" in w for w in small.warnings)
+
+
+def test_ab_from_design_uses_session_arms() -> None:
+    d = pd.DataFrame({"session_id": ["a"] * 4 + ["b"] * 4, "bought": [1, 1, 0, 0, 1, 0, 0, 0],
+                      "gmv": [100.0, 50.0, 0, 0, 80.0, 0, 0, 0]})
+    r = ex.ab_from_design(d, {"a": "A", "b": "B"}, arm_a="A", arm_b="B")
+    assert (r.n_a, r.buyers_a, r.n_b, r.buyers_b) == (4, 2, 4, 1)
+    assert r.aov_a == 75.0 and r.aov_b == 80.0
+
+
+@pytest.mark.slow
+def test_conversion_report_end_to_end(sim_store, tmp_path) -> None:
+    from helpers.runs import run_report
+
+    res = run_report("conversion", {"store": str(sim_store), "session_id": "", "week": "2026-W47"},
+                     "2026-W47", out=str(tmp_path / "conv"), lang="en")
+    assert res.ok, res.error
+    s = res.data
+    assert s["logit"]["coefficients"]["log_watch_min"]["lo"] < 0.55 < s["logit"]["coefficients"]["log_watch_min"]["hi"]
+    assert s["counts"]["family"] in ("poisson", "negative_binomial")
+    assert set(s["order_timing"]["lifts"]) >= {"coupon", "lottery", "explain"}
+    assert "ab_test" in s["skipped"] and s["report"]["status"] == "ok"
+    html = (tmp_path / "conv" / "report.html").read_text("utf-8")
+    assert "AUC" in html
