@@ -101,12 +101,13 @@ if ret.summary.height:
     worst = ret.leaving.row(0, named=True) if ret.leaving.height else None
     display(nb.say(
         "观众中位停留 {med:.1f} 分钟；进入 5 分钟后仍在看的占 {s5:.1%}，30 分钟后 {s30:.1%}。"
-        "离开最快的时段：{worst}（离开速度为平均的 {idx:.2f} 倍）。"
+        "离开最多的在播内容：{worst}（离开人数是按停留时长预期的 {idx:.2f} 倍；预期已扣除刚进来就走的自然流失）。"
         if lang == "zh" else
         "Median stay {med:.1f} min; {s5:.1%} still watching 5 minutes after entry, {s30:.1%} after 30. "
-        "Viewers left fastest during: {worst} ({idx:.2f}× the average exit rate).",
+        "Most viewers left during: {worst} ({idx:.2f}× the exits their time in the room predicts, so early "
+        "bouncing is already accounted for).",
         med=overall["median_min"], s5=overall["still_5"], s30=overall["still_30"],
-        worst=review.screen_label(worst["on_screen"], lang) if worst else "–", idx=worst["index"] if worst else float("nan")))
+        worst=review.screen_label(worst["on_screen"], lang) if worst else "–", idx=worst["obs_exp"] if worst else float("nan")))
 else:
     display(nb.say("本场没有观众明细数据，无法计算留存。" if lang == "zh" else
                    "No viewer-level data for this session: retention cannot be computed."))
@@ -115,8 +116,8 @@ else:
 charts.retention_chart(ret.curves, lang) if ret.curves.height else None
 
 # %%
-display(review.show(ret.leaving.head(10), t("on_screen", lang) + " · " + t("exit_rate", lang), lang,
-                      decimals={"exit_rate": 4, "index": 2, "lo": 2, "hi": 2, "p_value": 4}))
+display(review.show(ret.leaving.head(10).drop("method", "dispersion"), t("on_screen", lang) + " · " + t("exit_rate", lang),
+                    lang, decimals={"expected": 1, "exit_rate": 4, "obs_exp": 2, "lo": 2, "hi": 2, "p_value": 4}))
 
 # %% tags=["nbval-ignore-output"]
 charts.leaving_chart(ret.leaving, lang) if ret.leaving.height else None
@@ -125,7 +126,7 @@ charts.leaving_chart(ret.leaving, lang) if ret.leaving.height else None
 heading("funnel", lang)
 
 # %%
-fun = review.funnel(s)
+fun = review.funnel(s, head.kpis)
 display(review.show(fun.stages, t("sec_funnel", lang), lang, decimals={"count": 0, "of_previous": 3, "of_top": 3}))
 nb.say(
     "从观看到下单保留 {conv}，下单后实际支付且未退款的人占下单人数的 {net}。商品曝光人数取曝光最多的单品（下限）。"

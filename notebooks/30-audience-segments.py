@@ -136,7 +136,8 @@ else:
     display(nb.say(L("跳过首单客单价：订单没有首单标记。", "First-order AOV skipped: no first_order flag.")))
 
 # %%
-ret = sg.retention(scope.viewers, scope.sessions, "returning") if scope.has_viewers else None
+ret = sg.retention(scope.viewers, scope.sessions, "returning", {True: "returning", False: "new"}) \
+    if scope.has_viewers and "returning" in scope.viewers.columns else None
 if ret is not None and len(ret):
     summary["retention"] = ret.to_dict("records")
     display(nb.show_table(ret, L("再次到访率（之后的场次中再次出现）", "Came back in a later session"),

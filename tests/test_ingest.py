@@ -374,3 +374,25 @@ def test_cli_json_fields_and_exit_codes(tmp_path, capsys):
     assert cli_main(["ingest", str(bad), "--store", str(store)]) == 1
     text = capsys.readouterr().out
     assert "rejected" in text and "TOTAL" in text
+
+
+def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_path, monkeypatch):
+    """Chunked reading + streamed Parquet (what keeps a 10M-row export's memory flat) changes nothing."""
+    from helpers.ingest import readers, run
+
+    head = ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长", "点赞次数"]
+    rows = [head] + [["nuanyang88", "2026/11/16 20:00:00", f"v{i}", f"2026/11/16 20:{i % 60:02d}:00", str(i), str(i % 7)]
+                     for i in range(500)]
+    rows.insert(200, head)  # a repeated header in the middle of a chunk
+    rows.append(["nuanyang88", "2026/11/16 20:00:00", "v3", "2026/11/16 20:03:00", "3", "3"])  # duplicate viewer
+    f = write_csv(tmp_path / "v.csv", rows, "gb18030")
+    whole = ingest_paths([f], tmp_path / "a")
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 2000)
+    monkeypatch.setattr(run, "STREAM_ROWS", 50)
+    chunked = ingest_paths([f], tmp_path / "b")
+    a, b = whole.files[0], chunked.files[0]
+    assert (a.rows_in, a.rows_kept, a.rows_quarantined, a.rows_skipped) == (501, 500, 1, 1)
+    assert (b.rows_in, b.rows_kept, b.rows_quarantined, b.rows_skipped) == (501, 500, 1, 1)
+    va, vb = load_table("viewers", tmp_path / "a"), load_table("viewers", tmp_path / "b")
+    assert va.equals(vb) and va.height == 500
+    assert load_table("sessions", tmp_path / "b").height == 1

@@ -202,3 +202,15 @@ def test_display_frame_translates_codes():
     assert out.row(0) == ("观看人数", "主推款", "20:03:00", "讲解 衬衫")
     assert review.format_value("conversion_rate", 0.0545) == "5.45%"
     assert review.format_value("gmv", None) == "–" and not math.isnan(1.0)
+
+
+def test_expected_exits_conserve_watch_time_and_exits(sim_week, sim_store):
+    sid = sim_week.truth["sessions"][0]["session_id"]
+    s = load_session(sid, sim_store)
+    story = review.minute_story(s)
+    std = review.expected_exits(s, story.minutes["minute_ts"])
+    assert std["exposure"].sum() == pytest.approx(s.viewers["watch_s"].sum() / 60, rel=1e-9)
+    assert std["expected"].sum() == pytest.approx(std["exits"].sum(), rel=1e-9)
+    leaving = review.leaving_by_screen(s, story)
+    assert leaving["method"][0] == "standardised" and leaving["dispersion"][0] >= 1.0
+    assert (leaving["lo"] <= leaving["obs_exp"]).all() and (leaving["obs_exp"] <= leaving["hi"]).all()

@@ -111,6 +111,8 @@ def test_retention_counts_viewers_seen_later() -> None:
     # s1 and s2 viewers can come back: new = a,b (s1), d (s2) → a and d came back; returning = c (s1), a (s2) → none
     assert r.loc["false", ["viewers", "came_back"]].tolist() == [3, 2]
     assert r.loc["true", ["viewers", "came_back"]].tolist() == [2, 0]
+    named = sg.retention(viewers, sessions, "returning", {True: "returning", False: "new"})
+    assert named["returning"].tolist() == ["new", "returning"]
 
 
 def test_cluster_viewers_finds_separated_groups() -> None:

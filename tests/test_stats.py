@@ -72,3 +72,13 @@ def test_rate_ratio():
     assert math.isnan(stats.rate_ratio(0, 10, 0, 20).ratio)
     zero = stats.rate_ratio(0, 4, 4, 116)  # no orders inside the window: interval from 0, not above 1
     assert zero.ratio == 0 and zero.lo == pytest.approx(0.0) and 1.0 < zero.hi < 100 and not zero.significant
+
+
+def test_overdispersed_widens_on_the_log_scale():
+    r = stats.rate_ratio(60, 30, 40, 40)
+    w = stats.overdispersed(r, 4.0)
+    assert w.ratio == r.ratio
+    assert math.log(w.hi / w.ratio) == pytest.approx(2 * math.log(r.hi / r.ratio))
+    assert math.log(w.ratio / w.lo) == pytest.approx(2 * math.log(r.ratio / r.lo))
+    assert w.p_value > r.p_value
+    assert stats.overdispersed(r, 0.5) == r

@@ -145,6 +145,21 @@ def test_damaged_session_is_left_out_and_named(sim_store: Path, tmp_path: Path) 
     assert links.filter(pl.col("status") == "failed")["session_id"].to_list() == [victim.stem]
 
 
+def test_store_reads_only_the_asked_sessions_files(sim_store: Path, tmp_path: Path) -> None:
+    """A damaged file of one session does not break loading another (store.load_table prunes by file)."""
+    from helpers.store import load_table
+
+    store = tmp_path / "store"
+    shutil.copytree(sim_store, store)
+    files = sorted(store.glob("orders/*/*/*.parquet"))
+    files[0].write_bytes(b"not parquet")
+    other = files[1].stem
+    orders = load_table("orders", store, session_ids=other)
+    assert orders.height > 0 and orders["session_id"].unique().to_list() == [other]
+    with pytest.raises(Exception, match="(?i)parquet"):
+        load_table("orders", store)
+
+
 def test_describe_glance_in_both_languages(sim_store: Path) -> None:
     g = weekly.glance(weekly.load_week(sim_store, "2026-W47"), n_boot=100)
     zh, en = weekly.describe_glance(g, "zh"), weekly.describe_glance(g, "en")

@@ -180,20 +180,21 @@ def retention_chart(curves: pl.DataFrame, lang: str = "zh") -> go.Figure:
 
 
 def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.Figure:
-    """Exit rate by what was on screen, relative to the session (1 = average), with 95% intervals."""
+    """Exits by what was on screen, observed / expected from time in the room (1 = as expected),
+    with 95% intervals widened for clustering."""
     d = leaving.head(top).reverse()
     fig = go.Figure()
     if d.height:
         names = [safe(screen_label(s, lang), 30) for s in d["on_screen"]]
         colors = [COLORS["bad"] if (lo or 0) > 1 else "#7f7f7f" for lo in d["lo"].to_list()]
-        fig.add_bar(y=names, x=d["index"].to_list(), orientation="h", marker_color=colors,
+        fig.add_bar(y=names, x=d["obs_exp"].to_list(), orientation="h", marker_color=colors,
                     customdata=list(zip(d["minutes"].to_list(), d["exit_rate"].to_list(), strict=True)),
                     error_x={"type": "data", "symmetric": False,
-                             "array": (d["hi"] - d["index"]).to_list(), "arrayminus": (d["index"] - d["lo"]).to_list()},
-                    hovertemplate="%{y}<br>×%{x:.2f} · %{customdata[0]} min · %{customdata[1]:.1%}/min<extra></extra>",
+                             "array": (d["hi"] - d["obs_exp"]).to_list(), "arrayminus": (d["obs_exp"] - d["lo"]).to_list()},
+                    hovertemplate="%{y}<br>×%{x:.2f} · %{customdata[0]} min · %{customdata[1]:.2%}/min<extra></extra>",
                     name=t("exit_rate", lang))
         fig.add_vline(x=1.0, line_dash="dash")
-    fig.update_xaxes(title_text=t("exit_rate", lang) + (" (×平均)" if lang == "zh" else " (× average)"))
+    fig.update_xaxes(title_text=t("exit_rate", lang))
     return _layout(fig, t("on_screen", lang), height=max(300, 60 + 28 * d.height))
 
 

@@ -26,6 +26,7 @@ Every metric comes from :mod:`helpers.metrics`; intervals from :mod:`helpers.sta
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -566,27 +567,105 @@ def retention(s: Session, *, max_minutes: int = 60, min_viewers: int = 30) -> Re
     return Retention(curves_df, summary_df, leaving_by_screen(s))
 
 
+TENURE_BUCKETS = (0.0, 1.0, 3.0, 10.0, 30.0, math.inf)  # minutes since entry
+
+
+def _exposure_per_minute(a: np.ndarray, z: np.ndarray, n_min: int) -> np.ndarray:
+    """Viewer-minutes of presence in each minute [m, m+1) of intervals [a, z) (minutes from start):
+    F(t) = Σ clip(t − a, 0, z − a) evaluated at integer t from binned counts and sums."""
+    t = np.arange(n_min + 1, dtype=float)
+
+    def cum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.clip(np.floor(x).astype(np.int64) + 1, 0, n_min + 1)  # x < t  <=>  floor(x) + 1 <= t
+        cnt = np.bincount(idx, minlength=n_min + 2)[: n_min + 1].cumsum()
+        tot = np.bincount(idx, weights=x, minlength=n_min + 2)[: n_min + 1].cumsum()
+        return cnt, tot
+
+    na, sa = cum(a)
+    nz, sz = cum(z)
+    f = (t * na - sa) - (t * nz - sz)
+    return np.diff(f)
+
+
+def expected_exits(s: Session, minutes: pl.Series) -> pl.DataFrame | None:
+    """Per minute, observed exits and the exits expected from how long each present viewer had
+    been watching (the session's own exit hazard per tenure band 0–1, 1–3, 3–10, 10–30, 30+ min,
+    indirect standardisation). Early bouncers leave fast whatever is on screen; comparing observed
+    with expected removes that. Viewers still there in the last minute are not exits. None without
+    viewer-level enter/leave times."""
+    if not s.has("viewers"):
+        return None
+    v = s.viewers
+    start = minutes.min()
+    n_min = minutes.len()
+    left = pl.col("leave_ts") if "leave_ts" in v.columns else pl.col("enter_ts") + pl.duration(seconds=pl.col("watch_s"))
+    d = v.select(((pl.col("enter_ts") - start).dt.total_microseconds() / 6e7).alias("e"),
+                 ((left.fill_null(pl.col("enter_ts")) - start).dt.total_microseconds() / 6e7).alias("l"))
+    e = np.clip(d["e"].to_numpy(), 0, n_min)
+    lv = np.clip(d["l"].to_numpy(), 0, n_min)
+    lv = np.maximum(lv, e)
+    exited = lv < n_min - 1  # still there in the last minute: censored
+    observed = np.bincount(np.floor(lv[exited]).astype(np.int64), minlength=n_min)[:n_min]
+    expected = np.zeros(n_min)
+    for lo, hi in itertools.pairwise(TENURE_BUCKETS):
+        a = e + lo
+        z = np.minimum(e + hi, lv)
+        keep = z > a
+        if not keep.any():
+            continue
+        expo = _exposure_per_minute(a[keep], z[keep], n_min)
+        exits_b = int((exited & (lv >= e + lo) & (lv < e + hi)).sum())
+        total = expo.sum()
+        if total > 0:
+            expected += expo * (exits_b / total)
+    return pl.DataFrame({"minute_ts": minutes, "exits": observed.astype(np.int64), "expected": expected,
+                         "exposure": _exposure_per_minute(e, lv, n_min)})
+
+
 def leaving_by_screen(s: Session, story: MinuteStory | None = None, *, min_minutes: int = 2) -> pl.DataFrame:
-    """Exit rate (exits per online viewer-minute) by what was on screen, against the rest."""
+    """Where viewers left, against what was on screen: per on-screen item, exits observed vs
+    expected (``obs_exp`` = O/E, 1 = as the session's tenure-specific exit rate predicts) and the
+    Poisson rate ratio against the rest of the session with its 95% interval, widened for the
+    clustering of exits (quasi-Poisson ``dispersion`` of the per-minute counts; ``method =
+    standardised``). Without viewer-level times: the trend's exits per online viewer-minute
+    relative to the session (``method = trend``)."""
     mins = (story or minute_story(s)).minutes
-    mins = mins.filter(pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0))
-    if mins.height == 0:
-        return pl.DataFrame(schema={"on_screen": pl.String, "kind": pl.String, "minutes": pl.Int64,
-                                    "exits": pl.Int64, "online": pl.Int64, "exit_rate": pl.Float64,
-                                    "index": pl.Float64, "lo": pl.Float64, "hi": pl.Float64, "p_value": pl.Float64})
-    tot_exits, tot_online = int(mins["exits"].sum()), int(mins["online"].sum())
-    overall = tot_exits / tot_online
-    g = (mins.group_by("on_screen", "kind")
-         .agg(pl.len().alias("minutes"), pl.col("exits").sum().alias("exits"), pl.col("online").sum().alias("online"))
+    std = expected_exits(s, mins["minute_ts"])
+    schema = {"on_screen": pl.String, "kind": pl.String, "minutes": pl.Int64, "exits": pl.Int64,
+              "expected": pl.Float64, "exit_rate": pl.Float64, "obs_exp": pl.Float64, "lo": pl.Float64,
+              "hi": pl.Float64, "p_value": pl.Float64, "method": pl.String, "dispersion": pl.Float64}
+    if std is not None and std["exits"].sum() > 0:
+        m = mins.select("minute_ts", "on_screen", "kind").join(std, on="minute_ts", how="left")
+        m = m.with_columns(pl.col("exits").fill_null(0), pl.col("expected").fill_null(0.0),
+                           pl.col("exposure").fill_null(0.0))
+        method, denom = "standardised", "expected"
+    else:
+        m = mins.filter(pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0))
+        if m.height == 0:
+            return pl.DataFrame(schema=schema)
+        total_rate = m["exits"].sum() / m["online"].sum()
+        m = m.with_columns((pl.col("online") * total_rate).alias("expected"), pl.col("online").cast(pl.Float64).alias("exposure"))
+        method, denom = "trend", "expected"
+    tot_o, tot_e = int(m["exits"].sum()), float(m[denom].sum())
+    # exits cluster (viewers who came together leave together): quasi-Poisson dispersion of the
+    # per-minute counts around expectation widens every interval by sqrt(phi)
+    mm = m.filter(pl.col("expected") > 0)
+    phi = max(1.0, float((((mm["exits"] - mm["expected"]) ** 2) / mm["expected"]).sum()) / max(mm.height - 1, 1))
+    g = (m.group_by("on_screen", "kind")
+         .agg(pl.len().alias("minutes"), pl.col("exits").sum(), pl.col("expected").sum(), pl.col("exposure").sum())
          .filter(pl.col("minutes") >= min_minutes))
     rows = []
     for r in g.iter_rows(named=True):
-        rr = stats.rate_ratio(int(r["exits"]), float(r["online"]), tot_exits - int(r["exits"]),
-                              float(tot_online - r["online"]))
-        rows.append({**r, "exit_rate": r["exits"] / r["online"], "index": (r["exits"] / r["online"]) / overall,
-                     "lo": rr.lo, "hi": rr.hi, "p_value": rr.p_value})
-    return pl.DataFrame(rows).with_columns(pl.col("minutes", "exits", "online").cast(pl.Int64)).sort(
-        "index", "on_screen", descending=[True, False])
+        rr = stats.overdispersed(stats.rate_ratio(int(r["exits"]), float(r["expected"]), tot_o - int(r["exits"]),
+                                                  tot_e - float(r["expected"])), phi)
+        rows.append({"on_screen": r["on_screen"], "kind": r["kind"], "minutes": r["minutes"], "exits": r["exits"],
+                     "expected": r["expected"], "exit_rate": r["exits"] / r["exposure"] if r["exposure"] else None,
+                     "obs_exp": r["exits"] / r["expected"] if r["expected"] else None,
+                     "lo": _f(rr.lo), "hi": _f(rr.hi), "p_value": _f(rr.p_value), "method": method,
+                     "dispersion": phi})
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema).sort(["obs_exp", "on_screen"], descending=[True, False], nulls_last=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,10 +678,11 @@ class Funnel:
     products: pl.DataFrame  # product_id, name, exposures_uv, clicks_uv, buyers, ctr, click_to_order
 
 
-def funnel(s: Session) -> Funnel:
+def funnel(s: Session, kpis: dict[str, Any] | None = None) -> Funnel:
     """Impressions → viewers → product exposure → click → order → paid → net of refunds (people),
-    and per product exposure → click → buyers."""
-    kpis, _ = metrics.session_kpis_with_sources(s)
+    and per product exposure → click → buyers. ``kpis``: the session's KPIs if already computed."""
+    if kpis is None:
+        kpis, _ = metrics.session_kpis_with_sources(s)
     stages: list[tuple[str, float | None, str]] = [
         ("impressions", kpis.get("impressions"), "platform"),
         ("viewers", kpis.get("viewers"), "viewers"),
@@ -1026,8 +1106,8 @@ FINDING_TEXT: dict[str, tuple[str, str]] = {
                       "{metric} is {value}, {side} the benchmark {benchmark} ({cite})."),
     "gmv_swing": ("成交金额较前 {n} 场均值变动 {gap}，需核查原因。",
                   "GMV moved {gap} against the previous {n} sessions' mean: find out why."),
-    "exit_spike": ("「{screen}」期间观众离开速度是平时的 {index} 倍：调整这段内容或缩短时长。",
-                   "Viewers left {index}× faster during “{screen}”: rework or shorten it."),
+    "exit_spike": ("「{screen}」期间离开的观众是按停留时长预期的 {index} 倍：调整这段内容或缩短时长。",
+                   "During “{screen}” {index}× as many viewers left as their time in the room predicts: rework or shorten it."),
     "explain_weak": ("讲解「{name}」期间该商品每分钟订单仅为讲解外的 {ratio} 倍（无显著提升）：改进话术或换品。",
                      "Explaining “{name}” did not lift its orders ({ratio}× the rate outside): rework the pitch or the product."),
     "explain_strong": ("讲解「{name}」使该商品每分钟订单提升到 {ratio} 倍：多讲、提前讲。",
@@ -1084,11 +1164,11 @@ def findings(head: Headline, story: MinuteStory | None = None, ret: Retention | 
         elif a["kind"] == "trailing":
             add("gmv_swing", gap, key, a["value"], "headline", n=a.get("sessions"), gap=_pct(a.get("gap")))
     if ret is not None and ret.leaving.height:
-        worst = ret.leaving.filter((pl.col("index") > 1.15) & (pl.col("lo") > 1.0) & (pl.col("kind") != "none"))
+        worst = ret.leaving.filter((pl.col("obs_exp") > 1.3) & (pl.col("lo") > 1.0) & (pl.col("kind") != "none"))
         for r in worst.head(2).iter_rows(named=True):
             screen = screen_label(r["on_screen"], lang)
-            add("exit_spike", r["index"] - 1.0, "exit_rate", r["exit_rate"], "retention",
-                screen=screen, index=f"{r['index']:.2f}")
+            add("exit_spike", r["obs_exp"] - 1.0, "exit_rate", r["exit_rate"], "retention",
+                screen=screen, index=f"{r['obs_exp']:.2f}")
     if ret is not None and ret.summary.height:
         overall = ret.summary.filter(pl.col("group_kind") == "all")["median_min"]
         ov = _f(overall[0]) if overall.len() else None

@@ -301,19 +301,28 @@ def run_id(now: datetime | None = None) -> str:
 
 @contextlib.contextmanager
 def run_log(path: Path, level: int = logging.INFO) -> Iterator[Path]:
-    """Send the ``helpers`` loggers' records to ``path`` for the duration of a run."""
+    """Send the ``helpers`` loggers' records (``level`` and up) to ``path`` for the duration of a
+    run; the console keeps what it showed before (warnings, or INFO with ``-v``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(fmt)
     logger = logging.getLogger("helpers")
-    previous = logger.level
+    console_level = logging.getLogger().getEffectiveLevel()
+    previous = (logger.level, logger.propagate)
+    # records below the console's level go to the file only: stop them at this logger
+    relay = logging.Handler(level=console_level)
+    relay.emit = lambda record: logging.getLogger().handle(record)  # type: ignore[method-assign]
     logger.addHandler(handler)
-    if logger.getEffectiveLevel() > level:
-        logger.setLevel(level)
+    logger.addHandler(relay)
+    logger.propagate = False
+    logger.setLevel(min(level, console_level))
     try:
         yield path
     finally:
         logger.removeHandler(handler)
-        logger.setLevel(previous)
+        logger.removeHandler(relay)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
         handler.close()

@@ -188,17 +188,22 @@ def first_order_aov(orders: pl.DataFrame, *, n_boot: int = 500, seed: int = 0) -
     return out[cols]
 
 
-def retention(viewers: pl.DataFrame, sessions: pl.DataFrame, by: str) -> pd.DataFrame:
-    """Share of each group's viewers seen again in a later session of the store (Wilson interval).
+def retention(viewers: pl.DataFrame, sessions: pl.DataFrame, by: str,
+              labels: dict[Any, str] | None = None) -> pd.DataFrame:
+    """Share of each group's viewers seen again in a later session of ``sessions`` (Wilson interval).
 
     Only viewers of sessions followed by at least one later session count (the others could not
-    come back yet). Returns by, viewers, came_back, rate, lo, hi.
+    come back yet). ``labels`` renames group values (``{True: "returning", False: "new"}``).
+    Returns by, viewers, came_back, rate, lo, hi.
     """
     cols = [by, "viewers", "came_back", "rate", "lo", "hi"]
     if by not in viewers.columns or sessions.height < 2:
         return pd.DataFrame(columns=cols)
     order = sessions.sort("start_ts").select("session_id", pl.int_range(pl.len()).alias("k"))
-    v = viewers.select("session_id", "viewer_id", pl.col(by).cast(pl.String).fill_null("unknown")).join(
+    col = pl.col(by)
+    if labels:
+        col = col.replace_strict(labels, default=None, return_dtype=pl.String)
+    v = viewers.select("session_id", "viewer_id", col.cast(pl.String).fill_null("unknown").alias(by)).join(
         order, on="session_id")
     last_k = v.group_by("viewer_id").agg(pl.col("k").max().alias("last_k"))
     maxk = order["k"].max()
@@ -355,7 +360,7 @@ def cluster_viewers(
     runs = []
     for s in range(stability_seeds):
         if n > MINIBATCH_ABOVE:
-            km = MiniBatchKMeans(k, n_init=3, random_state=seed + s, batch_size=4096).fit(X)
+            km = MiniBatchKMeans(k, n_init=1, random_state=seed + s, batch_size=4096).fit(X)
         else:
             km = KMeans(k, n_init=1, random_state=seed + s).fit(X)
         runs.append((km.inertia_, km.labels_))

@@ -219,5 +219,21 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05) -> R
     return RateRatio(float(ratio), float(lo), float(hi), p, r1, r2)
 
 
+def overdispersed(r: RateRatio, phi: float) -> RateRatio:
+    """A rate ratio's interval and p-value widened for overdispersion ``phi`` (quasi-Poisson: the
+    log-scale standard error times sqrt(phi)); unchanged when ``phi <= 1`` or the interval is open."""
+    if phi <= 1.0 or not (r.lo > 0 and math.isfinite(r.hi) and r.ratio > 0 and math.isfinite(r.ratio)):
+        return r
+    k = math.sqrt(phi)
+    lr = math.log(r.ratio)
+    lo = math.exp(lr - (lr - math.log(r.lo)) * k)
+    hi = math.exp(lr + (math.log(r.hi) - lr) * k)
+    se = (math.log(r.hi) - math.log(r.lo)) / (2 * 1.959963984540054) * k
+    from scipy.stats import norm
+
+    p = float(2 * norm.sf(abs(lr) / se)) if se > 0 else r.p_value
+    return RateRatio(r.ratio, lo, hi, p, r.rate1, r.rate2)
+
+
 def finite(x: float | None) -> bool:
     return x is not None and isinstance(x, int | float) and math.isfinite(x)

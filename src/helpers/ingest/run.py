@@ -355,8 +355,11 @@ class _Run:
         if "events" in tables:
             tables["events"] = tables["events"].unique(["session_id", "start_ts", "kind", "product_id"], keep="first", maintain_order=True)
         stub = tables.pop("sessions_stub", None)
-        if stub is not None and "sessions" not in tables:
-            tables["sessions_stub"] = stub
+        if stub is not None and "sessions" not in tables:  # one row per session across blocks
+            others = [c for c in stub.columns if c not in ("session_id", "start_ts", "end_ts")]
+            tables["sessions_stub"] = stub.group_by("session_id", maintain_order=True).agg(
+                *[pl.col(c).first() for c in others], pl.col("start_ts").min(), pl.col("end_ts").max()
+            )
 
         # validate and stage parts per (table, entity)
         notes: dict[str, list[str]] = {}
@@ -436,8 +439,8 @@ class _Run:
             log.exception("ingest of %s failed", path)
             r.status = "rejected"
             r.errors = [*r.errors, f"cannot ingest the file: {type(exc).__name__}: {exc}"]
-            r.rows_kept = 0
-            r.replaced = []
+            r.rows_in = r.rows_kept = r.rows_quarantined = 0
+            r.tables, r.replaced, r.sessions = {}, [], []
 
     def _sink(self, r: FileResult, m: ExportMapping, a: Applied) -> None:
         """Collect a block's rows of a streamable export (viewer-level): kept in memory up to
