@@ -212,8 +212,14 @@ if design is not None:
                                 "conversion_hi"]],
                           L("人群画像", "Demographic cuts"), decimals=3, max_rows=60))
 else:
-    summary["skipped"]["demographics"] = "no viewer-level data"
-    display(nb.say(L("跳过人群画像：没有观众明细。", "Demographics skipped: no viewer-level data.")))
+    summary["skipped"]["demographics"] = "no viewer-level data (channel shares from the traffic table instead)"
+    display(nb.say(L("没有观众明细，跳过人群画像；下面只用渠道汇总表给出各渠道的观众与订单占比。",
+                     "No viewer-level data: demographics skipped; the channel table below uses the per-channel aggregates only.")))
+    chan = sg.channel_shares(scope.traffic)
+    if len(chan):
+        summary["channel_shares"] = chan.to_dict("records")
+        display(nb.show_table(chan, L("各渠道观众与订单占比（汇总数据）", "Channel shares of viewers and orders (aggregates)"),
+                              decimals=3))
 
 # %% tags=["nbval-ignore-output"]
 if design is not None and "age_band" in design.columns:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 import pytest
 
 from helpers.runs import run_report
-from tests.test_ingest import SESSION_LIST, write_csv, write_xlsx
+
+SESSION_LIST = [
+    ["主播昵称", "主播抖音号", "直播开始时间", "直播结束时间", "直播间观看人数", "直播间成交人数", "直播间商品点击人数",
+     "观看-成交率(人数)"],
+    ["暖阳服饰旗舰店", "nuanyang88", "2026/11/16 20:00:00", "2026/11/16 23:00:00", "1000", "60", "300", "20.00%"],
+]
 
 
 @pytest.mark.slow
@@ -15,17 +21,17 @@ from tests.test_ingest import SESSION_LIST, write_csv, write_xlsx
 def test_ingest_report_shows_quarantine_and_mismatches(tmp_path, lang):
     raw = tmp_path / "raw"
     raw.mkdir()
-    write_xlsx(raw / "直播间列表.xlsx", {"s": SESSION_LIST})
-    write_csv(raw / "评论.csv", [["抖音号", "开播时间", "评论时间", "评论内容"],
-                                 ["nuanyang88", "2026/11/16 20:00:00", "昨天晚上", "<script>x</script>"],
-                                 ["nuanyang88", "2026/11/16 20:00:00", "2026/11/16 20:01:00", "<b>好</b>"]])
-    write_csv(raw / "other.csv", [["a", "b"], ["1", "2"]])
+    pl.DataFrame(SESSION_LIST[1:], schema=SESSION_LIST[0], orient="row").write_csv(raw / "直播间列表.csv")
+    pl.DataFrame({"抖音号": ["nuanyang88"] * 2, "开播时间": ["2026/11/16 20:00:00"] * 2,
+                  "评论时间": ["昨天晚上", "2026/11/16 20:01:00"], "评论内容": ["<script>x</script>", "<b>好</b>"]}
+                 ).write_csv(raw / "评论.csv")
+    (raw / "other.csv").write_text("a,b\n1,2\n")
     store = tmp_path / "store"
     res = run_report("ingest", {"store": str(store), "inputs": [str(raw)]}, "latest", out=str(tmp_path / "rep"), lang=lang)
     assert res.ok, res.error
     s = json.loads(res.summary.read_text())
     assert {k: s[k] for k in ("files", "rows_in", "rows_kept", "rows_quarantined", "rejected", "duplicates",
-                              "cross_check_mismatches")} == {"files": 3, "rows_in": 4, "rows_kept": 3,
+                              "cross_check_mismatches")} == {"files": 3, "rows_in": 3, "rows_kept": 2,
                                                             "rows_quarantined": 1, "rejected": 1, "duplicates": 0,
                                                             "cross_check_mismatches": 1}
     html = res.html.read_text()

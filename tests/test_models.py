@@ -253,3 +253,23 @@ def test_conversion_report_end_to_end(sim_store, tmp_path) -> None:
     assert "ab_test" in s["skipped"] and s["report"]["status"] == "ok"
     html = (tmp_path / "conv" / "report.html").read_text("utf-8")
     assert "AUC" in html
+
+
+def test_charts_are_built_from_results() -> None:
+    import plotly.graph_objects as go
+
+    from helpers import charts_models as ch
+    from helpers import segments as sg
+
+    d, _ = synth_design(4000)
+    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    fig = ch.coefficient_chart(r, "en")
+    assert isinstance(fig, go.Figure) and len(fig.data[0].y) == len(r.table) - 1  # no intercept
+    assert len(ch.calibration_chart(r).data[1].x) == len(r.calibration)
+    trend, events, sessions = _minutes(2, 120)
+    counts = md.fit_counts(md.minute_design(trend, events, sessions))
+    assert list(ch.lift_chart(counts).data[0].x) == counts.lifts["term"].tolist()
+    g = sg.group_table(d.assign(gmv=d["bought"] * 100.0), "channel")
+    assert len(ch.group_chart(g, "channel").data[0].x) == 3
+    ab = ex.ab_test(30, 500, 20, 500)
+    assert [b for b in ch.ab_chart(ab).data[0].x] == ["A", "B"]

@@ -207,3 +207,11 @@ def test_ranges_never_crash(value):
     except ParseError:
         return
     assert start is not None and end is not None
+
+
+def test_constant_columns_take_the_one_cell_shortcut_without_changing_results():
+    s = pl.Series(["2026/11/16 20:00:00"] * 300 + [None])
+    p = parse_series(s, "datetime")
+    assert p.values.null_count() == 1 and p.values[0] == dt(2026, 11, 16, 20)
+    c = parse_series(pl.Series(["x"] * 400), "count")
+    assert c.rejected.all() and c.values.null_count() == 400

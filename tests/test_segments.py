@@ -163,6 +163,16 @@ def test_week_sessions_and_demographic_cuts() -> None:
     assert f["viewer_share_lo"] < 0.6 < f["viewer_share_hi"]
 
 
+def test_channel_shares_from_aggregates() -> None:
+    traffic = pl.DataFrame({"session_id": ["s1", "s1", "s2"], "channel": ["关注", "搜索", "关注"],
+                            "viewers": [60, 20, 20], "orders": [6, 4, 0]})
+    c = sg.channel_shares(traffic).set_index("channel")
+    assert c.loc["关注", "viewers"] == 80 and c.loc["关注", "viewer_share"] == pytest.approx(0.8)
+    assert c.loc["搜索", "order_share"] == pytest.approx(0.4)
+    assert (c.loc["搜索", "order_share_lo"], c.loc["搜索", "order_share_hi"]) == pytest.approx(wilson(4, 10))
+    assert sg.channel_shares(traffic.head(0)).empty
+
+
 def test_load_scope(sim_store) -> None:
     scope = sg.load_scope(str(sim_store), week="2026-W47")
     assert len(scope.session_ids) == 7 and scope.has_viewers and scope.has_buyer_ids

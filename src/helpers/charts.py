@@ -152,8 +152,8 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
                            bgcolor="rgba(255,255,255,0.8)")
     fig.update_yaxes(title_text=t("online", lang), row=1, col=1)
     fig.update_yaxes(title_text=f"{t('entries', lang)} / {t('exits', lang)}", row=2, col=1)
-    fig.update_yaxes(title_text=t("orders", lang), row=3, col=1)
-    fig.update_yaxes(title_text=t("gmv", lang), row=3, col=1, secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text=t("orders", lang), row=3, col=1, rangemode="tozero")
+    fig.update_yaxes(title_text=t("gmv", lang), row=3, col=1, secondary_y=True, showgrid=False, rangemode="tozero")
     fig.update_layout(barmode="relative", bargap=0)
     return _layout(fig, t("sec_story", lang), height=720)
 

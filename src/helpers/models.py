@@ -262,6 +262,11 @@ def prepare_design(
             continue
         d[c] = pd.Categorical(s, categories=levels)
         cat.append(c)
+    for c in list(cat):  # rows excluded for a later column may empty a level of an earlier one
+        d[c] = d[c].cat.remove_unused_categories()
+        if len(d[c].cat.categories) < 2:
+            cat.remove(c)
+            dropped.append(c)
     return d, num, cat, pooled, separated, dropped
 
 

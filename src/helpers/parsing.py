@@ -328,6 +328,12 @@ def parse_series(s: pl.Series, kind: str, **opts: Any) -> Parsed:
     if kind not in EXPECTED:
         raise ValueError(f"unknown parser kind {kind!r}; known: {', '.join(KINDS)}")
     raw = _str(s)
+    if raw.len() > 256 and raw.null_count() == 0 and bool((raw == raw[0]).all()):
+        # a constant column (the session's account or start on every row): parse one cell
+        one = parse_series(raw.head(1), kind, **opts)
+        n = raw.len()
+        return Parsed(one.values.extend_constant(one.values[0], n - 1).alias(s.name),
+                      one.rejected.extend_constant(bool(one.rejected[0]), n - 1).alias(s.name))
     if kind == "text":
         miss = raw.is_null() | (raw.str.strip_chars() == "")
         values = raw.set(miss, None) if raw.len() else raw

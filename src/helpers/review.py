@@ -1167,7 +1167,7 @@ def findings(head: Headline, story: MinuteStory | None = None, ret: Retention | 
         worst = ret.leaving.filter((pl.col("obs_exp") > 1.3) & (pl.col("lo") > 1.0) & (pl.col("kind") != "none"))
         for r in worst.head(2).iter_rows(named=True):
             screen = screen_label(r["on_screen"], lang)
-            add("exit_spike", r["obs_exp"] - 1.0, "exit_rate", r["exit_rate"], "retention",
+            add("exit_spike", 0.5 * (r["obs_exp"] - 1.0), "exit_obs_exp", r["obs_exp"], "retention",
                 screen=screen, index=f"{r['obs_exp']:.2f}")
     if ret is not None and ret.summary.height:
         overall = ret.summary.filter(pl.col("group_kind") == "all")["median_min"]
@@ -1176,7 +1176,7 @@ def findings(head: Headline, story: MinuteStory | None = None, ret: Retention | 
             ch = ret.summary.filter((pl.col("group_kind") == "channel") & (pl.col("median_min") < 0.5 * ov)
                                     & (pl.col("viewers") >= 100))
             for r in ch.sort("median_min").head(1).iter_rows(named=True):
-                add("retention_weak", 0.5 * (1 - r["median_min"] / ov), "avg_watch_s", r["median_min"], "retention",
+                add("retention_weak", 0.5 * (1 - r["median_min"] / ov), "median_watch_min", r["median_min"], "retention",
                     group=r["group"], median=f"{r['median_min']:.1f}", overall=f"{ov:.1f}")
     if prods is not None and prods.explain.height:
         ex = prods.explain.filter(pl.col("ratio").is_not_null())

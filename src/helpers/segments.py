@@ -288,10 +288,6 @@ class Clustering:
                 "stability_ari": round(self.stability_ari, 4), "features": self.features}
 
 
-#: Above this many rows the final fits use MiniBatchKMeans (same objective, bounded memory).
-MINIBATCH_ABOVE = 200_000
-
-
 def _matrix(df: pd.DataFrame, numeric: list[str], categorical: list[str],
             categorical_weight: float) -> tuple[np.ndarray, list[str]]:
     from sklearn.preprocessing import StandardScaler
@@ -328,9 +324,10 @@ def cluster_viewers(
     On simulated truth the silhouette prefers k=2 (merging planted segments) while
     Calinski–Harabasz finds the planted k=4, hence the default. Candidate k are fitted on at most
     ``fit_sample`` rows; the chosen k is fitted on all rows. Stability: the minimum adjusted Rand
-    index between the labels of ``stability_seeds`` fits with different seeds (1.0 = identical).
+    index between the labels of ``stability_seeds`` fits with different seeds (1.0 = identical);
+    each is one k-means++ start and the lowest-inertia fit gives the labels.
     """
-    from sklearn.cluster import KMeans, MiniBatchKMeans
+    from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
 
     if criterion not in ("calinski_harabasz", "silhouette"):
@@ -359,10 +356,7 @@ def cluster_viewers(
         scores = {}
     runs = []
     for s in range(stability_seeds):
-        if n > MINIBATCH_ABOVE:
-            km = MiniBatchKMeans(k, n_init=1, random_state=seed + s, batch_size=4096).fit(X)
-        else:
-            km = KMeans(k, n_init=1, random_state=seed + s).fit(X)
+        km = KMeans(k, n_init=1, random_state=seed + s).fit(X)
         runs.append((km.inertia_, km.labels_))
     labels = min(runs, key=lambda r: r[0])[1]
     ari = min((adjusted_rand_score(a[1], b[1]) for i, a in enumerate(runs) for b in runs[i + 1:]),
@@ -455,6 +449,7 @@ class Scope:
     all_sessions: pl.DataFrame  # idem
     all_products: pl.DataFrame  # idem (price response across sessions)
     all_events: pl.DataFrame  # idem
+    traffic: pl.DataFrame | None = None  # per-channel aggregates of the scope
 
     @property
     def session_ids(self) -> list[str]:
@@ -523,6 +518,7 @@ def load_scope(store: str, session_id: str = "", week: str = "") -> Scope:
         events=all_events.filter(pl.col("session_id").is_in(ids)),
         products=all_products.filter(pl.col("session_id").is_in(ids)),
         all_orders=all_orders, all_sessions=hist, all_products=all_products, all_events=all_events,
+        traffic=load_table("traffic", store, session_ids=ids),
     )
 
 
@@ -539,3 +535,28 @@ def demographic_cuts(design: pd.DataFrame, dims: tuple[str, ...] = DEMOGRAPHICS)
             t.insert(0, "dimension", dim)
             parts.append(t)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def channel_shares(traffic: pl.DataFrame) -> pd.DataFrame:
+    """From the per-channel aggregates alone (no viewer-level data): each channel's share of
+    viewers and of attributed orders, each with a Wilson interval, pooled over the sessions."""
+    cols = ["channel", "viewers", "viewer_share", "viewer_share_lo", "viewer_share_hi", "orders",
+            "order_share", "order_share_lo", "order_share_hi"]
+    if traffic is None or traffic.height == 0:
+        return pd.DataFrame(columns=cols)
+    has_orders = "orders" in traffic.columns
+    g = traffic.group_by("channel").agg(
+        pl.col("viewers").sum(),
+        (pl.col("orders").sum() if has_orders else pl.lit(None, dtype=pl.Int64)).alias("orders"),
+    ).sort("viewers", "channel", descending=[True, False])
+    nv = int(g["viewers"].sum())
+    no = int(g["orders"].fill_null(0).sum())
+    rows = []
+    for r in g.iter_rows(named=True):
+        v = proportion(int(r["viewers"]), nv)
+        o = proportion(int(r["orders"] or 0), no) if has_orders and no else None
+        rows.append({"channel": r["channel"], "viewers": r["viewers"], "viewer_share": v.estimate,
+                     "viewer_share_lo": v.lo, "viewer_share_hi": v.hi, "orders": r["orders"],
+                     "order_share": o.estimate if o else math.nan, "order_share_lo": o.lo if o else math.nan,
+                     "order_share_hi": o.hi if o else math.nan})
+    return pd.DataFrame(rows, columns=cols)

@@ -13,7 +13,7 @@ import polars as pl
 
 from .intent import intent_frame, load_rules
 from .sentiment import sentiment_expr
-from .tokenize import normalise, tokenize
+from .tokenize import normalise, tokenize_many
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,7 @@ def classify_texts(texts: list[str] | pl.Series, *, tokens: bool = True) -> pl.D
     out = pl.DataFrame({"text": s, "norm": norm}).hstack(feats)
     out = out.with_columns(sentiment_expr(rules))
     if tokens:
-        toks = [tokenize(n, normalised=True) for n in norm]
-        out = out.with_columns(pl.Series("tokens", toks, dtype=pl.List(pl.String)))
+        out = out.with_columns(tokenize_many(norm, normalised=True))
     return out.drop("pos_hits", "neg_hits")
 
 

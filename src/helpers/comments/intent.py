@@ -17,7 +17,7 @@ first matching step of this order gives the intent:
 12. interaction (大家好, 666, 扣1) → ``interaction``; 13. else ``other``.
 
 Before matching, an A-not-A question (甜不甜, 划不划算) is rewritten to the 吗 form (甜吗, 划算吗),
-and negations are rewritten to markers (不起球 → praise marker, 不好看 → design-complaint marker).
+好几 (a count, not a question) to 好多, and negations are rewritten to markers (不起球 → praise marker, 不好看 → design-complaint marker).
 """
 
 from __future__ import annotations
@@ -179,6 +179,8 @@ def intent_frame(norm: pl.Series, rules: Rules | None = None) -> pl.DataFrame:
     r = rules or load_rules()
     texts = norm.cast(pl.String).fill_null("").to_list()
     df = pl.DataFrame({"norm": [a_not_a(t) for t in texts]}, schema={"norm": pl.String})
+    # 好几次/好几天 counts, it does not ask (几 is otherwise a question marker)
+    df = df.with_columns(pl.col("norm").str.replace_all("好几", "好多", literal=True))
     df = df.with_columns(rewrite_expr("norm", r).alias("rw"))
     t, w = pl.col("norm"), pl.col("rw")
     is_q = t.str.contains(r.question_marker)

@@ -195,6 +195,11 @@ class _Builder:
         if start is None:
             wanted = [*s.get("start", ()), *s.get("range", ())]
             raise SheetError(f"no session identity: missing the start time column ({' / '.join(wanted)})")
+        if (account.len() and account.null_count() == 0 and start.null_count() == 0
+                and bool((account == account[0]).all()) and bool((start == start[0]).all())):
+            one = f"{prefix}-{account[0]}-{start[0]:%Y%m%d-%H%M}" if account[0] is not None and start[0] is not None else None
+            sid = pl.Series("sid", [one], dtype=pl.String).extend_constant(one, account.len() - 1)
+            return sid, account, start, [acc_col, *used]
         keys = pl.DataFrame({"a": account, "s": start})
         uniq = keys.unique().with_columns(
             pl.concat_str([pl.lit(f"{prefix}-"), pl.col("a"), pl.lit("-"), pl.col("s").dt.strftime("%Y%m%d-%H%M")]).alias("sid")
@@ -465,15 +470,16 @@ def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.D
     Its end is the latest time the export shows (or the start when it shows none).
     """
     ts_keys = [k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")]
-    keys = K.select("__sid", "__start", *(["__acc"] if "__acc" in K.columns else []),
-                    pl.max_horizontal(ts_keys).alias("__last") if ts_keys else pl.col("__start").alias("__last"))
     room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
     extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
-    return keys.filter(pl.col("__sid").is_not_null()).group_by("__sid", maintain_order=True).agg(
+    g = K.group_by("__sid", maintain_order=True).agg(
         pl.lit(mapping.platform).alias("platform"), room.alias("room"), *extra,
-        pl.col("__start").min().alias("start_ts"),
-        pl.max_horizontal(pl.col("__last").max(), pl.col("__start").min()).alias("end_ts"),
-    ).rename({"__sid": "session_id"})
+        pl.col("__start").min().alias("start_ts"), *[pl.col(k).max().alias(f"__max{i}") for i, k in enumerate(ts_keys)],
+    )
+    last = [f"__max{i}" for i in range(len(ts_keys))]
+    return g.filter(pl.col("__sid").is_not_null()).with_columns(
+        pl.max_horizontal("start_ts", *last).alias("end_ts")
+    ).drop(last).rename({"__sid": "session_id"})
 
 
 def _checks(K: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context) -> pl.DataFrame:

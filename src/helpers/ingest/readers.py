@@ -187,7 +187,49 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
                 df = _csv_frame(_to_utf8(rest, encoding), headers, sep)
                 yield Block(df, row)
 
-    return Sheet(None, header_row, headers, mapping, blocks(), skipped_above=idx)
+    return Sheet(None, header_row, headers, mapping, prefetch(blocks()), skipped_above=idx)
+
+
+def prefetch(blocks: Iterator[Block], depth: int = 1) -> Iterator[Block]:
+    """Read the next chunk in a thread while the caller parses the current one.
+
+    Decoding and polars' CSV reader overlap with parsing (polars releases the GIL); at most
+    ``depth`` chunks wait in memory. Errors surface in the caller's thread.
+    """
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for b in blocks:
+                while not stop.is_set():
+                    try:
+                        q.put(b, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    t = threading.Thread(target=work, name="ingest-prefetch", daemon=True)
+    t.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 # --------------------------------------------------------------------------------------- xlsx
