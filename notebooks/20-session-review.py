@@ -32,7 +32,6 @@ from helpers import charts, metrics, nb, review
 from helpers.labels import heading, t
 
 nb.setup(lang)
-charts.use_offline_renderer()
 ctx = review.open_review(session_id, store, targets, category, lang)
 s = ctx.session
 note = review.data_note(ctx)

@@ -29,14 +29,13 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 import polars as pl
 from IPython.display import display
 
-from helpers import charts, nb
+from helpers import nb
 from helpers.comments import analysis, classify_frame
 from helpers.comments import charts as cc
 from helpers.comments.intent import label
 from helpers.store import list_sessions, load_session
 
 nb.setup(lang)
-charts.use_offline_renderer()
 if not session_id:
     known = list_sessions(store)
     if known.is_empty():

@@ -18,6 +18,7 @@ from helpers.comments import (
     tokenize,
 )
 from helpers.comments.intent import INTENTS, a_not_a, group_of
+from helpers.comments.tokenize import segmenter, tokenize_many
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -56,6 +57,24 @@ def test_full_width_and_mixed_latin_are_normalised():
     toks = tokenize("M码 still有吗")
     assert "m" in toks and "码" in toks and "still" in toks
     assert "?" not in tokenize("链接呢？？")  # punctuation dropped
+
+
+AWKWARD = ["", "   ", "😍😍好看", "[比心][赞]", "👍🏻", "❤️", "M码 still有吗", "链接呢？？", "a_b", "__",
+           "3.5折", "c++", "ｔ恤好看！！", "哈哈哈哈哈", "10000块", "主播 已拍 优惠券 福袋", "<img src=x onerror=alert(1)>"]
+
+
+def test_tokenize_many_gives_the_same_tokens_as_tokenize():
+    got = tokenize_many(AWKWARD)
+    assert got.dtype == pl.List(pl.String)
+    assert got.to_list() == [tokenize(t) for t in AWKWARD]
+
+
+def test_rust_and_python_jieba_segment_alike():
+    """rjieba (used when installed) and pure-Python jieba: same dictionary, same tokens."""
+    pytest.importorskip("rjieba")
+    texts = [normalise(t) for t in AWKWARD[6:]] + ["160斤穿什么码", "质量太差了起球", "几号发货包邮吗", "这件羽绒服真的很保暖"]
+    fast, slow = segmenter("rjieba"), segmenter("jieba")
+    assert [fast(t, False) for t in texts] == [slow(t, False) for t in texts]
 
 
 # --- intent and sentiment ---------------------------------------------------------------------
@@ -101,6 +120,34 @@ def test_negation_flips_the_reading():
     assert out["intent"].to_list() == ["question_usage", "praise", "complaint_quality", "complaint_design", "praise"]
     s = out["sentiment"].to_list()
     assert s[0] is None and s[1] > 0.5 and s[2] < 0.5 and s[3] < 0.5 and s[4] > 0.5
+
+
+BROADER = [  # live-commerce vocabulary, negation and degree words beyond the first lexicon
+    ("物流超快 隔天就到了", "praise", "pos"),
+    ("客服态度特别好", "praise", "pos"),
+    ("颜值在线", "praise", "pos"),
+    ("姐妹们绝绝子", "praise", "pos"),
+    ("一点都不油腻", "praise", "pos"),
+    ("👍👍", "praise", "pos"),
+    ("洗了好几次都没变形", "praise", "pos"),  # 好几次 counts, it does not ask
+    ("真的一般 不推荐", "complaint_quality", "neg"),
+    ("又翻车了", "complaint_quality", "neg"),
+    ("踩雷了", "complaint_quality", "neg"),
+    ("又割韭菜", "complaint_price", "neg"),
+    ("主播能不能别扯了", "complaint_host", "neg"),
+    ("这个款式太老土了", "complaint_design", "neg"),
+    ("物流都没信息", "complaint_logistics", "neg"),
+    ("💩", "other", "neg"),  # a lone negative emoji: an opinion without a theme
+    ("物流到哪了", "question_shipping", None),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "polarity"), BROADER)
+def test_broader_lexicon(text, intent, polarity):
+    out = classify_texts([text], tokens=False)
+    assert out["intent"][0] == intent
+    s = out["sentiment"][0]
+    assert (s is None) if polarity is None else ((s >= 0.5) == (polarity == "pos"))
 
 
 def test_a_not_a_questions():

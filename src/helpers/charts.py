@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from typing import Any
 
 import plotly.graph_objects as go
@@ -28,30 +27,6 @@ COLORS = {
     "hero": "#c00000", "profit": "#1f4e79", "traffic": "#ffc000", "?": "#999999",
     "viewers": "#9dc3e6", "buyers": "#1f4e79", "bad": "#b00020", "good": "#1b7f3b",
 }
-_MATHJAX_CDN = re.compile(r'<script src="https?://[^"]*mathjax[^"]*"></script>', re.IGNORECASE)
-
-
-def use_offline_renderer() -> None:
-    """Make plotly's ``notebook`` renderer fully offline: plotly 7 adds a MathJax ``<script src>``
-    on a CDN to every figure it renders that way (``include_mathjax="cdn"`` is hard-coded), so an
-    offline reader's browser tries the network. The replacement renderer drops that tag; plotly.js
-    itself is still embedded once. Call right after :func:`helpers.nb.setup` in a report run."""
-    import plotly.io as pio
-    from plotly.io._base_renderers import NotebookRenderer
-
-    class OfflineNotebookRenderer(NotebookRenderer):
-        def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
-            bundle = super().to_mimebundle(fig_dict)
-            if "text/html" in bundle:
-                bundle["text/html"] = _MATHJAX_CDN.sub("", bundle["text/html"])
-            return bundle
-
-    if not isinstance(pio.renderers["notebook"], OfflineNotebookRenderer):
-        pio.renderers["notebook"] = OfflineNotebookRenderer()
-    if pio.renderers.default == "notebook":
-        pio.renderers.default = "notebook"
-
-
 STRIP = {"explain": "#5b9bd5", "lottery": "#ffc000", "coupon": "#70ad47", "flash_sale": "#c00000"}
 
 

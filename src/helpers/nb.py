@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,27 @@ def in_report() -> bool:
     return os.environ.get(REPORT_ENV) == "1"
 
 
+_MATHJAX_CDN = re.compile(r'<script src="https?://[^"]*mathjax[^"]*"></script>', re.IGNORECASE)
+
+
+def _install_offline_renderer() -> None:
+    """Register ``notebook`` as a fully offline renderer: plotly.js embedded once, and the MathJax
+    ``<script src>`` on a CDN that plotly 7 adds to every figure (``include_mathjax="cdn"`` is
+    hard-coded in its notebook renderer) removed, so an offline reader's browser requests nothing."""
+    import plotly.io as pio
+    from plotly.io._base_renderers import NotebookRenderer
+
+    class OfflineNotebookRenderer(NotebookRenderer):
+        def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
+            bundle = super().to_mimebundle(fig_dict)
+            if "text/html" in bundle:
+                bundle["text/html"] = _MATHJAX_CDN.sub("", bundle["text/html"])
+            return bundle
+
+    if not isinstance(pio.renderers["notebook"], OfflineNotebookRenderer):
+        pio.renderers["notebook"] = OfflineNotebookRenderer()
+
+
 def setup(lang: str = "zh") -> None:
     """Prepare the kernel: plotly renderer for reports, quiet logging, stable display options."""
     import plotly.io as pio
@@ -33,6 +55,7 @@ def setup(lang: str = "zh") -> None:
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     if in_report():
+        _install_offline_renderer()
         pio.renderers.default = "notebook"
     pio.templates.default = "plotly_white"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

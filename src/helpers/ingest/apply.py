@@ -266,6 +266,20 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     out = Applied()
     if df.height == 0:
         return out
+    # rows that are not data (repeated headers, totals, empty) are set aside before parsing
+    if block.kv_rows:
+        rows = pl.Series("__row", [block.first_row] * df.height, dtype=pl.Int64)
+    else:
+        rows = pl.int_range(block.first_row, block.first_row + df.height, dtype=pl.Int64, eager=True).alias("__row")
+    skip = _skip_reasons(df, mapping)
+    skip_mask = skip.is_not_null()
+    if skip_mask.any():
+        out.skipped = pl.DataFrame({"row": rows.filter(skip_mask), "reason": skip.filter(skip_mask)}).select(
+            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"), "row", "reason",
+        )
+        df, rows = df.filter(~skip_mask), rows.filter(~skip_mask)
+    if df.height == 0:
+        return out
     b = _Builder(df, mapping, ctx)
     sid, account, start, id_headers = b.session_expr()
     for table, specs in mapping.tables.items():
@@ -291,11 +305,7 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
             names = [" / ".join(specs[c].aliases) if c in specs else c for c in missing]
             raise SheetError(f"{table}: missing required column(s) {', '.join(names)}")
 
-    if block.kv_rows:
-        row_expr = pl.lit(block.first_row, dtype=pl.Int64)
-    else:
-        row_expr = pl.int_range(block.first_row, block.first_row + df.height, dtype=pl.Int64)
-    exprs = [row_expr.alias("__row"), _skip_reasons(df, mapping)]
+    exprs: list = [rows]
     if sid is not None:
         exprs.append(sid.alias("__sid"))
     if account is not None:
@@ -307,16 +317,7 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     if room_col:
         exprs += [parsing.parse_series(df[room_col], "string").values.alias("__room"),
                   parsing.parse_series(df[date_col], "date").values.alias("__date")]
-    P = df.with_columns(exprs)
-
-    skip_mask = P["__skip"].is_not_null()
-    has_skip = bool(skip_mask.any())
-    skipped = P.filter(skip_mask) if has_skip else P.clear()
-    out.skipped = skipped.select(
-        pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
-        pl.col("__row").alias("row"), pl.col("__skip").alias("reason"),
-    )
-    D = P.filter(~skip_mask) if has_skip else P
+    D = df.with_columns(exprs)
     if mapping.session.get("assign_by_time"):
         ts_key = next((k for k in b.values if k.endswith(".ts")), None)
         D = _assign_by_time(D, ts_key, ctx.known_sessions)
