@@ -64,7 +64,7 @@ agree = None
 if "sim_intent" in out.columns:
     sim = out.filter(pl.col("sim_intent") != "fabricated")
     agree = float((sim["sim_intent"].str.split("_").list.first() == sim["intent_group"]).mean())
-print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "seconds": dt, "jieba_load_s": cold,
+print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "seconds": dt, "segmenter_load_s": cold,
                   "rss_before_mb": before, "peak_mb": peak, "group_agreement": agree}))
 """
 
@@ -103,7 +103,7 @@ def main() -> None:
         rate = r["rows"] / r["seconds"]
         print(f"classify_frame (tokens + intent + sentiment): {r['seconds']:.2f}s, {rate:,.0f} comments/s, "
               f"peak RSS {r['peak_mb']:.0f} MB (data loaded: {r['rss_before_mb']:.0f} MB), "
-              f"jieba load {r['jieba_load_s']:.2f}s (once per process)")
+              f"segmenter load {r['segmenter_load_s']:.2f}s (once per process)")
         print(f"  agreement with the simulator's generating intent group: {r['group_agreement']:.1%}")
 
         r2 = run_child(full, tokens=False)

@@ -25,7 +25,7 @@ def test_held_out_intent_and_sentiment_figures():
     out = evaluate(load_eval(split="test"), baseline=False)
     assert out["intent_macro_f1"] >= 0.85
     assert out["group_macro_f1"] >= 0.85
-    assert out["sentiment_accuracy"] >= 0.80
+    assert out["sentiment_accuracy"] >= 0.84
 
 
 @pytest.mark.slow

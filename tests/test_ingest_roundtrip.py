@@ -195,3 +195,17 @@ def test_crash_after_commit_marker_is_rolled_forward(exports, tmp_path, monkeypa
     monkeypatch.setattr(st, "_apply_plan", real)
     assert st.recover(root)[0].startswith("rolled forward")
     assert load_table("events", root).height > 0 and len(read_ledger(root)) == 1
+
+
+def test_canonical_and_platform_exports_of_the_same_week_are_not_counted_twice(sim_week, exports, ingested, tmp_path):
+    store, _ = ingested
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    canon = tmp_path / "canonical"
+    canon.mkdir()
+    for name in ("viewers", "comments", "orders"):
+        sim_week.tables[name].write_parquet(canon / f"{name}.parquet")
+    out = ingest_paths([canon], copy)
+    assert out.ok and {f.export_type for f in out.files} == {"canonical_viewers", "canonical_comments", "canonical_orders"}
+    for name in ("viewers", "comments", "orders"):
+        assert load_table(name, copy).height == sim_week.tables[name].height, name

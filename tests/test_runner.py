@@ -221,6 +221,12 @@ def test_resolve_week(home: Path) -> None:
         weekly.parse_week("47")
 
 
+def test_week_without_sessions_is_an_error(home: Path) -> None:
+    with pytest.raises(ValueError, match="no sessions of week 2026-W40"):
+        weekly.run_weekly("2026-W40", store=home / "store")
+    assert not (home / "reports" / "weekly" / "2026-W40").exists()
+
+
 def test_params_file(home: Path, tmp_path: Path) -> None:
     p = tmp_path / "w.yaml"
     p.write_text("week: 2026-W47\njobs: 1\nlang: en\nrooms: [demo]\n")

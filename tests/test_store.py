@@ -55,7 +55,8 @@ def test_merge_parts_first_part_wins_per_column_and_fills_gaps():
     m = st.merge_parts("sessions", [best, stub])
     assert m.select("room", "host").rows() == [("暖阳服饰旗舰店", "小暖")]
     comments = pl.DataFrame({"session_id": ["s"], "ts": [ts], "text": ["a"]})
-    assert st.merge_parts("comments", [comments, comments]).height == 2  # no key: concatenated
+    other = pl.DataFrame({"session_id": ["s"], "ts": [ts], "text": ["a"], "tag": ["老客"]})
+    assert st.merge_parts("comments", [comments, other]).height == 1  # no key: the first source, never both
 
 
 def test_write_session_tables_api_still_works(tmp_path):

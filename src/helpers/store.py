@@ -398,8 +398,9 @@ def merge_parts(table: str, parts: list[pl.DataFrame]) -> pl.DataFrame:
     """Merge what several exports contributed to one (table, session), first part winning.
 
     Keyed tables are joined on their key with, per column, the first non-null value in part order
-    (so a session list fills the room name a trend file only knew as an account); tables without
-    a key are concatenated.
+    (so a session list fills the room name a trend file only knew as an account). Tables without a
+    key (comments) cannot be matched row by row: the first part is taken whole, so the same
+    comments exported twice in two formats are never counted twice.
     """
     parts = [p for p in parts if p.height]
     if not parts:
@@ -407,9 +408,9 @@ def merge_parts(table: str, parts: list[pl.DataFrame]) -> pl.DataFrame:
     if len(parts) == 1:
         return parts[0]
     key = list(schema.table(table).key) if table in schema.TABLES else []
-    both = pl.concat([p.with_columns(pl.lit(i).alias("__part")) for i, p in enumerate(parts)], how="diagonal_relaxed")
     if not key:
-        return both.drop("__part")
+        return parts[0]
+    both = pl.concat([p.with_columns(pl.lit(i).alias("__part")) for i, p in enumerate(parts)], how="diagonal_relaxed")
     others = [c for c in both.columns if c not in key and c != "__part"]
     merged = both.sort("__part").group_by(key, maintain_order=True).agg(
         [pl.col(c).drop_nulls().first().alias(c) for c in others]

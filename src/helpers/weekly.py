@@ -184,6 +184,9 @@ def run_weekly(
     holds the lock. Never raises for a failing notebook: see ``outcome.failed``."""
     store_path = resolve(store) if store else default_store()
     week = resolve_week(week, store_path, now=now)
+    if week_sessions(store_path, week, rooms).height == 0:
+        raise ValueError(f"no sessions of week {week}{' in rooms ' + ', '.join(rooms) if rooms else ''} "
+                         f"in the store {store_path}")
     final = resolve(out) if out else reports_dir() / "weekly" / week
     root = final.parent
     rid = runner.run_id()
