@@ -17,7 +17,8 @@ SID = "dy-test-20261116-2000"
 
 
 def _tables() -> dict[str, pl.DataFrame]:
-    """A tiny session: 5 viewers, 3 buyers, 4 orders (1 unpaid, 1 refunded), 8 entries (PV)."""
+    """A tiny session: 5 viewers, 2 buyers (c only left an unpaid order), 4 orders (1 unpaid, 1
+    refunded), 8 entries (PV)."""
     sessions = pl.DataFrame({"session_id": [SID], "platform": ["douyin"], "room": ["r"],
                              "start_ts": [T0], "end_ts": [T0 + timedelta(minutes=90)], "host": ["h"]})
     viewers = pl.DataFrame({
@@ -82,15 +83,15 @@ def test_money_placed_paid_refunds(kpis):
     assert k["refund_amount"] == pytest.approx(50.0)
     assert k["net_gmv"] == pytest.approx(330.0)
     assert k["refund_rate"] == pytest.approx(50 / 380)
-    assert k["buyers"] == 3 and k["orders"] == 4 and k["units"] == 5
+    assert k["buyers"] == 2 and k["orders"] == 4 and k["units"] == 5  # unpaid-only c is no buyer
 
 
 def test_ratios(kpis):
     k, _ = kpis
-    assert k["conversion_rate"] == pytest.approx(3 / 5)
+    assert k["conversion_rate"] == pytest.approx(2 / 5)
     assert k["uv_value"] == pytest.approx(380 / 5)  # per viewer (UV)
     assert k["gpm"] == pytest.approx(380 * 1000 / 8)  # per 1000 views (PV), not viewers
-    assert k["aov"] == pytest.approx(380 / 3)  # per buyer, not per order
+    assert k["aov"] == pytest.approx(380 / 2)  # per buyer, not per order
     assert k["unit_price"] == pytest.approx(380 / 5)
     assert k["follower_rate"] == pytest.approx(1 / 5)
     assert k["new_followers"] == 1
@@ -99,7 +100,7 @@ def test_ratios(kpis):
     assert k["returning_rate"] == pytest.approx(1 / 5)
     assert k["follower_share"] == pytest.approx(2 / 5)
     assert k["product_ctr"] == pytest.approx(4 / 8)
-    assert k["click_to_order"] == pytest.approx(3 / 4)  # buyers / distinct clickers
+    assert k["click_to_order"] == pytest.approx(2 / 4)  # buyers / distinct clickers
     assert k["ad_spend"] == pytest.approx(95.0)
     assert k["roi"] == pytest.approx(380 / 95)
     assert k["ad_roi"] == pytest.approx(200 / 95)  # attributed to paid channels only

@@ -82,7 +82,7 @@ METRICS: dict[str, Metric] = {
     "refund_amount": _m("退款金额", "Refunds", "refunded amount as of the data's as-of time", "refunds mature for days (D+7)", "元", False, group="money"),
     "net_gmv": _m("净成交金额", "Net GMV", "GMV − refunds", "Compass's 净成交金额 uses 1-hour refunds", "元", group="money"),
     "refund_rate": _m("退款率", "Refund rate", "refund amount / GMV", "seed: live 15–25%, apparel ~30%", "%", False, group="money", decimals=1),
-    "buyers": _m("成交人数", "Buyers", "distinct viewers who placed an order", "", "人", group="money"),
+    "buyers": _m("成交人数", "Buyers", "distinct viewers with a paid order (refunded later included)", "Compass 成交人数 counts paid buyers", "人", group="money"),
     "orders": _m("成交订单数", "Orders", "order lines placed", "", "单", group="money"),
     "units": _m("成交件数", "Units", "units in orders placed", "", "件", group="money"),
     "aov": _m("客单价", "Average order value per buyer (AOV)", "GMV / buyers", "per buyer, not per order", "元", None, group="money", decimals=1),
@@ -161,8 +161,13 @@ def _trend_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.group_by("session_id").agg(exprs)
 
 
+#: Order statuses that count as a purchase (成交): paid, including orders refunded later. Buyers,
+#: paid GMV and the conversion models' outcome all use this one definition.
+BUYING_STATUSES = ("paid", "refunded")
+
+
 def _order_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    paid = pl.col("status").is_in(["paid", "refunded"])
+    paid = pl.col("status").is_in(list(BUYING_STATUSES))
     refund = (
         pl.coalesce(pl.col("refund_amount"),
                     pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0))
@@ -177,7 +182,8 @@ def _order_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("ts").max().alias("o_last_ts"),
         (_sum_if_any("units").cast(pl.Float64) if _has(lf, "units") else _null("o_units")).alias("o_units"),
         (pl.when(pl.col("viewer_id").is_not_null().any())
-         .then(pl.col("viewer_id").drop_nulls().n_unique()).otherwise(None).cast(pl.Float64)
+         .then(pl.col("viewer_id").filter(paid).drop_nulls().n_unique()).otherwise(None)
+         .cast(pl.Float64)
          if _has(lf, "viewer_id") else _null("o_buyers")).alias("o_buyers"),
     ]
     return lf.group_by("session_id").agg(exprs)

@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from .metrics import BUYING_STATUSES
 from .schema import TZ
 
 log = logging.getLogger(__name__)
 
 #: Orders that count as a purchase: placed and paid (refunds later do not undo the decision).
-BUYING_STATUSES = ("paid", "refunded")
 CHANNELS = ("直播推荐", "短视频引流", "关注", "搜索", "商城推荐", "千川")
 DEVICES = ("android", "ios", "pc")
 REGIONS = ("一线", "新一线", "二线", "三线", "四线及以下")

@@ -700,12 +700,14 @@ def funnel(s: Session, kpis: dict[str, Any] | None = None) -> Funnel:
             stages.append(("product_exposed", exposed, "products (most-exposed product, lower bound)"))
     if clicked is not None:
         stages.append(clicked)
-    stages.append(("ordered", kpis.get("buyers"), "orders"))
     if s.has("orders") and "viewer_id" in s.orders.columns:
         o = s.orders.filter(pl.col("viewer_id").is_not_null())
-        paid = o.filter(pl.col("status").is_in(["paid", "refunded"]))["viewer_id"].n_unique()
+        placed = o["viewer_id"].n_unique()
         net = o.filter(pl.col("status") == "paid")["viewer_id"].n_unique()
-        stages += [("paid", float(paid), "orders"), ("net_of_refunds", float(net), "orders")]
+        stages += [("ordered", float(placed), "orders"), ("paid", kpis.get("buyers"), "orders"),
+                   ("net_of_refunds", float(net), "orders")]
+    else:
+        stages.append(("paid", kpis.get("buyers"), "platform totals"))
     rows, top, prev = [], None, None
     for name, count, src in stages:
         if count is None:

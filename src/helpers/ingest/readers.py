@@ -45,6 +45,7 @@ class Block:
     frame: pl.DataFrame
     first_row: int
     kv_rows: dict[str, int] = field(default_factory=dict)
+    nbytes: int = 0  # raw bytes the block came from (progress bars)
 
 
 @dataclass
@@ -181,11 +182,11 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
                     continue
                 chunk, rest = data[: cut + 1], data[cut + 1 :]
                 df = _csv_frame(_to_utf8(chunk, encoding), headers, sep)
-                yield Block(df, row)
+                yield Block(df, row, nbytes=len(chunk))
                 row += df.height
             if rest.strip():
                 df = _csv_frame(_to_utf8(rest, encoding), headers, sep)
-                yield Block(df, row)
+                yield Block(df, row, nbytes=len(rest))
 
     return Sheet(None, header_row, headers, mapping, prefetch(blocks()), skipped_above=idx)
 

@@ -284,13 +284,11 @@ class _Run:
             ctx = Context(file=str(path), sheet=name, session_id=ctx_sid, known_sessions=known)
             info = {"sheet": name, "export_type": m.id, "header_row": sheet.header_row, "rows_in": 0,
                     "rows_kept": 0, "rows_quarantined": 0, "rows_skipped": 0}
+            bar = _progress_bar(path) if self.progress else None
             try:
-                blocks = sheet.blocks
-                if self.progress:
-                    from tqdm import tqdm
-
-                    blocks = tqdm(blocks, desc=Path(path).name[:40], unit="chunk", leave=False)
-                for block in blocks:
+                for block in sheet.blocks:
+                    if bar is not None:
+                        bar.update(block.nbytes)
                     a = apply_block(block, sheet, m, ctx)
                     if m.streamable:
                         self._sink(r, m, a)
@@ -308,6 +306,9 @@ class _Run:
             except SheetError as exc:
                 r.errors.append(f"sheet {name!r}: {exc}" if name else str(exc))
                 info["error"] = str(exc)
+            finally:
+                if bar is not None:
+                    bar.close()
             r.sheets.append(info)
         used = [s for s in r.sheets if "error" not in s]
         if not used:
@@ -620,6 +621,18 @@ class _Sink:
         if self.writer is not None:
             self.writer.close()
         self.frames = []
+
+
+def _progress_bar(path: Path, min_bytes: int = 16 << 20) -> Any:
+    """A byte progress bar on stderr for a large file (None for small files or without tqdm)."""
+    size = os.path.getsize(path)
+    if size < min_bytes:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with papermill
+        return None
+    return tqdm(total=size, desc=Path(path).name[:40], unit="B", unit_scale=True, leave=False)
 
 
 def _check_required(table: str, df: pl.DataFrame) -> None:
