@@ -49,7 +49,8 @@ notebooks: setup
 
 ## Regenerate the committed sample week (data/sample) from the simulator
 sample: setup
-	$(BIN)/workbook simulate --out data/sample --seed 7 --viewers 2000
+	rm -rf data/sample/raw data/sample/canonical
+	$(BIN)/workbook simulate --out data/sample --seed 7 --viewers 1200 --weeks 2
 
 lint: setup
 	$(BIN)/ruff check src tests bench
