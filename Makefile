@@ -7,7 +7,7 @@ KERNEL := livecommerce-workbook
 export PYTHONHASHSEED := 0
 export WORKBOOK_HOME := $(CURDIR)
 
-.PHONY: setup demo test test-fast lab bench goldens notebooks lint sample clean
+.PHONY: setup demo test test-fast lab bench goldens notebooks docs lint sample clean
 
 setup: $(STAMP)
 
@@ -24,9 +24,10 @@ demo: setup
 
 ## The whole suite: unit tests, papermill smoke runs, nbval goldens, browser tests
 test: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with tests/goldens/sanitize.cfg -p no:randomly tests/goldens/*.ipynb
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/goldens/sanitize.cfg tests/goldens/*.ipynb
 
 ## Unit tests only (no notebook runs)
 test-fast: setup

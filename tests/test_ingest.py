@@ -377,8 +377,8 @@ def test_cli_json_fields_and_exit_codes(tmp_path, capsys):
 
 
 def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_path, monkeypatch):
-    """Chunked reading + streamed Parquet (what keeps a 10M-row export's memory flat) changes nothing."""
-    from helpers.ingest import readers, run
+    """Chunked reading, threaded parsing and streamed Parquet (a 10M-row export's path) change nothing."""
+    from helpers.ingest import apply, readers, run
 
     head = ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长", "点赞次数"]
     rows = [head] + [["nuanyang88", "2026/11/16 20:00:00", f"v{i}", f"2026/11/16 20:{i % 60:02d}:00", str(i), str(i % 7)]
@@ -389,6 +389,7 @@ def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_pa
     whole = ingest_paths([f], tmp_path / "a")
     monkeypatch.setattr(readers, "CHUNK_BYTES", 2000)
     monkeypatch.setattr(run, "STREAM_ROWS", 50)
+    monkeypatch.setattr(apply, "PARALLEL_ROWS", 10)  # columns parsed in threads
     chunked = ingest_paths([f], tmp_path / "b")
     a, b = whole.files[0], chunked.files[0]
     assert (a.rows_in, a.rows_kept, a.rows_quarantined, a.rows_skipped) == (501, 500, 1, 1)

@@ -156,7 +156,7 @@ def test_store_reads_only_the_asked_sessions_files(sim_store: Path, tmp_path: Pa
     other = files[1].stem
     orders = load_table("orders", store, session_ids=other)
     assert orders.height > 0 and orders["session_id"].unique().to_list() == [other]
-    with pytest.raises(Exception, match="(?i)parquet"):
+    with pytest.raises(Exception, match=r"(?i)parquet"):
         load_table("orders", store)
 
 

@@ -233,6 +233,8 @@ def _dt_naive(s: pl.Series) -> pl.Series:
         df = pl.DataFrame({"f": frac, "n": n, "dot": s.str.slice(19, 1) == "."}).select(
             pl.when(pl.col("dot") & (pl.col("n") <= 6) & (pl.col("n") >= 1))
             .then(pl.col("f").cast(pl.Int64, strict=False) * pl.lit(10, dtype=pl.Int64).pow(6 - pl.col("n").cast(pl.Int64)))
+            .when(pl.col("n") == 0)  # "2026/11/16 20:00:00" among fractional ones: no fraction
+            .then(pl.lit(0, dtype=pl.Int64))
             .otherwise(None)
         )
         micros = df.to_series()

@@ -336,7 +336,7 @@ def cli_weekly(args: argparse.Namespace) -> int:
         print(f"workbook report weekly: {exc}; not started", file=sys.stderr)
         return EXIT_LOCKED
     for r in outcome.sessions:
-        state = "kept (fresh)" if r.reused else ("ok" if r.ok else f"FAILED: {r.error}")
+        state = "kept (fresh)" if r.reused else (f"ok ({r.seconds:.1f}s)" if r.ok else f"FAILED: {r.error}")
         print(f"session {r.target}: {state}")
     if outcome.nothing_stale:
         print(f"weekly {outcome.week}: nothing stale, kept {outcome.out_dir}")

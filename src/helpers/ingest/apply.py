@@ -8,6 +8,8 @@ repeated inside a table, total rows (整体/合计) and empty or all-"-" rows ar
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +100,14 @@ def _target_dtype(table: str, name: str) -> pl.DataType | None:
     return t.dtypes.get(name)
 
 
+PARALLEL_ROWS = 50_000
+PARSE_THREADS = max(2, min(4, os.cpu_count() or 2))
+
+
+def _job_key(col: str, spec: ColumnSpec) -> tuple:
+    return (col, spec.parser, repr(sorted(spec.opts.items())))
+
+
 class _Builder:
     """Collects the expressions of one block: value, rejection and source header per field."""
 
@@ -110,6 +120,22 @@ class _Builder:
         self.rejects: list[tuple[str, str, pl.Expr, str, str]] = []  # (key, header, bad, expected, reason)
         self.headers: dict[str, str] = {}
         self.cumulative: dict[str, set[str]] = {}
+        self.cache: dict[tuple, parsing.Parsed] = {}
+
+    def parse_in_parallel(self, specs: list[ColumnSpec]) -> None:
+        """Parse the columns of a large block in threads (polars releases the GIL): one per core."""
+        jobs: dict[tuple, tuple[str, ColumnSpec]] = {}
+        for spec in specs:
+            if spec.const is not None or spec.parser in ("range_start", "range_end"):
+                continue
+            col = _find(self.columns, spec.aliases) or (_find(self.columns, spec.cumulative) if spec.cumulative else None)
+            if col is not None and self.df.schema[col] == pl.String:
+                jobs.setdefault(_job_key(col, spec), (col, spec))
+        if len(jobs) < 2:
+            return
+        with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+            done = pool.map(lambda job: parsing.parse_series(self.df[job[0]], job[1].parser, **job[1].opts), jobs.values())
+            self.cache = dict(zip(jobs, done, strict=True))
 
     def field(self, table: str, spec: ColumnSpec) -> None:
         key = f"{table}.{spec.name}"
@@ -137,7 +163,7 @@ class _Builder:
             start, end, bad = parsing.parse_range_series(self.df[col])
             value = start if spec.parser == "range_start" else end
         else:
-            p = parsing.parse_series(self.df[col], spec.parser, **spec.opts)
+            p = self.cache.get(_job_key(col, spec)) or parsing.parse_series(self.df[col], spec.parser, **spec.opts)
             value, bad = p.values, p.rejected
         if spec.offset_from:
             base = self.values.get(f"{table}.{spec.offset_from}")
@@ -222,7 +248,7 @@ def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
     cand = first.is_null() | first.is_in([*parsing.MISSING_TOKENS, *labels, strings[0]])
     cand = cand | first.str.starts_with(" ") | first.str.ends_with(" ") | first.str.starts_with("\t")
     for c in strings[1:3]:
-        cand = cand | df[c].str.strip_chars().is_in(labels)
+        cand = cand | df[c].is_in(labels)
     cand = cand.fill_null(True)
     if not cand.any():
         return out
@@ -282,6 +308,8 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         return out
     b = _Builder(df, mapping, ctx)
     sid, account, start, id_headers = b.session_expr()
+    if df.height >= PARALLEL_ROWS:
+        b.parse_in_parallel([*mapping.specs()])
     for table, specs in mapping.tables.items():
         for spec in specs:
             b.field(table, spec)
@@ -471,6 +499,12 @@ def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.D
     Its end is the latest time the export shows (or the start when it shows none).
     """
     ts_keys = [k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")]
+    sid = K["__sid"]
+    if sid.null_count() == 0 and bool((sid == sid[0]).all()):  # one session (the usual case): no group_by
+        K = K.head(0).vstack(K.select(
+            [pl.col(c).first() for c in K.columns if c not in ts_keys and c != "__start"]
+            + [pl.col(c).max() for c in ts_keys] + [pl.col("__start").min()]
+        ).select(K.columns))
     room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
     extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
     g = K.group_by("__sid", maintain_order=True).agg(
