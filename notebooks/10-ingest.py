@@ -50,9 +50,10 @@ nb.say(
 # ## 导入了什么 · What was ingested
 
 # %%
-display(nb.show_table(files, "每个文件" if zh else "Per file", decimals=0,
-                      rename={"file": "文件", "export_type": "导出类型", "rows_in": "数据行", "rows_kept": "保留",
-                              "rows_quarantined": "隔离", "status": "状态", "note": "说明"} if zh else None))
+names = {"file": "文件", "files": "文件数", "export_type": "导出类型", "rows_in": "数据行", "rows_kept": "保留",
+         "rows_quarantined": "隔离", "status": "状态", "note": "说明"} if zh else None
+display(nb.show_table(report.by_export_type(files), "按导出类型" if zh else "Per export type", decimals=0, rename=names))
+display(nb.show_table(files, "每个文件" if zh else "Per file", decimals=0, rename=names, max_rows=500))
 nb.say(
     "共 {rows_in} 行数据：保留 {kept} 行，隔离 {quar} 行（数据行 = 保留 + 隔离）；整文件拒收 {rejected} 个，重复文件 {dups} 个。"
     if zh else
@@ -77,7 +78,7 @@ if quarantined.height:
 if skipped.height:
     display(nb.show_table(skipped.select("reason", "rows").group_by("reason").sum().sort("reason"),
                           "非数据行（表头重复、合计行、空行）" if zh else "Rows that are not data (repeated headers, totals, empty)",
-                          decimals=0))
+                          decimals=0, rename={"reason": "原因", "rows": "行数"} if zh else None))
 nb.say(
     "隔离 {n} 行，原因见上表（文件、行号、列、原值、期望格式）；完整记录在存储的 `_quarantine/` 中。"
     if zh else

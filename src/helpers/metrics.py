@@ -381,7 +381,7 @@ def kpi_table(store: str | os.PathLike[str] | None = None, session_ids: list[str
     names = ("sessions", "viewers", "orders", "trend", "products", "traffic", "session_totals")
     tables: dict[str, pl.LazyFrame] = {}
     for name in names:
-        lf = scan_table(name, store)
+        lf = scan_table(name, store, session_ids=list(session_ids) if session_ids is not None else None)
         if session_ids is not None:
             lf = lf.filter(pl.col("session_id").is_in(list(session_ids)))
         tables[name] = lf

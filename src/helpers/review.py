@@ -214,9 +214,13 @@ def trailing_sessions(s: Session, store: str | os.PathLike[str] | None, n: int =
     sess = list_sessions(store)
     prev = sess.filter((pl.col("room") == s.info["room"]) & (pl.col("start_ts") < s.info["start_ts"]))
     ids = prev.sort("start_ts")["session_id"].tail(n).to_list()
-    if not ids:
-        return pl.DataFrame()
-    return metrics.kpi_table(store, ids)
+    rows = []
+    for sid in ids:  # one at a time: a session whose files cannot be read is left out, not fatal
+        try:
+            rows.append(metrics.kpi_table(store, [sid]))
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            log.warning("trailing comparison leaves out %s: %s", sid, exc)
+    return pl.concat(rows, how="vertical_relaxed") if rows else pl.DataFrame()
 
 
 def _target_flag(key: str, value: float, target: float, iv: dict | None) -> tuple[str, bool]:

@@ -78,6 +78,14 @@ def files_frame(store: str | os.PathLike[str] | None = None, outcome=None) -> pl
     )
 
 
+def by_export_type(files: pl.DataFrame) -> pl.DataFrame:
+    """Files and rows per export type and status."""
+    return files.group_by("export_type", "status").agg(
+        pl.len().cast(pl.Int64).alias("files"), pl.col("rows_in").sum(), pl.col("rows_kept").sum(),
+        pl.col("rows_quarantined").sum(),
+    ).sort("export_type", "status")
+
+
 def quarantine_summary(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
     """What was set aside and why: one row per (file, action, column, reason) with a count and an example."""
     q = load_quarantine(store)
