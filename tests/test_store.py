@@ -101,3 +101,12 @@ def test_store_reads_with_duckdb_directly(tmp_path):
 def test_entity_names_are_file_safe(value):
     name = st.entity_name(value)
     assert "/" not in name and "|" not in name
+
+
+def test_a_column_only_later_files_have_is_not_lost(tmp_path):
+    ts = datetime(2026, 11, 16, 20, tzinfo=CN)
+    base = {"platform": ["canonical"], "room": ["r"], "start_ts": [ts], "end_ts": [ts]}
+    st.write_session_tables({"sessions": pl.DataFrame({"session_id": ["a"], **base})}, tmp_path)  # no host
+    st.write_session_tables({"sessions": pl.DataFrame({"session_id": ["b"], **base, "host": ["小暖"]})}, tmp_path)
+    s = st.load_table("sessions", tmp_path)
+    assert s.select("session_id", "host").rows() == [("a", None), ("b", "小暖")]

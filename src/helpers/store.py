@@ -105,10 +105,35 @@ def scan_table(
         files = [f for f in files if f.stem in stems]
     if not files:
         return schema.empty(name).lazy()
-    lf = pl.scan_parquet(files, hive_partitioning=True, missing_columns="insert", extra_columns="ignore")
+    lf = pl.scan_parquet(files, hive_partitioning=True, missing_columns="insert", extra_columns="ignore",
+                         schema=_union_schema(files))
     declared = schema.table(name).dtypes
     drop = [c for c in PARTITION_COLUMNS if c not in declared]
     return lf.drop(drop, strict=False)
+
+
+def _union_schema(files: list[Path]) -> pl.Schema | None:
+    """The columns of all files (a column only some sessions have must not vanish because the first
+    file lacks it); None — polars' own first-file schema — when files agree or cannot be read."""
+    try:
+        schemas = [pl.read_parquet_schema(f) for f in files]
+    except Exception:  # a damaged file: let the scan itself report it
+        return None
+    union: dict[str, pl.DataType] = {}
+    for sch in schemas:
+        for col, dtype in sch.items():
+            if col in PARTITION_COLUMNS:
+                continue
+            if col in union and union[col] != dtype:
+                if union[col] == pl.Null:
+                    union[col] = dtype
+                elif dtype != pl.Null:
+                    return None  # conflicting types: leave it to polars
+            else:
+                union.setdefault(col, dtype)
+    if all(set(sch) - set(PARTITION_COLUMNS) == set(union) for sch in schemas):
+        return None
+    return pl.Schema(union)
 
 
 def load_table(
