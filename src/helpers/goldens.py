@@ -101,13 +101,14 @@ def execute(template: Path, params: Mapping[str, Any], output: Path, *, timeout_
     """Run a template with papermill from the project root (raises on a failing cell)."""
     import papermill as pm
 
-    from .report import kernel_name
+    from .report import kernel_manager_class, kernel_name
 
     saved = {k: os.environ.get(k) for k in GOLDEN_ENV}
     os.environ.update(GOLDEN_ENV)
     try:
         pm.execute_notebook(
             str(template), str(output), parameters=dict(params), kernel_name=kernel_name(),
+            kernel_manager_class=kernel_manager_class(),
             cwd=str(project_root()), progress_bar=False, log_output=False, execution_timeout=timeout_s,
         )
     finally:

@@ -54,6 +54,25 @@ REPORT_KINDS: dict[str, ReportKind] = {
 }
 
 
+def kernel_manager_class() -> type:
+    """A kernel manager on local IPC sockets: nothing listens on TCP, and ipykernel does not warn
+    about unencrypted TCP at every report run."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _IPC(AsyncKernelManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # each kernel gets its own socket folder: parallel runs must never share socket names
+            self._socket_dir = tempfile.mkdtemp(prefix="workbook-kernel-")
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
+            super().__init__(*args, **kwargs)
+
+        def __del__(self) -> None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    return _IPC
+
+
 class ReportError(RuntimeError):
     """A report run failed; the executed notebook (with its error cell) is kept."""
 
@@ -185,6 +204,7 @@ def render(
             str(executed),
             parameters=params,
             kernel_name=kernel_name(),
+            kernel_manager_class=kernel_manager_class(),
             cwd=str(project_root()),
             progress_bar=False,
             log_output=False,

@@ -72,25 +72,36 @@ def cli_report(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def run_demo() -> int:
-    """Ingest the bundled sample week and render its reports under ``reports/``."""
+def run_demo(jobs: int = 2) -> int:
+    """Ingest the bundled sample and render every report kind under ``reports/``: the ingest
+    report, the last week's weekly report with all its session reviews, and segments, conversion
+    and comments reports of that week / its last session."""
     from .ingest import ingest_paths
     from .store import list_sessions
+    from .weekly import resolve_week, run_weekly, week_of, week_sessions
 
-    root = project_root()
-    os.chdir(root)
+    os.chdir(project_root())
     store = resolve(DEMO_STORE)
     outcome = ingest_paths([resolve(f"{SAMPLE_DIR}/raw")], store)
     print(outcome.table())
     if not outcome.ok:
         print("workbook demo: ingest rejected a file; see above", file=sys.stderr)
         return 1
-    sessions = list_sessions(store)
-    last = sessions["session_id"][-1]
-    results = [
-        run_report("ingest", {"store": str(store), "inputs": []}, "latest"),
-        run_report("session", {"store": str(store), "session_id": last}, last),
-    ]
-    for r in results:
-        _print_result(r)
-    return 0 if all(r.ok for r in results) else 1
+    if list_sessions(store).height == 0:
+        print("workbook demo: the sample holds no session", file=sys.stderr)
+        return 1
+    # the newest week of the sample (its sessions end on the Sunday; `last` would wait for Monday)
+    week = resolve_week(week_of(list_sessions(store)["start_ts"][-1]), store)
+    last = week_sessions(store, week)["session_id"][-1]
+    results = [run_report("ingest", {"store": str(store), "inputs": []}, "latest")]
+    _print_result(results[0])
+    weekly = run_weekly(week, store=store, jobs=jobs, category="apparel")
+    print(f"weekly {week}: {'ok' if not weekly.failed else 'FAILED'}\n  {weekly.out_dir / 'report.html'}")
+    for kind, params, target in (
+        ("segments", {"week": week, "session_id": ""}, week),
+        ("conversion", {"week": week, "session_id": ""}, week),
+        ("comments", {"session_id": last}, last),
+    ):
+        results.append(run_report(kind, {"store": str(store), **params}, target))
+        _print_result(results[-1])
+    return 0 if all(r.ok for r in results) and not weekly.failed else 1
