@@ -266,7 +266,8 @@ def read_xlsx(path: Path) -> list[Sheet]:
     try:
         book = fastexcel.read_excel(str(path))
     except Exception as exc:
-        raise ReadError(f"not a readable Excel workbook: {exc}") from None
+        first = next((ln.strip() for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+        raise ReadError(f"not a readable Excel workbook ({first})") from None
     sheets = []
     for name in book.sheet_names:
         try:

@@ -254,10 +254,10 @@ class _Run:
         try:
             sheets = read_sheets(path)
         except ReadError as exc:
-            r.status, r.errors = "rejected", [str(exc)]
+            r.status, r.errors = "rejected", [_one_line(str(exc))]
             return r, None
         except Exception as exc:  # a file that cannot be read at all: one clear line
-            r.status, r.errors = "rejected", [f"cannot read the file: {type(exc).__name__}: {exc}"]
+            r.status, r.errors = "rejected", [_one_line(f"cannot read the file: {type(exc).__name__}: {exc}")]
             return r, None
         if not any(s.mapping for s in sheets):
             heads = "; ".join(f"{s.name or 'csv'}: {', '.join(s.headers[:8])}" for s in sheets) or "no data"
@@ -677,6 +677,12 @@ def _order_key(item: tuple[Path, FileResult, list[Sheet] | None]) -> tuple[int, 
     return (0 if defines else 2 if needs else 1, f"{mtime:020.6f}{_p}")
 
 
+def _one_line(message: str, limit: int = 300) -> str:
+    """An error as one line (library messages can span several), cut to ``limit`` characters."""
+    line = " ".join(message.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: bool = False) -> IngestOutcome:
     """Ingest export files and folders into the canonical store; see the module docstring.
 
@@ -710,5 +716,6 @@ def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: 
     out = IngestOutcome(root, results, round(time.perf_counter() - t0, 3), checks, quarantine)
     for r in results:
         level = logging.WARNING if r.status == "rejected" else logging.INFO
-        log.log(level, "%s: %s %s (%d in, %d kept, %d quarantined)", r.path, r.status, r.export_type, r.rows_in, r.rows_kept, r.rows_quarantined)
+        log.log(level, "%s: %s%s (%d in, %d kept, %d quarantined)", r.path, r.status,
+                f" as {r.export_type}" if r.export_type else "", r.rows_in, r.rows_kept, r.rows_quarantined)
     return out
