@@ -26,10 +26,13 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 # %%
 from pathlib import Path
 
+import polars as pl
 from IPython.display import display
 
 from helpers import nb
 from helpers.ingest import ingest_paths, report
+from helpers.labels import columns
+from helpers.metrics import label as metric_label
 from helpers.paths import resolve
 
 nb.setup(lang)
@@ -92,8 +95,9 @@ nb.say(
 
 # %%
 cs = report.checks_summary(store_dir)
-display(nb.show_table(cs, "平台比率 vs 按计数重算" if zh else "Platform ratios vs recomputed from counts",
-                      decimals={"max_abs_diff": 4}))
+display(nb.show_table(cs.with_columns(pl.col("metric").map_elements(lambda k: metric_label(k, lang), return_dtype=pl.String))
+                      if cs.height else cs, "平台比率 vs 按计数重算" if zh else "Platform ratios vs recomputed from counts",
+                      decimals={"max_abs_diff": 2}, points=("max_abs_diff",), rename=columns(cs.columns, lang)))
 bad = report.mismatches(store_dir)
 if bad.height:
     display(nb.show_table(bad, "不一致的数值" if zh else "Figures that disagree", decimals=4))
@@ -110,7 +114,8 @@ nb.say(
 
 # %%
 contents = report.store_contents(store_dir)
-display(nb.show_table(contents, "每张标准表的行数与场次" if zh else "Rows and sessions per canonical table", decimals=0))
+display(nb.show_table(contents, "每张标准表的行数与场次" if zh else "Rows and sessions per canonical table", decimals=0,
+                      rename=columns(contents.columns, lang)))
 nb.say("存储位置：`{path}`（按 表/平台/日期 分区的 Parquet，pandas、polars、DuckDB、Spark 可直接读取）。" if zh else
        "Store: `{path}` (Parquet partitioned by table/platform/date; pandas, polars, DuckDB and Spark read it directly).",
        path=Path(store).as_posix())

@@ -13,11 +13,15 @@ lang: str = "zh"  # report language: zh or en
 summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
 
 # %%
+import polars as pl
+
 from helpers import nb
 from helpers import segments as sg
 from helpers.charts_models import cluster_chart, group_chart, migration_chart, rfm_chart
+from helpers.labels import t, table_format
 from helpers.models import viewer_design
 from helpers.paths import resolve
+from helpers.weekly import migration_display
 
 nb.setup(lang)
 if bool(session_id) == bool(week):
@@ -51,10 +55,11 @@ if scope.has_buyer_ids:
         "segments": {r["segment"]: {"buyers": r["buyers"], "buyer_share": r["buyer_share"],
                                     "gmv_share": r["gmv_share"]} for r in rfm_seg.to_dict("records")},
     }
-    display(nb.show_table(rfm_seg[["segment", "segment_zh", "buyers", "buyer_share", "gmv_share",
-                                   "mean_recency_days", "mean_frequency"]],
-                          L("RFM 分层", "RFM segments"),
-                          decimals={"buyer_share": 3, "gmv_share": 3, "mean_recency_days": 1, "mean_frequency": 2}))
+    rfm_cols = ["segment_zh" if lang == "zh" else "segment", "buyers", "buyer_share", "gmv_share",
+                "mean_recency_days", "mean_frequency"]
+    display(nb.show_table(rfm_seg[rfm_cols], L("RFM 分层", "RFM segments"),
+                          **table_format(rfm_cols, lang, percent={"buyer_share": 1, "gmv_share": 1},
+                                         decimals={"buyers": 0, "mean_recency_days": 1, "mean_frequency": 2})))
     top = rfm_seg.sort_values(["gmv_share", "segment"], ascending=[False, True]).iloc[0]
     display(nb.say(L("GMV 占比最高的分层是 **{s}**：{b:,} 位买家贡献了 {g:.1%} 的 GMV。",
                      "The segment with the largest GMV share is **{s}**: {b:,} buyers, {g:.1%} of GMV."),
@@ -80,7 +85,10 @@ from datetime import timedelta
 if scope.has_buyer_ids:
     mig = sg.rfm_migration(scope.all_orders, scope.start_date - timedelta(days=1), scope.end_date)
     summary["rfm"]["migration"] = mig.to_dict("records")
-    display(nb.show_table(mig, L("分层迁移（买家数）", "Migration (buyers)")))
+    display(nb.show_table(migration_display(pl.from_pandas(mig), lang), L("分层迁移（买家数）", "Migration (buyers)"),
+                          **table_format(list(mig.columns), lang, decimals={"buyers": 0},
+                                         rename={"from_segment": L("开始前分层", "Segment before"),
+                                                 "to_segment": L("结束时分层", "Segment at end")})))
     new_b = int(mig.loc[mig["from_segment"] == "none", "buyers"].sum())
     display(nb.say(L("本范围新增买家 {n:,} 位；其余 {m:,} 位在此之前已购买过。",
                      "{n:,} buyers are new in this scope; {m:,} had bought before."),
@@ -102,11 +110,14 @@ if scope.has_buyer_ids and len(mig):
 if design is not None and "returning" in design.columns:
     nr = sg.group_table(design, "returning", labels={1: "returning", 0: "new"})
     summary["new_vs_returning"] = nr.to_dict("records")
-    display(nb.show_table(nr[["returning", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
-                              "conversion_hi", "gmv_share", "aov", "aov_lo", "aov_hi"]],
+    nr_cols = ["returning", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
+               "conversion_hi", "gmv_share", "aov", "aov_lo", "aov_hi"]
+    display(nb.show_table(nr[nr_cols].assign(returning=nr["returning"].map(lambda v: t(str(v), lang))),
                           L("新客 vs 老客", "New vs returning"),
-                          decimals={"viewer_share": 3, "conversion": 4, "conversion_lo": 4, "conversion_hi": 4,
-                                    "gmv_share": 3, "aov": 1, "aov_lo": 1, "aov_hi": 1}))
+                          **table_format(nr_cols, lang, percent=dict.fromkeys(nr_cols[2:3] + nr_cols[4:8], 1) | {
+                              "conversion": 2, "conversion_lo": 2, "conversion_hi": 2},
+                              decimals={"viewers": 0, "buyers": 0, "aov_lo": 1, "aov_hi": 1},
+                              rename={"returning": L("新老客", "New / returning")})))
     r_ = nr.set_index("returning")
     if {"returning", "new"} <= set(r_.index):
         display(nb.say(L("老客转化率 {a:.2%}（{al:.2%}–{ah:.2%}），新客 {b:.2%}（{bl:.2%}–{bh:.2%}）。",
@@ -126,8 +137,10 @@ if len(fo) and fo["orders"].min() > 0:
                                   "first_hi": fo.loc[0, "aov_hi"], "repeat": fo.loc[1, "aov"],
                                   "repeat_lo": fo.loc[1, "aov_lo"], "repeat_hi": fo.loc[1, "aov_hi"],
                                   "gap": fo.loc[0, "gap"]}
-    display(nb.show_table(fo, L("首单 vs 复购订单的客单价", "AOV of first vs repeat orders"),
-                          decimals={"aov": 1, "aov_lo": 1, "aov_hi": 1, "gap": 3}))
+    kinds = {"first": L("首单", "first order"), "repeat": L("复购", "repeat order")}
+    display(nb.show_table(fo.assign(kind=fo["kind"].map(lambda v: kinds.get(v, v))), L("首单 vs 复购订单的客单价", "AOV of first vs repeat orders"),
+                          **table_format(list(fo.columns), lang, percent={"gap": 1}, signed=("gap",),
+                                         decimals={"aov_lo": 1, "aov_hi": 1})))
     display(nb.say(L("新客首单客单价比复购订单低 {g:.0%}（经验值：低 25–40%）。",
                      "First orders are {g:.0%} below repeat orders in value (rule of thumb: 25–40% lower)."),
                    g=-float(fo.loc[0, "gap"])))
@@ -140,8 +153,9 @@ ret = sg.retention(scope.viewers, scope.sessions, "returning", {True: "returning
     if scope.has_viewers and "returning" in scope.viewers.columns else None
 if ret is not None and len(ret):
     summary["retention"] = ret.to_dict("records")
-    display(nb.show_table(ret, L("再次到访率（之后的场次中再次出现）", "Came back in a later session"),
-                          decimals={"rate": 3, "lo": 3, "hi": 3}))
+    display(nb.show_table(ret.assign(returning=ret["returning"].map(lambda v: t(str(v), lang))), L("再次到访率（之后的场次中再次出现）", "Came back in a later session"),
+                          **table_format(list(ret.columns), lang, percent={"rate": 1, "lo": 1, "hi": 1},
+                                         rename={"returning": L("新老客", "New / returning")})))
 else:
     summary["skipped"]["retention"] = "needs viewer-level data and a later session"
     display(nb.say(L("跳过再次到访率：需要观众明细和之后的场次。",
@@ -154,11 +168,13 @@ else:
 if design is not None and "was_follower" in design.columns:
     fol = sg.group_table(design, "was_follower", labels={1: "follower", 0: "not_follower"})
     summary["followers"] = fol.to_dict("records")
-    display(nb.show_table(fol[["was_follower", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
-                               "conversion_hi", "gmv_share", "aov"]],
-                          L("开播前是否为粉丝", "Follower before the session"),
-                          decimals={"viewer_share": 3, "conversion": 4, "conversion_lo": 4, "conversion_hi": 4,
-                                    "gmv_share": 3, "aov": 1}))
+    fol_cols = ["was_follower", "viewers", "viewer_share", "buyers", "conversion", "conversion_lo",
+                "conversion_hi", "gmv_share", "aov"]
+    fol_words = {"follower": L("粉丝", "follower"), "not_follower": L("非粉丝", "not a follower")}
+    display(nb.show_table(fol[fol_cols].assign(was_follower=fol["was_follower"].map(lambda v: fol_words.get(v, v))), L("开播前是否为粉丝", "Follower before the session"),
+                          **table_format(fol_cols, lang, percent={"viewer_share": 1, "conversion": 2, "conversion_lo": 2,
+                                                                  "conversion_hi": 2, "gmv_share": 1},
+                                         decimals={"viewers": 0, "buyers": 0})))
 else:
     summary["skipped"]["followers"] = "no viewer-level follower flags"
     display(nb.say(L("跳过粉丝对比：没有观众明细。", "Followers skipped: no viewer-level data.")))
@@ -182,8 +198,10 @@ if design is not None and len(design) >= 50:
     cl = sg.cluster_viewers(feats, [c for c in sg.CLUSTER_FEATURES if c in feats.columns])
     prof = sg.cluster_profiles(design, cl, feats, lang=lang)
     summary["clusters"] = {**cl.summary(), "profiles": prof.to_dict("records")}
-    display(nb.show_table(prof, L("互动分群画像（z_ 列为相对全体的标准差）", "Cluster profiles (z_ = standard deviations from the mean)"),
-                          decimals=3))
+    display(nb.show_table(prof, L("互动分群画像（z 列为相对全体的标准差）", "Cluster profiles (z = standard deviations from the mean)"),
+                          **table_format(list(prof.columns), lang, decimals={"viewers": 0},
+                                         percent={c: 1 for c in prof.columns
+                                                  if c in ("share", "gmv_share") or c.startswith("conversion")})))
     best = prof.sort_values(["gmv_share", "cluster"], ascending=[False, True]).iloc[0]
     display(nb.say(L("选出 k = {k}（稳定性 ARI {a:.2f}）。GMV 主要来自第 {c} 群（{d}）：占观众 {s:.0%}、GMV {g:.0%}，转化率 {cv:.1%}。",
                      "k = {k} (stability ARI {a:.2f}). Most GMV comes from cluster {c} ({d}): {s:.0%} of viewers, {g:.0%} of GMV, conversion {cv:.1%}."),
@@ -210,7 +228,10 @@ if design is not None:
     display(nb.show_table(demo[["dimension", "level", "viewers", "viewer_share", "viewer_share_lo", "viewer_share_hi",
                                 "buyer_share", "buyer_share_lo", "buyer_share_hi", "conversion", "conversion_lo",
                                 "conversion_hi"]],
-                          L("人群画像", "Demographic cuts"), decimals=3, max_rows=60))
+                          L("人群画像", "Demographic cuts"), max_rows=60,
+                          **table_format(list(demo.columns), lang, decimals={"viewers": 0},
+                                         percent={c: 2 if c.startswith("conversion") else 1 for c in demo.columns
+                                                  if "share" in c or c.startswith("conversion")})))
 else:
     summary["skipped"]["demographics"] = "no viewer-level data (channel shares from the traffic table instead)"
     display(nb.say(L("没有观众明细，跳过人群画像；下面只用渠道汇总表给出各渠道的观众与订单占比。",

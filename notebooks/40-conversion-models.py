@@ -25,6 +25,7 @@ from helpers import experiments as ex
 from helpers import models as md
 from helpers import nb
 from helpers import segments as sg
+from helpers.labels import columns
 from helpers.paths import resolve
 
 nb.setup(lang)
@@ -62,8 +63,10 @@ if design is not None and design["bought"].sum() >= 10:
     t = logit.table.assign(term=[md.describe_term(x) for x in logit.table["term"]])
     display(nb.show_table(t[["term", "odds_ratio", "or_lo", "or_hi", "p", "ame", "ame_lo", "ame_hi"]],
                           L("优势比与平均边际效应", "Odds ratios and average marginal effects"),
-                          decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4, "ame": 4, "ame_lo": 4,
-                                    "ame_hi": 4}))
+                          points=("ame", "ame_lo", "ame_hi"), signed=("ame", "ame_lo", "ame_hi"),
+                          rename=columns(list(t.columns), lang),
+                          decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4, "ame": 2, "ame_lo": 2,
+                                    "ame_hi": 2}))
     display(nb.say(L("{n:,} 位观众、{e:,} 位买家；留出样本 AUC {auc:.3f}，Brier {b:.4f}。",
                      "{n:,} viewers, {e:,} buyers; held-out AUC {auc:.3f}, Brier score {b:.4f}."),
                    n=logit.n, e=logit.events, auc=logit.auc, b=logit.brier))
@@ -93,13 +96,14 @@ if logit is not None:
 # %%
 if logit is not None:
     display(nb.show_table(logit.vif, L("方差膨胀因子（>5 提示共线性）", "Variance inflation factors (> 5: collinearity)"),
-                          decimals=2))
+                          decimals=2, rename=columns(list(logit.vif.columns), lang)))
     display(nb.say(L("分离：{s}。共线性（VIF>5）：{v}。合并的稀有水平：{p}。",
                      "Separation: {s}. Collinearity (VIF > 5): {v}. Pooled rare levels: {p}."),
                    s=", ".join(logit.separation) or L("无", "none"), v=", ".join(logit.high_vif) or L("无", "none"),
                    p="; ".join(f"{k}: {', '.join(v)}" for k, v in logit.pooled.items()) or L("无", "none")))
     display(nb.show_table(logit.calibration, L("校准（留出样本，按预测概率十分位）", "Calibration (held-out, predicted-probability deciles)"),
-                          decimals={"predicted": 4, "observed": 4}))
+                          decimals={"predicted": 2, "observed": 2}, percent=("predicted", "observed"),
+                          rename=columns(list(logit.calibration.columns), lang)))
 
 # %% tags=["nbval-ignore-output"]
 if logit is not None:
@@ -120,7 +124,8 @@ if scope.trend.height and scope.trend["orders"].null_count() < scope.trend.heigh
     counts = md.fit_counts(mdf)
     summary["counts"] = counts.summary()
     display(nb.show_table(counts.lifts, L("运营动作对下单率的提升", "Lift of run-sheet events on the order rate"),
-                          decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4}))
+                          decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4},
+                          rename=columns(["term", "lift", "lo", "hi", "p"], lang)))
     display(nb.say(L("模型：{f}（Pearson 离散度 {r:.2f}，检验 p = {p:.3f}），{n:,} 个分钟。",
                      "Model: {f} (Pearson dispersion {r:.2f}, test p = {p:.3f}), {n:,} minutes."),
                    f=counts.family, r=counts.dispersion_ratio, p=counts.dispersion_p, n=counts.n_minutes))
@@ -147,7 +152,8 @@ if counts is not None and scope.has_viewers and scope.has_buyer_ids:
     timing = md.fit_order_timing(td)
     summary["order_timing"] = timing.summary()
     display(nb.show_table(timing.lifts, L("事件对买家下单时机的提升", "Lift of events on when buyers order"),
-                          decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4}))
+                          decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4},
+                          rename=columns(["term", "lift", "lo", "hi", "p"], lang)))
 else:
     summary["skipped"]["order_timing"] = "needs viewer-level data with buyer ids and a run sheet"
     display(nb.say(L("跳过下单时机模型：需要观众明细、买家 ID 和运营脚本。",
@@ -167,7 +173,8 @@ if len(obs):
     summary["elasticity"] = {r["category"]: {k: r[k] for k in ("identified", "elasticity", "lo", "hi", "n_obs", "reason")}
                              for r in el.to_dict("records")}
     display(nb.show_table(el, L("各品类价格弹性", "Price elasticity by category"),
-                          decimals={"elasticity": 2, "lo": 2, "hi": 2, "p": 4, "price_spread": 2}))
+                          decimals={"elasticity": 2, "lo": 2, "hi": 2, "p": 4, "price_spread": 2},
+                          rename=columns(list(el.columns), lang)))
     ok = el[el["identified"]]
     display(nb.say(L("{k} 个品类可识别弹性，{u} 个不报告（原因见表）。",
                      "{k} categories have an identified elasticity; {u} are not reported (reasons in the table)."),
@@ -211,7 +218,7 @@ else:
     if plan is not None:
         display(nb.show_table(plan, L(f"每组所需曝光数（基线转化率 {base:.2%}）",
                                       f"Exposures per arm needed (baseline conversion {base:.2%})"),
-                              decimals={"rel_lift": 2}))
+                              percent=("rel_lift",), decimals={"rel_lift": 0}, rename=columns(list(plan.columns), lang)))
         display(nb.say(L("未指定 A/B 分组。若把本范围 {n:,} 位观众平分两组，80% 检验力下最小可检测的相对提升为 {m:.1%}。",
                          "No arms named. Splitting this scope's {n:,} viewers in two, the minimum detectable relative lift at 80% power is {m:.1%}."),
                        n=2 * n_half, m=summary["ab"]["mde_rel_half_split"]))

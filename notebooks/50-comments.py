@@ -33,6 +33,7 @@ from helpers import nb
 from helpers.comments import analysis, classify_frame
 from helpers.comments import charts as cc
 from helpers.comments.intent import label
+from helpers.labels import columns
 from helpers.store import list_sessions, load_session
 
 nb.setup(lang)
@@ -59,8 +60,11 @@ nb.say(
 
 # %%
 mix = analysis.intent_mix(cl)
-display(nb.show_table(mix.with_columns(pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String)
-                                      .alias("label")), "弹幕意图" if zh else "Comments by intent", decimals={"share": 3}))
+display(nb.show_table(mix.with_columns(pl.col("intent_group").map_elements(lambda g: cc.GROUP_LABELS_ZH.get(g, g) if zh else g, return_dtype=pl.String),
+                                      pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String))
+                      .select("intent_group", "intent", "comments", "share", "viewers"),
+                      "弹幕意图" if zh else "Comments by intent", decimals={"share": 1}, percent=("share",),
+                      rename=columns(["intent_group", "intent", "comments", "share", "viewers"], lang)))
 summ = analysis.summary(cl, s.events if s.has("events") else None, s.trend if s.has("trend") else None)
 nb.say(
     "提问占 {q:.1%}，下单信号 {p:.1%}，好评 {pr:.1%}，抱怨 {c:.1%}；最常见的问题是 {tq}，最常见的抱怨是 {tc}。"
@@ -77,8 +81,11 @@ nb.say(
 cc.intent_mix_chart(mix, lang)
 
 # %%
-display(nb.show_table(analysis.examples_by_intent(cl, per_intent=3),
-                      "各意图的常见弹幕" if zh else "Most frequent comments per intent", max_rows=60))
+ex = analysis.examples_by_intent(cl, per_intent=3)
+display(nb.show_table(ex.with_columns(pl.col("intent_group").map_elements(lambda g: cc.GROUP_LABELS_ZH.get(g, g) if zh else g, return_dtype=pl.String),
+                                      pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String)),
+                      "各意图的常见弹幕" if zh else "Most frequent comments per intent", max_rows=60,
+                      rename=columns(ex.columns, lang)))
 
 # %% [markdown]
 # ## 每分钟：意图、情感与订单 · Per minute, with the run sheet and orders
@@ -111,6 +118,8 @@ display(nb.show_table(
                 "top_question_lift", "orders_per_min", "order_lift", "orders_followed"),
     "讲解窗口（增幅=相对非讲解时段）" if zh else "Explanation windows (lift = against outside explanations)",
     decimals={"minutes": 1, "question_lift": 2, "top_question_lift": 2, "orders_per_min": 2, "order_lift": 2},
+    rename=columns(["name", "product_id", "start", "minutes", "questions", "question_lift", "top_question",
+                    "top_question_lift", "orders_per_min", "order_lift", "orders_followed"], lang),
 ))
 rose = int((expl["question_lift"].fill_null(0) > 1).sum()) if expl.height else 0
 followed = int(expl["orders_followed"].fill_null(False).sum()) if expl.height else 0
@@ -135,6 +144,7 @@ display(nb.show_table(
               pl.col("product_id").replace_strict(names, default=pl.col("product_id")).alias("product"),
               "asks", "askers", "re_askers", "minutes", pl.col("examples").list.join(" / ")),
     "反复被问的问题主题" if zh else "Question themes asked again and again",
+    rename=columns(["intent", "product", "asks", "askers", "re_askers", "minutes", "examples"], lang),
 ))
 if uq.height:
     top = uq.row(0, named=True)
@@ -149,11 +159,16 @@ if uq.height:
 
 # %%
 themes = analysis.complaint_themes(cl)
-display(nb.show_table(themes.with_columns(pl.col("keywords").list.join(" ")),
-                      "抱怨主题" if zh else "Complaint themes", decimals={"share": 3, "sentiment": 3}))
+display(nb.show_table(themes.with_columns(pl.col("keywords").list.join(" "),
+                                         pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String)),
+                      "抱怨主题" if zh else "Complaint themes", decimals={"share": 1, "sentiment": 2}, percent=("share",),
+                      rename=columns(themes.columns, lang)))
 display(nb.show_table(
-    analysis.complaint_examples(cl, per_theme=3).with_columns(pl.col("first_ts").dt.strftime("%H:%M")),
+    analysis.complaint_examples(cl, per_theme=3).with_columns(
+        pl.col("first_ts").dt.strftime("%H:%M"),
+        pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String)),
     "抱怨示例（观众 ID 已匿名化）" if zh else "Example complaints (viewer ids pseudonymised)",
+    rename=columns(["intent", "text", "times", "viewer", "first_ts"], lang),
 ))
 nb.say("抱怨共 {n} 条，最多的主题是 {t}。" if zh else "{n} complaints; the largest theme is {t}.",
        n=summ["complaints"], t=label(summ["top_complaint"], lang))
@@ -165,10 +180,12 @@ nb.say("抱怨共 {n} 条，最多的主题是 {t}。" if zh else "{n} complaint
 integ = summ["integrity"]
 dups = analysis.duplicate_texts(cl)
 display(nb.show_table(dups.with_columns(pl.col("first_ts", "last_ts").dt.strftime("%H:%M")),
-                      "多位观众短时间内发送的相同长文本" if zh else "Long texts posted by many viewers within minutes"))
+                      "多位观众短时间内发送的相同长文本" if zh else "Long texts posted by many viewers within minutes",
+                      rename=columns(dups.columns, lang)))
 bursts = analysis.comment_bursts(cl)
 display(nb.show_table(bursts.with_columns(pl.col("minute_ts").dt.strftime("%H:%M")),
-                      "弹幕突增的分钟" if zh else "Minutes with a burst of comments", decimals={"robust_z": 1, "top_text_share": 2}))
+                      "弹幕突增的分钟" if zh else "Minutes with a burst of comments", decimals={"robust_z": 1, "top_text_share": 0},
+                      percent=("top_text_share",), rename=columns(bursts.columns, lang)))
 nb.say(
     "{d} 条文本被多位观众复制粘贴（共 {c} 条，占 {sh:.1%}）；{b} 个分钟弹幕突增；{r} 位观众重复发送同一内容三次以上。{flag}" if zh else
     "{d} text(s) were copy-pasted by many viewers ({c} comments, {sh:.1%}); {b} burst minute(s); {r} viewer(s) "

@@ -77,6 +77,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "dimension": ("维度", "Dimension"),
     "level": ("分组", "Group"),
     "index": ("成交/观看指数", "Buyer/viewer index"),
+    # weekly report sections
+    "sec_week_glance": ("本周概览", "Week at a glance"),
+    "sec_week_board": ("场次排行", "Session leaderboard"),
+    "sec_week_alerts": ("预警", "Alerts"),
+    "sec_week_hosts": ("主播评分卡", "Host scorecards"),
+    "sec_week_products": ("商品生命周期", "Product lifecycle"),
+    "sec_week_audience": ("人群与 RFM 迁移", "Audience and RFM migration"),
+    "sec_week_comments": ("弹幕主题", "Comment themes"),
+    "sec_week_hours": ("最佳与最差时段", "Best and worst hours"),
+    "sec_week_reviews": ("单场复盘", "Session reviews"),
 }
 
 # table column headers (columns not listed fall back to LABELS / metric names / the key itself)
@@ -103,7 +113,110 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "conversion": ("转化率", "Conversion"), "dimension": ("维度", "Dimension"), "level": ("分组", "Group"),
     "online": ("在线人次", "Online (viewer-minutes)"), "exits": ("离开人数", "Exits"), "role": ("定位", "Role"),
     "price": ("价格", "Price"), "intent": ("意图", "Intent"), "channel": ("渠道", "Channel"),
+    # weekly report
+    "this_week": ("本周", "This week"), "last_week": ("上周", "Last week"), "wow_change": ("环比", "Week over week"),
+    "wow_interval": ("环比差值95%区间", "95% interval of the difference"),
+    "trailing_mean": ("近4周均值", "Trailing 4-week mean"), "vs_trailing": ("较近4周", "vs trailing mean"),
+    "session_id": ("场次", "Session"), "start_ts": ("开播时间", "Start"), "host": ("主播", "Host"),
+"rule": ("规则", "Rule"), "subject": ("对象", "Subject"),
+    "reference": ("参照值", "Reference"), "change": ("变化", "Change"), "sessions": ("场次数", "Sessions"),
+    "points": ("达标项", "Points"), "tier": ("评级", "Tier"), "product_id": ("商品ID", "Product ID"),
+    "planned_hero": ("计划主推", "Planned hero"), "gmv_last_week": ("上周成交金额(元)", "GMV last week (yuan)"),
+    "units_last_week": ("上周件数", "Units last week"), "week": ("周", "Week"),
+    "from_segment": ("上周末分层", "Segment, end of last week"), "to_segment": ("本周末分层", "Segment, end of this week"),
+    "intent_group": ("意图大类", "Intent group"), "share_last_week": ("上周占比", "Share last week"),
+    "change_pp": ("占比变化(百分点)", "Change (points)"), "day": ("星期", "Day"), "hour": ("小时", "Hour"),
+    # audience segments
+    "segment": ("分层", "Segment"), "segment_zh": ("分层", "Segment"), "gmv_share": ("GMV占比", "Share of GMV"),
+    "mean_recency_days": ("平均距今天数", "Mean recency (days)"), "mean_frequency": ("平均购买场次", "Mean frequency"),
+    "conversion_lo": ("转化下限", "Conv. lower"), "conversion_hi": ("转化上限", "Conv. upper"),
+    "aov_lo": ("客单价下限", "AOV lower"), "aov_hi": ("客单价上限", "AOV upper"), "gap": ("差距", "Gap"),
+    "rate": ("比例", "Rate"), "viewer_share_lo": ("观看占比下限", "Viewer share lower"),
+    "viewer_share_hi": ("观看占比上限", "Viewer share upper"), "buyer_share_lo": ("成交占比下限", "Buyer share lower"),
+    "buyer_share_hi": ("成交占比上限", "Buyer share upper"), "first_order": ("首单", "First order"), "came_back": ("再次到访人数", "Came back"),
+    "cluster": ("分群", "Cluster"), "description": ("特征", "Description"),
+    "z_log_watch_min": ("观看时长(z)", "Watch time (z)"), "z_log_interactions": ("互动(z)", "Interactions (z)"),
+    "z_log_clicks": ("商品点击(z)", "Product clicks (z)"), "z_entry_min": ("进场时间(z)", "Entry time (z)"),
+    # comments
+    "times": ("次数", "Times"), "start": ("开始", "Start"),
+    "questions": ("提问数", "Questions"), "question_lift": ("提问倍数", "Questions (×)"),
+    "top_question": ("最多的提问", "Top question"), "top_question_lift": ("该提问倍数", "Top question (×)"),
+    "orders_per_min": ("每分钟订单", "Orders per minute"), "order_lift": ("订单倍数", "Orders (×)"),
+    "orders_followed": ("订单随之上升", "Orders followed"), "asks": ("提问次数", "Asks"), "askers": ("提问人数", "Askers"),
+    "re_askers": ("重复提问人数", "Asked again"), "examples": ("示例", "Examples"), "sentiment": ("正向概率", "Positive (prob.)"),
+    "keywords": ("关键词", "Keywords"), "viewer": ("观众(已脱敏)", "Viewer (pseudonym)"),
+    "minute_ts": ("分钟", "Minute"), "robust_z": ("稳健z值", "Robust z"), "top_text": ("最多的弹幕", "Top text"),
+    "top_text_share": ("最多弹幕占比", "Top text share"), "peak_viewers": ("峰值观众数", "Peak viewers"),
+    "span_min": ("持续分钟", "Span (min)"),
+    # ingest
+    "source_column": ("平台列名", "Platform column"), "checked": ("核对数", "Checked"), "ok": ("一致", "Agree"),
+    "mismatch": ("不一致", "Disagree"), "max_abs_diff": ("最大绝对差", "Max abs. difference"),
+    "table": ("标准表", "Table"), "rows": ("行数", "Rows"),
+    # conversion models
+    "term": ("变量", "Term"), "odds_ratio": ("优势比", "Odds ratio"), "or_lo": ("优势比下限", "OR lower"),
+    "or_hi": ("优势比上限", "OR upper"), "p": ("p值", "p-value"), "ame": ("平均边际效应", "Avg. marginal effect"),
+    "ame_lo": ("边际效应下限", "AME lower"), "ame_hi": ("边际效应上限", "AME upper"), "vif": ("方差膨胀因子", "VIF"),
+    "bin": ("分组", "Decile"), "predicted": ("预测概率", "Predicted"), "observed": ("实际比例", "Observed"),
+    "n": ("人数", "n"), "lift": ("提升倍数", "Lift (×)"), "category": ("品类", "Category"),
+    "identified": ("可识别", "Identified"), "elasticity": ("价格弹性", "Elasticity"), "n_obs": ("观测数", "Observations"),
+    "n_products": ("商品数", "Products"), "price_spread": ("价格跨度", "Price spread"), "reason": ("原因", "Reason"),
+    "rel_lift": ("相对提升", "Relative lift"), "per_arm": ("每组所需人数", "Needed per arm"),
 }
+
+UNIT_SUFFIX: dict[str, tuple[str, str]] = {"元": ("元", "yuan"), "秒": ("秒", "s"), "分钟": ("分钟", "min")}
+
+
+def metric_header(key: str, lang: str = "zh") -> str:
+    """A metric's column header in the language with its unit where it helps (``成交金额(元)``)."""
+    m = METRICS[key]
+    unit = UNIT_SUFFIX.get(m.unit)
+    name = m.zh if lang == "zh" else m.en
+    if not unit:
+        return name
+    return f"{name}({unit[0]})" if lang == "zh" else f"{name} ({unit[1]})"
+
+
+def format_metric(key: str, value: float | None, *, signed: bool = False) -> str:
+    """A metric value as printed in reports: % metrics as percent, × metrics with ×, others with
+    thousands separators, each with the registry's decimals; ``signed`` for a difference (a
+    difference of % metrics is in percentage points, ``pp``)."""
+    if value is None or value != value:
+        return "–"
+    m = METRICS.get(key)
+    d = m.decimals if m else 2
+    sign = "+" if signed else ""
+    if m and m.unit == "%":
+        return f"{value * 100:{sign}.{d}f}{' pp' if signed else '%'}"
+    if m and m.unit == "×":
+        return f"{value:{sign}.{d}f}×"
+    return f"{value:{sign},.{d}f}"
+
+
+def table_format(names: list[str], lang: str = "zh", *, percent: dict[str, int] | None = None,
+                 decimals: dict[str, int] | None = None, signed: tuple[str, ...] = (),
+                 rename: dict[str, str] | None = None) -> dict[str, object]:
+    """Keyword arguments for :func:`helpers.nb.show_table` of a frame with these columns: metric
+    columns (keys of :data:`METRICS`) with the registry's decimals, % metrics as percentages, money
+    headers with their unit; other headers from :data:`COLUMNS` / :func:`t`. ``percent`` adds
+    fraction columns shown as % (column → decimals), ``decimals`` sets other columns' decimals,
+    ``signed`` columns carry an explicit sign (changes), ``rename`` overrides headers."""
+    dec: dict[str, int] = {}
+    pct: list[str] = []
+    headers = columns(names, lang)
+    for n in names:
+        m = METRICS.get(n)
+        if m is not None:
+            dec[n] = m.decimals
+            if m.unit == "%":
+                pct.append(n)
+            headers[n] = metric_header(n, lang)
+    headers.update(rename or {})
+    for n, d in (percent or {}).items():
+        dec[n] = d
+        pct.append(n)
+    dec.update(decimals or {})
+    return {"decimals": {n: dec.get(n, 2) for n in names}, "percent": tuple(pct), "signed": tuple(signed),
+            "rename": headers}
 
 STAGES: dict[str, tuple[str, str]] = {
     "impressions": ("直播间曝光人数", "Room impressions"), "viewers": ("观看人数", "Viewers"),

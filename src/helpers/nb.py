@@ -14,7 +14,7 @@ import html
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pandas as pd
@@ -85,13 +85,17 @@ class Table:
         return cap + body
 
 
-def _format(value: Any, decimals: int) -> Any:
+def _format(value: Any, decimals: int, percent: bool = False, signed: bool = False, points: bool = False) -> Any:
     if isinstance(value, bool) or value is None:
         return "–" if value is None else value
+    if isinstance(value, int | float) and (percent or points):
+        if value != value:  # NaN
+            return "–"
+        return f"{value * 100:{'+' if signed else ''},.{decimals}f}{' pp' if points else '%'}"
     if isinstance(value, float):
         if value != value:  # NaN
             return "–"
-        return f"{value:,.{decimals}f}"
+        return f"{value:{'+' if signed else ''},.{decimals}f}"
     if isinstance(value, int):
         return f"{value:,}"
     return value
@@ -104,15 +108,23 @@ def show_table(
     decimals: int | Mapping[str, int] = 2,
     rename: Mapping[str, str] | None = None,
     max_rows: int = 50,
+    percent: Collection[str] = (),
+    signed: Collection[str] = (),
+    points: Collection[str] = (),
 ) -> Table:
     """Format a frame for a report: fixed decimals (per column if a mapping), thousands separators,
-    at most ``max_rows`` rows (the caption says when rows were cut)."""
+    fractions of the ``percent`` columns as percentages (``0.0807`` → ``8.07%`` with 2 decimals),
+    differences of fractions in the ``points`` columns as percentage points (``0.0413`` → ``4.13 pp``),
+    an explicit sign on the ``signed`` columns (changes), at most ``max_rows`` rows (the caption says
+    when rows were cut). :func:`helpers.labels.table_format` builds these arguments from the metric
+    registry."""
     pdf = df.to_pandas() if isinstance(df, pl.DataFrame) else df.copy()
     cut = len(pdf) > max_rows
     pdf = pdf.head(max_rows)
     for col in pdf.columns:
         d = decimals.get(col, 2) if isinstance(decimals, Mapping) else decimals
-        pdf[col] = pd.Series([_format(v, d) for v in pdf[col].tolist()], index=pdf.index, dtype=object)
+        pct, sign, pts = col in percent, col in signed, col in points
+        pdf[col] = pd.Series([_format(v, d, pct, sign, pts) for v in pdf[col].tolist()], index=pdf.index, dtype=object)
     if rename:
         pdf = pdf.rename(columns=dict(rename))
     if cut and caption:

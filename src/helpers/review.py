@@ -308,7 +308,7 @@ def headline_table(h: Headline, lang: str = "zh", keys: tuple[str, ...] | None =
         unit = metrics.METRICS[k].unit
         suffix = UNIT_TEXT.get(unit, ("", ""))[0 if lang == "zh" else 1]
         rows.append({
-            t("metric", lang): t(k, lang) + (f" ({suffix})" if suffix else ""),
+            t("metric", lang): metrics.label(k, lang) + (f" ({suffix})" if suffix else ""),
             t("value", lang): fmt(r["value"]),
             t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}" if r["lo"] is not None else "",
             t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
@@ -334,17 +334,10 @@ def _bench_text(key: str, r: dict[str, Any]) -> str:
 
 
 def format_value(key: str, v: Any) -> str:
-    """A metric value as printed in reports: percent with the registry's decimals for % metrics."""
-    v = _f(v)
-    if v is None:
-        return "–"
-    m = metrics.METRICS.get(key)
-    d = m.decimals if m else 2
-    if m and m.unit == "%":
-        return f"{v * 100:.{d}f}%"
-    if m and m.unit == "×":
-        return f"{v:.{d}f}×"
-    return f"{v:,.{d}f}"
+    """A metric value as printed in reports (:func:`helpers.labels.format_metric`)."""
+    from .labels import format_metric
+
+    return format_metric(key, _f(v))
 
 
 # ---------------------------------------------------------------------------------------------

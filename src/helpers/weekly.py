@@ -376,6 +376,10 @@ LIFECYCLE_RULE = (
     f"rising: up ≥{LIFECYCLE_CHANGE:.0%}; hero: ≥{HERO_SHARE:.0%} of the week's GMV (or planned as hero); "
     "else steady."
 )
+LIFECYCLE_RULE_ZH = (
+    f"新品：之前几周未售；衰退：成交金额较上周下降 ≥{LIFECYCLE_CHANGE:.0%}；上升：增长 ≥{LIFECYCLE_CHANGE:.0%}；"
+    f"主力：占本周成交金额 ≥{HERO_SHARE:.0%}（或计划主推）；其余为平稳。"
+)
 WEEK_TABLES = ("sessions", "viewers", "orders", "trend", "products", "traffic", "session_totals", "comments")
 
 
@@ -853,14 +857,16 @@ def fig_heatmap(cells: pl.DataFrame, key: str = "uv_value", lang: str = "zh") ->
     """Day × hour heat map of one KPI (viewers' entry hour)."""
     import plotly.graph_objects as go
 
-    from .metrics import label
+    from .metrics import METRICS, label
 
     hours = list(range(24))
+    fmt = ".1%" if key in METRICS and METRICS[key].unit == "%" else ",.2f"
     z = [[None] * 24 for _ in range(7)]
     for r in cells.iter_rows(named=True):
         z[r["day"] - 1][r["hour"]] = r[key]
     fig = go.Figure(go.Heatmap(z=z, x=hours, y=list(DAY_NAMES[lang]), colorscale="YlOrRd",
-                               colorbar={"title": label(key, lang)}, hoverongaps=False))
+                               colorbar={"title": label(key, lang), "tickformat": ".0%" if fmt.endswith("%") else ",.0f"},
+                               hovertemplate=f"%{{y}} %{{x}}:00<br>%{{z:{fmt}}}<extra></extra>", hoverongaps=False))
     fig.update_layout(height=330, title=label(key, lang), xaxis={"title": "hour" if lang == "en" else "小时"},
                       yaxis={"autorange": "reversed"})
     return fig
@@ -870,6 +876,94 @@ def with_day_names(cells: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
     """Day numbers (1 = Monday) as names, for tables."""
     names = DAY_NAMES[lang]
     return cells.with_columns(pl.col("day").map_elements(lambda d: names[d - 1], return_dtype=pl.String))
+
+
+ALERT_RULES = {"gmv_vs_trailing": ("单场成交金额较近4周场均波动 ≥30%", "Session GMV ±30% vs trailing mean"),
+               "uv_value_below_benchmark": ("UV价值低于品类基准", "UV value below the category benchmark"),
+               "hero_product_down": ("主推款日销下降 ≥15%", "Hero product daily units down ≥15%")}
+ALERT_LEVELS = {"warning": ("需处理", "warning"), "info": ("提示", "info")}
+STAGES = {"new": ("新品", "new"), "rising": ("上升", "rising"), "hero": ("主力", "hero"),
+          "steady": ("平稳", "steady"), "fading": ("衰退", "fading")}
+
+
+def _words(col: str, words: Mapping[str, tuple[str, str]], lang: str) -> pl.Expr:
+    i = 0 if lang == "zh" else 1
+    return pl.col(col).replace_strict({k: v[i] for k, v in words.items()}, default=pl.col(col),
+                                      return_dtype=pl.String)
+
+
+def glance_display(g: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """:func:`glance` for reading: one row per metric (name with unit), every value formatted by the
+    metric's unit (:func:`helpers.labels.format_metric`), changes as signed percentages, the 95%
+    interval of the week-over-week difference (percentage points for % metrics); headers in the
+    language. Presentation only: the values are :func:`glance`'s."""
+    from .labels import COLUMNS, format_metric, metric_header
+
+    i = 0 if lang == "zh" else 1
+    rows = []
+    for r in g.iter_rows(named=True):
+        k = r["metric"]
+        iv = ("–" if r["wow_diff_lo"] is None else
+              f"{format_metric(k, r['wow_diff_lo'], signed=True)} ~ {format_metric(k, r['wow_diff_hi'], signed=True)}")
+        rows.append({
+            ("指标", "Metric")[i]: metric_header(k, lang),
+            COLUMNS["this_week"][i]: format_metric(k, r["this_week"]),
+            COLUMNS["last_week"][i]: format_metric(k, r["last_week"]),
+            COLUMNS["wow_change"][i]: _pct(r["wow_change"]),
+            COLUMNS["wow_interval"][i]: iv,
+            COLUMNS["trailing_mean"][i]: format_metric(k, r["trailing_mean"]),
+            COLUMNS["vs_trailing"][i]: _pct(r["vs_trailing"]),
+        })
+    return pl.DataFrame(rows)
+
+
+def alerts_display(a: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """:func:`alerts` for reading: level and rule in words, value and reference formatted by what the
+    rule compares (GMV in yuan, UV value in yuan, daily units), the change as a signed percentage."""
+    from .labels import format_metric
+
+    i = 0 if lang == "zh" else 1
+    metric = {"gmv_vs_trailing": "gmv", "uv_value_below_benchmark": "uv_value"}
+    rows = []
+    for r in a.iter_rows(named=True):
+        k = metric.get(r["rule"])
+        fmt = (lambda v, k=k: format_metric(k, v)) if k else (lambda v: "–" if v is None else f"{v:,.1f}")
+        rows.append({
+            ("级别", "Level")[i]: ALERT_LEVELS.get(r["level"], (r["level"], r["level"]))[i],
+            ("规则", "Rule")[i]: ALERT_RULES.get(r["rule"], (r["rule"], r["rule"]))[i],
+            ("对象", "Subject")[i]: r["subject"],
+            ("实际", "Value")[i]: fmt(r["value"]),
+            ("参照值", "Reference")[i]: fmt(r["reference"]),
+            ("变化", "Change")[i]: _pct(r["change"]),
+        })
+    cols = [("级别", "Level")[i], ("规则", "Rule")[i], ("对象", "Subject")[i], ("实际", "Value")[i],
+            ("参照值", "Reference")[i], ("变化", "Change")[i]]
+    return pl.DataFrame(rows) if rows else pl.DataFrame(schema={c: pl.String for c in cols})
+
+
+def lifecycle_display(p: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """:func:`product_lifecycle` with the stage in words and the planned-hero flag as a tick."""
+    if p.height == 0 or "planned_hero" not in p.columns:
+        return p
+    return p.with_columns(_words("stage", STAGES, lang),
+                          pl.when(pl.col("planned_hero")).then(pl.lit("✓")).otherwise(pl.lit("")).alias("planned_hero"))
+
+
+def migration_display(m: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """:func:`rfm_migration` with segment names in words (``none``: no purchase before)."""
+    from .segments import RFM_ZH
+
+    words = {k: (v, k.replace("_", " ")) for k, v in RFM_ZH.items()} | {"none": ("此前未购买", "no purchase before")}
+    cols = [c for c in ("from_segment", "to_segment") if c in m.columns]
+    return m.with_columns(*[_words(c, words, lang) for c in cols]) if m.height else m
+
+
+def themes_display(themes: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
+    """:func:`comment_themes` with the intent group in words."""
+    from .comments.charts import GROUP_LABELS_ZH
+
+    words = {k: (v, k) for k, v in GROUP_LABELS_ZH.items()}
+    return themes.with_columns(_words("intent_group", words, lang)) if themes.height else themes
 
 
 def links_markdown(links: pl.DataFrame, lang: str = "zh") -> str:
