@@ -117,10 +117,20 @@ def _has(lf: pl.LazyFrame, col: str) -> bool:
     return col in lf.collect_schema().names()
 
 
+#: Sums are taken in fixed point (1/10,000 of a yuan or second): exact and independent of the order
+#: polars' threads add rows in, so a figure never flips in its last printed digit between runs.
+_FIXED_POINT = 10_000
+
+
+def _exact_sum(c: pl.Expr) -> pl.Expr:
+    """Order-independent sum of a money/time column (see ``_FIXED_POINT``)."""
+    return (c * _FIXED_POINT).round().cast(pl.Int64).sum() / _FIXED_POINT
+
+
 def _sum_if_any(col: str) -> pl.Expr:
     """Sum of a column, null when every value is null (absent data is not zero)."""
     c = pl.col(col)
-    return pl.when(c.is_not_null().any()).then(c.sum()).otherwise(None)
+    return pl.when(c.is_not_null().any()).then(_exact_sum(c)).otherwise(None)
 
 
 def _null(name: str, dtype: pl.DataType = pl.Float64) -> pl.Expr:
@@ -131,7 +141,7 @@ def _viewer_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
     interact = [c for c in ("likes", "comments", "shares") if _has(lf, c)]
     exprs = [
         pl.col("viewer_id").n_unique().cast(pl.Float64).alias("v_viewers"),
-        pl.col("watch_s").sum().alias("v_watch_total"),
+        _exact_sum(pl.col("watch_s")).alias("v_watch_total"),
         (_sum_if_any("visits") if _has(lf, "visits") else _null("v_visits")).cast(pl.Float64).alias("v_visits"),
     ]
     for col, name in (("followed", "v_new_followers"), ("returning", "v_returning"),
@@ -175,9 +185,9 @@ def _order_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
         else pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0)
     )
     exprs = [
-        pl.col("amount").sum().alias("o_gmv"),
-        pl.col("amount").filter(paid).sum().alias("o_paid_gmv"),
-        refund.sum().alias("o_refund"),
+        _exact_sum(pl.col("amount")).alias("o_gmv"),
+        _exact_sum(pl.col("amount").filter(paid)).alias("o_paid_gmv"),
+        _exact_sum(refund).alias("o_refund"),
         pl.col("order_id").n_unique().cast(pl.Float64).alias("o_orders"),
         pl.col("ts").max().alias("o_last_ts"),
         (_sum_if_any("units").cast(pl.Float64) if _has(lf, "units") else _null("o_units")).alias("o_units"),
@@ -208,11 +218,11 @@ def _traffic_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
     if _has(lf, "impressions") and spend:
         imp = pl.col("impressions").filter(is_paid & pl.col("impressions").is_not_null())
         sp = pl.col("spend").filter(is_paid & pl.col("impressions").is_not_null())
-        exprs += [imp.sum().cast(pl.Float64).alias("tr_impressions"), sp.sum().alias("tr_imp_spend")]
+        exprs += [imp.sum().cast(pl.Float64).alias("tr_impressions"), _exact_sum(sp).alias("tr_imp_spend")]
     else:
         exprs += [_null("tr_impressions"), _null("tr_imp_spend")]
     if _has(lf, "gmv"):
-        exprs.append(pl.when(is_paid.any()).then(pl.col("gmv").filter(is_paid).sum())
+        exprs.append(pl.when(is_paid.any()).then(_exact_sum(pl.col("gmv").filter(is_paid)))
                      .otherwise(None).alias("tr_paid_gmv"))
     else:
         exprs.append(_null("tr_paid_gmv"))

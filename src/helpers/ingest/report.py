@@ -113,7 +113,7 @@ def checks_summary(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
         (pl.col("status") == "ok").sum().cast(pl.Int64).alias("ok"),
         (pl.col("status") == "mismatch").sum().cast(pl.Int64).alias("mismatch"),
         pl.col("abs_diff").max().alias("max_abs_diff"),
-    ).sort("mismatch", "metric", descending=[True, False])
+    ).sort("mismatch", "metric", "source_column", descending=[True, False, False])
 
 
 def mismatches(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
@@ -122,7 +122,7 @@ def mismatches(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
     return c.select(
         pl.col("file").map_elements(lambda p: Path(p).name, return_dtype=pl.String).alias("file"),
         "session_id", "product_id", "metric", "source_column", "platform_value", "recomputed", "note",
-    )
+    ).sort("session_id", "metric", "source_column", "product_id", "file", nulls_last=True)
 
 
 def quality_chart(files: pl.DataFrame, lang: str = "zh"):
