@@ -16,23 +16,14 @@ from helpers import schema
 from helpers.simulate import (
     EVENT_LIFTS,
     PURCHASE_MODEL,
+    TABLE_NAMES,
     SimulatedWeek,
     cli_simulate,
     session_id,
     simulate_week,
 )
 
-TABLES = (
-    "sessions",
-    "trend",
-    "events",
-    "products",
-    "viewers",
-    "orders",
-    "comments",
-    "traffic",
-    "targets",
-)
+TABLES = TABLE_NAMES
 
 
 def _per_session(df: pl.DataFrame, **aggs: pl.Expr) -> pl.DataFrame:
