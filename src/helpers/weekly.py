@@ -960,10 +960,11 @@ def migration_display(m: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
 
 def themes_display(themes: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
     """:func:`comment_themes` with the intent group in words."""
-    from .comments.charts import GROUP_LABELS_ZH
+    from .comments.intent import label
 
-    words = {k: (v, k) for k, v in GROUP_LABELS_ZH.items()}
-    return themes.with_columns(_words("intent_group", words, lang)) if themes.height else themes
+    if themes.height == 0:
+        return themes
+    return themes.with_columns(pl.col("intent_group").map_elements(lambda g: label(g, lang), return_dtype=pl.String))
 
 
 def links_markdown(links: pl.DataFrame, lang: str = "zh") -> str:

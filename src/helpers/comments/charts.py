@@ -7,7 +7,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from .analysis import explain_windows
-from .intent import GROUPS
+from .intent import GROUPS, label
 
 GROUP_COLOURS = {
     "question": "#4C78A8",
@@ -18,23 +18,13 @@ GROUP_COLOURS = {
     "spam": "#9D755D",
     "other": "#BAB0AC",
 }
-GROUP_LABELS_ZH = {
-    "question": "提问", "purchase": "下单信号", "praise": "好评", "complaint": "抱怨",
-    "interaction": "互动", "spam": "广告/刷屏", "other": "其他",
-}
-
-
-def _label(group: str, lang: str) -> str:
-    return GROUP_LABELS_ZH.get(group, group) if lang == "zh" else group
-
-
 def intent_mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
     """Horizontal bars: comments per fine intent, coloured by group."""
     df = mix.sort("comments")
     fig = go.Figure(
         go.Bar(
             x=df["comments"].to_list(),
-            y=df["intent"].to_list(),
+            y=[label(i, lang) for i in df["intent"].to_list()],
             orientation="h",
             marker_color=[GROUP_COLOURS.get(g, "#888") for g in df["intent_group"].to_list()],
             customdata=df["share"].to_list(),
@@ -60,7 +50,7 @@ def minute_chart(minutes: pl.DataFrame, events: pl.DataFrame | None = None, lang
     for g in GROUPS:
         if g in minutes.columns and minutes[g].sum() > 0:
             fig.add_trace(
-                go.Bar(x=x, y=minutes[g].to_list(), name=_label(g, lang), marker_color=GROUP_COLOURS[g]),
+                go.Bar(x=x, y=minutes[g].to_list(), name=label(g, lang), marker_color=GROUP_COLOURS[g]),
                 row=1, col=1, secondary_y=False,
             )
     if "orders" in minutes.columns:
