@@ -60,7 +60,7 @@ nb.say(
 
 # %%
 mix = analysis.intent_mix(cl)
-display(nb.show_table(mix.with_columns(pl.col("intent_group").map_elements(lambda g: cc.GROUP_LABELS_ZH.get(g, g) if zh else g, return_dtype=pl.String),
+display(nb.show_table(mix.with_columns(pl.col("intent_group").map_elements(lambda g: label(g, lang), return_dtype=pl.String),
                                       pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String))
                       .select("intent_group", "intent", "comments", "share", "viewers"),
                       "弹幕意图" if zh else "Comments by intent", decimals={"share": 1}, percent=("share",),
@@ -82,7 +82,7 @@ cc.intent_mix_chart(mix, lang)
 
 # %%
 ex = analysis.examples_by_intent(cl, per_intent=3)
-display(nb.show_table(ex.with_columns(pl.col("intent_group").map_elements(lambda g: cc.GROUP_LABELS_ZH.get(g, g) if zh else g, return_dtype=pl.String),
+display(nb.show_table(ex.with_columns(pl.col("intent_group").map_elements(lambda g: label(g, lang), return_dtype=pl.String),
                                       pl.col("intent").map_elements(lambda i: label(i, lang), return_dtype=pl.String)),
                       "各意图的常见弹幕" if zh else "Most frequent comments per intent", max_rows=60,
                       rename=columns(ex.columns, lang)))

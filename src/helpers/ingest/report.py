@@ -75,7 +75,7 @@ def files_frame(store: str | os.PathLike[str] | None = None, outcome=None) -> pl
         pl.lit("ingested").alias("status"),
         pl.when(pl.col("replaces") != "").then(pl.concat_str([pl.lit("replaces "), pl.col("replaces")]))
         .otherwise(pl.lit("")).alias("note"),
-    )
+    ).sort("file")  # by name: the ledger's order follows file times, which a fresh clone changes
 
 
 def by_export_type(files: pl.DataFrame) -> pl.DataFrame:
