@@ -18,23 +18,15 @@ import polars as pl
 from helpers import nb
 from helpers import segments as sg
 from helpers.charts_models import cluster_chart, group_chart, migration_chart, rfm_chart
-from helpers.labels import t, table_format
+from helpers.labels import chooser, t, table_format
 from helpers.models import viewer_design
 from helpers.paths import resolve
 from helpers.weekly import migration_display
 
 nb.setup(lang)
-if bool(session_id) == bool(week):
-    raise ValueError("give session_id or week (exactly one)")
-
-
-def L(zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
-scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)
-summary: dict = {"scope": {"session_id": session_id, "week": week, "sessions": scope.session_ids,
-                           "viewer_level": scope.has_viewers}, "skipped": {}}
+L = chooser(lang)
+scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)  # exactly one of the two
+summary: dict = {"scope": scope.describe(session_id, week), "skipped": {}}
 design = viewer_design(scope.viewers, scope.orders) if scope.has_viewers else None
 nb.say(L("范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单。",
          "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines."),

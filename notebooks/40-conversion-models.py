@@ -25,23 +25,15 @@ from helpers import experiments as ex
 from helpers import models as md
 from helpers import nb
 from helpers import segments as sg
-from helpers.labels import columns
+from helpers.labels import chooser, columns
 from helpers.paths import resolve
 
 nb.setup(lang)
-if bool(session_id) == bool(week):
-    raise ValueError("give session_id or week (exactly one)")
 if not 0 < target_lift < 10 or looks < 1:
     raise ValueError("target_lift must be in (0, 10) and looks >= 1")
-
-
-def L(zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
-scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)
-summary: dict = {"scope": {"session_id": session_id, "week": week, "sessions": scope.session_ids,
-                           "viewer_level": scope.has_viewers}, "skipped": {}}
+L = chooser(lang)
+scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)  # exactly one of the two
+summary: dict = {"scope": scope.describe(session_id, week), "skipped": {}}
 design = md.viewer_design(scope.viewers, scope.orders) if scope.has_viewers else None
 nb.say(L("范围：{label}，{n} 场直播，{v:,} 位观众记录。", "Scope: {label}, {n} session(s), {v:,} viewer rows."),
        label=scope.label, n=len(scope.session_ids), v=scope.viewers.height)

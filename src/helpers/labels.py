@@ -263,6 +263,11 @@ def stage(key: str, lang: str = "zh") -> str:
     return zh if lang == "zh" else en
 
 
+def chooser(lang: str):
+    """``L = chooser(lang)``; ``L("中文", "English")`` picks the report language's text."""
+    return (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
+
+
 def t(key: str, lang: str = "zh") -> str:
     """A label in the language; metric keys fall back to the metric registry, else the key."""
     if key in LABELS:

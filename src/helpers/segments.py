@@ -459,6 +459,11 @@ class Scope:
     def has_viewers(self) -> bool:
         return self.viewers.height > 0
 
+    def describe(self, session_id: str = "", week: str = "") -> dict:
+        """The ``scope`` block of a segments/conversion summary.json."""
+        return {"session_id": session_id, "week": week, "sessions": self.session_ids,
+                "viewer_level": self.has_viewers}
+
     @property
     def has_buyer_ids(self) -> bool:
         return self.orders.height > 0 and "viewer_id" in self.orders.columns and \
