@@ -111,7 +111,15 @@ def migration_chart(migration: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Heat map of buyers moving between RFM segments (long table from ``rfm_migration``)."""
     wide = migration.pivot_table(index="from_segment", columns="to_segment", values="buyers",
                                  aggfunc="sum", fill_value=0, sort=False)
-    fig = go.Figure(go.Heatmap(z=wide.to_numpy(), x=list(wide.columns), y=list(wide.index),
+    from .segments import RFM_ZH
+
+    def name(seg: str) -> str:
+        if seg == "none":
+            return "此前未购买" if lang == "zh" else "no purchase before"
+        return RFM_ZH.get(seg, seg) if lang == "zh" else seg.replace("_", " ")
+
+    fig = go.Figure(go.Heatmap(z=wide.to_numpy(), x=[name(c) for c in wide.columns],
+                               y=[name(i) for i in wide.index],
                                colorscale="Blues", texttemplate="%{z}"))
     fig.update_layout(title=_t("mig", lang), xaxis_title=_t("to", lang), yaxis_title=_t("from", lang))
     return fig
