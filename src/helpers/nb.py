@@ -145,6 +145,13 @@ class Markdown:
         return self.text
 
 
+def outcome(out: Any, lang: str = "zh") -> Markdown:
+    """The one sentence a section that could not run shows in its place (escaped)."""
+    from .sections import needs_text
+
+    return Markdown(escape(needs_text(out, lang)))
+
+
 def say(template: str, **values: Any) -> Markdown:
     """A sentence of interpretation; interpolated values are escaped (numbers formatted as given)."""
     safe = {k: (v if isinstance(v, int | float) else escape(v)) for k, v in values.items()}

@@ -134,9 +134,12 @@ def write_json(data: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
 
 
 def write_summary(summary: Mapping[str, Any], path: str | None) -> None:
-    """Called by a notebook's last cell: write its summary where the runner asked (no-op if '')."""
+    """Called by a notebook's last cell: write its summary where the runner asked (no-op if ''),
+    with the kernel's section outcomes (``sections_failed``, ``sections_skipped``) added."""
+    from . import sections
+
     if path:
-        write_json(summary, path)
+        write_json({**summary, **sections.summary_block()}, path)
 
 
 def to_html(notebook: Path, html: Path, *, title: str, subtitle: str, lang: str = "zh") -> Path:
@@ -224,9 +227,12 @@ def render(
     if executed.exists():
         to_html(executed, html, title=title, subtitle=subtitle, lang=lang)
     data: dict[str, Any] = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
+    failed_sections = [f["section"] for f in data.get("sections_failed") or []]
+    if not error and failed_sections:
+        error = f"sections failed: {', '.join(failed_sections)}"
     data["report"] = {
         "kind": kind,
-        "status": "failed" if error else "ok",
+        "status": "failed" if error and not failed_sections else ("partial" if failed_sections else "ok"),
         "error": error,
         "notebook": executed.name,
         "html": html.name,

@@ -17,7 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -158,9 +158,16 @@ def load_table(
     return df.to_pandas() if pandas else df
 
 
+SESSION_TABLES = ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
+
+
 @dataclass
 class Session:
-    """All canonical tables of one session, as polars frames (empty where the export lacked one)."""
+    """All canonical tables of one session, as polars frames (empty where the export lacked one).
+
+    The seven core tables are attributes; ``totals`` is ``session_totals``; any other table of the
+    model that carries a ``session_id`` column (added to the schema later) is in ``tables`` and
+    reachable as an attribute too."""
 
     session_id: str
     info: dict
@@ -172,10 +179,29 @@ class Session:
     comments: pl.DataFrame
     traffic: pl.DataFrame
     totals: pl.DataFrame
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        tables = self.__dict__.get("tables") or {}
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
 
     def has(self, table: str) -> bool:
         """Whether the export carried this table (a section needing it says so otherwise)."""
-        return getattr(self, table).height > 0
+        df = getattr(self, "totals" if table == "session_totals" else table, None)
+        return df is not None and df.height > 0
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """Every table of the session by its canonical name (what section needs are checked on)."""
+        core = {t: getattr(self, t) for t in SESSION_TABLES}
+        return {"sessions": pl.DataFrame([self.info]), **core, "session_totals": self.totals, **self.tables}
+
+
+def _extra_session_tables() -> list[str]:
+    """Tables of the model beyond the core ones that are keyed by session."""
+    skip = {"sessions", "session_totals", "targets", *SESSION_TABLES}
+    return [n for n, t in schema.TABLES.items() if n not in skip and "session_id" in t.dtypes]
 
 
 def load_session(session_id: str, store: str | os.PathLike[str] | None = None) -> Session:
@@ -187,12 +213,13 @@ def load_session(session_id: str, store: str | os.PathLike[str] | None = None) -
             f"session {session_id!r} is not in the store {resolve(store) if store else default_store()}"
             f"; known sessions: {', '.join(known) or 'none (run `workbook ingest` first)'}"
         )
-    tables = {
-        t: load_table(t, store, session_ids=session_id)
-        for t in ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
-    }
+    tables = {t: load_table(t, store, session_ids=session_id) for t in SESSION_TABLES}
     totals = load_table("session_totals", store, session_ids=session_id)
-    return Session(session_id, sessions.row(0, named=True), totals=totals, **tables)
+    extra = {}
+    for name in _extra_session_tables():
+        df = load_table(name, store)
+        extra[name] = df.filter(pl.col("session_id") == session_id) if df.height else df
+    return Session(session_id, sessions.row(0, named=True), totals=totals, tables=extra, **tables)
 
 
 def list_sessions(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
