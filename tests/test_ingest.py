@@ -336,10 +336,11 @@ def test_unreadable_and_unknown_files_are_rejected_with_one_line_and_others_stil
     assert {p: p.read_bytes() for p in before} == before  # raw files are never modified
 
 
-def test_sheet_without_session_identity_is_rejected(tmp_path, store):
+def test_rows_without_account_and_no_known_session_are_quarantined_with_the_reason(tmp_path, store):
     f = write_csv(tmp_path / "c.csv", [["评论时间", "评论内容"], ["2026/11/16 20:01:00", "好"]])
     r = one(ingest_paths([f], store))
-    assert r.status == "rejected" and "account" in r.errors[0]
+    assert (r.status, r.rows_in, r.rows_kept, r.rows_quarantined) == ("ingested", 1, 0, 1)
+    assert "no known session at this time" in r.quarantined[0]["reason"]
 
 
 def test_rows_in_equals_kept_plus_quarantined_for_every_file(tmp_path, store):

@@ -25,7 +25,7 @@ Kinds (the ``parser`` field of a mapping column):
 ``datetime``  China time (Asia/Shanghai): "2026/09/07 08:55:37", "2025/2/5", "2025-02-05 20:00:00",
               "2025年2月5日 20:00", ISO "T" and "+08:00", fractions of seconds, unix seconds (with
               up to 6 decimals) or milliseconds
-``date``      a calendar day in the same forms
+``date``      a calendar day in the same forms, or an Excel serial day ("45693.00 ") re-saved by Excel
 ``bool``      是/否, true/false, 1/0, yes/no, y/n, 有/无
 ``enum``      a label looked up in ``values`` (export label → canonical value)
 ============  =====================================================================================
@@ -37,6 +37,7 @@ One-cell ranges ("2026/07/28 08:15:49-2026/07/28 15:44:39", also with ~, 至, �
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -287,6 +288,17 @@ def _datetime(s: pl.Series) -> pl.Series:
     return aware
 
 
+def _excel_serial_dates(t: pl.Series, dates: pl.Series) -> pl.Series:
+    """Dates re-saved by Excel as serial numbers ("45693.00 ", padded) where nothing else parsed."""
+    todo = dates.is_null() & t.str.contains(r"^\s*\d{5}(?:\.0+)?\s*$").fill_null(False)
+    if not todo.any():
+        return dates
+    idx = todo.arg_true()
+    days = t.gather(idx).str.strip_chars().cast(pl.Float64).cast(pl.Int32)
+    serial = (pl.lit(date(1899, 12, 30)) + pl.duration(days=days)).cast(pl.Date)
+    return dates.scatter(idx, pl.select(serial).to_series())
+
+
 # ------------------------------------------------------------------------------ ids and labels
 
 
@@ -361,7 +373,7 @@ def parse_series(s: pl.Series, kind: str, **opts: Any) -> Parsed:
     elif kind in ("datetime", "date"):
         values = _datetime(t)
         if kind == "date":
-            values = values.dt.date()
+            values = _excel_serial_dates(t, values.dt.date())
     elif kind == "bool":
         values = _bool(t)
     else:

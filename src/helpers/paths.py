@@ -1,8 +1,11 @@
 """Where things live: the project root, the default store, reports, and path resolution.
 
-Notebooks run from different working directories (JupyterLab in ``notebooks/``, papermill from the
-root, nbval beside the goldens), so a relative path given as a parameter is resolved against the
-working directory first and then against the project root.
+A path a user types on the command line is relative to the current directory (:func:`from_cwd`;
+a ``--store DIR`` that does not exist yet is created there). Only the documented defaults
+(``data/processed/store``, ``reports/``, the bundled sample) live in the checkout. Notebooks run
+from different working directories (JupyterLab in ``notebooks/``, papermill from the root, nbval
+beside the goldens), so a relative path given as a notebook parameter is resolved against the
+working directory first and then against the project root (:func:`resolve`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     if p.is_absolute() or p.exists():
         return p.resolve()
     return (project_root() / p).resolve()
+
+
+def from_cwd(path: str | os.PathLike[str]) -> Path:
+    """A command-line path: absolute as is, else relative to the cwd (never to the checkout)."""
+    p = Path(path).expanduser()
+    return (p if p.is_absolute() else Path.cwd() / p).resolve()
 
 
 def default_store() -> Path:

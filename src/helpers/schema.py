@@ -20,6 +20,7 @@ TS = pl.Datetime("us", TZ)
 
 EVENT_KINDS = ("explain", "lottery", "coupon", "flash_sale", "note", "other")
 ORDER_STATUSES = ("paid", "unpaid", "cancelled", "refunded")
+POPULATIONS = ("watched", "bought")
 
 
 class SchemaError(ValueError):
@@ -238,6 +239,37 @@ TABLES: dict[str, Table] = {
                 _c("source_column", S, "the export's column header"),
             ),
             key=("room", "date", "metric"),
+        ),
+        # ingest of real files (issue 10/12): audience portraits and host transcripts
+        Table(
+            "audience_profile",
+            "room (or session) × period × population × dimension × bucket (人群画像)",
+            (
+                _c("session_id", S, "session the portrait is of (empty for a room over a period)"),
+                _c("room", S, "room (account) name", req=True),
+                _c("date_from", pl.Date(), "first day the portrait covers"),
+                _c("date_to", pl.Date(), "last day the portrait covers"),
+                _c("population", S, "who is described", req=True, allowed=POPULATIONS),
+                _c("dimension", S, "gender, age, region, city, city_tier, device or crowd8 (八大人群)",
+                   req=True),
+                _c("bucket", S, "the bucket as the export names it (男, 18-23, 广东, 一线 ...)",
+                   req=True),
+                _c("share", F, "share of the population in the bucket (fraction 0-1)"),
+                _c("count", INT, "people in the bucket"),
+            ),
+            key=("session_id", "room", "date_from", "date_to", "population", "dimension", "bucket"),
+        ),
+        Table(
+            "transcript",
+            "one transcribed segment of the host's speech",
+            (
+                _c("session_id", S, "session", req=True),
+                _c("start_ts", TS, "segment start (absolute)", req=True),
+                _c("end_ts", TS, "segment end (absolute)", req=True),
+                _c("text", S, "what was said, as transcribed (data, never markup)", req=True),
+                _c("speaker", S, "speaker label when the tool gives one"),
+                _c("source", S, "transcript format it came from (srt, vtt, tsv, json, txt)"),
+            ),
         ),
     )
 }

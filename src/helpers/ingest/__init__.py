@@ -7,6 +7,8 @@
 - :mod:`.readers`: encodings, title rows, sheets, chunked CSV
 - :mod:`.apply`: parsing, session identity, quarantine with reasons, cross-check rows
 - :mod:`.run`: the run, parts, merge, ledger and the atomic commit (:class:`helpers.store.Transaction`)
+- :mod:`.identity`, :mod:`.rooms`: sessions found by time, by the rooms file, or by ``--session``
+- :mod:`.captures`: live-comment captures and host transcripts, recognised by content
 - :mod:`.report`: what the 10-ingest notebook shows (quarantine, cross-checks, store contents)
 """
 
@@ -15,8 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from ..schema import TZ
 from .report import load_checks, load_quarantine, store_contents
 from .run import FileResult, IngestOutcome, ingest_paths
 
@@ -31,13 +36,31 @@ __all__ = [
 ]
 
 
-def cli_ingest(args: argparse.Namespace) -> int:
-    """``workbook ingest PATH... [--store DIR] [--json]``: 0 unless a file was rejected whole."""
-    from ..paths import default_store, resolve
+def parse_start(text: str | None) -> datetime | None:
+    """``--start``: "2026-11-18 20:00" (or with seconds, or 2026/11/18) in China time."""
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=ZoneInfo(TZ))
+        except ValueError:
+            continue
+    raise ValueError(f'--start {text!r}: expected "YYYY-MM-DD HH:MM" (China time)')
 
-    store = resolve(args.store) if args.store else default_store()
-    paths = [resolve(p) if not Path(p).exists() else Path(p) for p in args.paths]
-    outcome = ingest_paths(paths, store, progress=not args.json and sys.stderr.isatty())
+
+def cli_ingest(args: argparse.Namespace) -> int:
+    """``workbook ingest PATH... [--store DIR] [--json] [--session ID] [--room NAME --start TIME]
+    [--rooms FILE]``: 0 unless a file was rejected whole. Relative paths are relative to the cwd."""
+    from ..paths import default_store, from_cwd
+    from .rooms import default_rooms_path
+
+    store = from_cwd(args.store) if args.store else default_store()
+    paths = [from_cwd(p) for p in args.paths]
+    rooms = from_cwd(args.rooms) if getattr(args, "rooms", None) else default_rooms_path()
+    outcome = ingest_paths(paths, store, progress=not args.json and sys.stderr.isatty(),
+                           session=getattr(args, "session", None), room=getattr(args, "room", None),
+                           start=parse_start(getattr(args, "start", None)),
+                           platform=getattr(args, "platform", None) or "douyin", rooms=rooms)
     if args.json:
         print(json.dumps(outcome.to_json(), ensure_ascii=False, indent=2, default=str))
     else:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
 from .. import parsing, schema
+from . import identity
 from .mapping import ColumnSpec, ExportMapping, norm
 from .readers import Block, Sheet
+from .rooms import Rooms
 
 ROW_TABLES = ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
 PREFIX = {"douyin": "dy", "taobao": "tb", "kuaishou": "ks"}
@@ -52,6 +55,10 @@ class Context:
     sheet: str | None
     session_id: str | None = None  # from the workbook's key/value sheet
     known_sessions: pl.DataFrame | None = None  # session_id, account, start_ts, end_ts
+    windows: pl.DataFrame | None = None  # every known session: session_id, start_ts, end_ts
+    rooms: Rooms = field(default_factory=Rooms)
+    target: identity.Target | None = None  # --session (and --room/--start to create it)
+    base_ts: datetime | None = None  # what relative times (transcripts) count from
 
 
 @dataclass
@@ -67,6 +74,7 @@ class Applied:
     rows_quarantined: int = 0
     cumulative: dict[str, set[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    attached: set[str] = field(default_factory=set)  # sessions rows were attached to by time
 
 
 class SheetError(ValueError):
@@ -121,6 +129,8 @@ class _Builder:
         self.headers: dict[str, str] = {}
         self.cumulative: dict[str, set[str]] = {}
         self.cache: dict[tuple, parsing.Parsed] = {}
+        self.by_time = False  # no account column: rows go to the session whose window holds them
+        self.forced = False  # --session: every row goes to the target session
 
     def parse_in_parallel(self, specs: list[ColumnSpec]) -> None:
         """Parse the columns of a large block in threads (polars releases the GIL): one per core."""
@@ -165,18 +175,42 @@ class _Builder:
         else:
             p = self.cache.get(_job_key(col, spec)) or parsing.parse_series(self.df[col], spec.parser, **spec.opts)
             value, bad = p.values, p.rejected
-        if spec.offset_from:
+        if spec.offset_from == "recording_start":
+            value = self._from_recording_start(value)
+        elif spec.offset_from:
             base = self.values.get(f"{table}.{spec.offset_from}")
             if base is not None:
                 value = pl.select(base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))).to_series()
         self.values[key] = value
         self.rejects.append((key, col, bad, expected, "unreadable value"))
 
+    def _from_recording_start(self, seconds: pl.Series) -> pl.Series:
+        """Seconds from the recording's start as absolute times (transcripts)."""
+        base = self.ctx.base_ts
+        if base is None:
+            raise SheetError(
+                "times are relative to the recording's start: keep its fromtime file beside it, "
+                "or give --start \"YYYY-MM-DD HH:MM\" or --session of a known session"
+            )
+        us = round(base.timestamp() * 1_000_000) + (seconds * 1e6).round().cast(pl.Int64)
+        utc = pl.from_epoch(us, time_unit="us").dt.replace_time_zone("UTC")
+        return utc.dt.convert_time_zone(schema.TZ)
+
     def session_expr(self) -> tuple[Any, Any, Any, list[str]]:
         """(session_id, account, start) as expressions or Series, and the headers they read."""
         s = self.m.session
         prefix = s.get("prefix") or PREFIX.get(self.m.platform, self.m.platform)
+        target = self.ctx.target
+        if target is not None and "sessions" not in self.m.tables and (s or not self.m.room):
+            self.forced = True
+            start = pl.lit(target.start).dt.convert_time_zone(schema.TZ) if target.create else None
+            return pl.lit(target.session_id), None, start, []
         if not s and self.m.room:  # a room-level export (room × day): no session
+            return None, None, None, []
+        if s.get("by_time"):
+            self.by_time = True
+            return None, None, None, []
+        if s.get("optional"):  # a room-level table that may name a session (人群画像)
             return None, None, None, []
         if s.get("context"):
             if self.ctx.session_id is None:
@@ -211,6 +245,9 @@ class _Builder:
             sid = parsing.parse_series(self.df[col], "id").values
             return pl.concat_str([pl.lit(f"{prefix}-"), pl.lit(sid)]), sid, start, [col, *used]
         acc_col = _find(self.columns, s.get("account", ()))
+        if acc_col is None and self.ctx.windows is not None:
+            self.by_time = True
+            return None, None, None, []
         if acc_col is None:
             raise SheetError(
                 f"no session identity: missing the account column ({' / '.join(s.get('account', ()))})"
@@ -269,23 +306,6 @@ def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
     return out.scatter(idx, reasons)
 
 
-def _assign_by_time(frame: pl.DataFrame, ts_key: str, known: pl.DataFrame | None) -> pl.DataFrame:
-    """Give rows with (account, ts) the session of that account running at ts (else null)."""
-    if known is None or known.height == 0:
-        return frame.with_columns(pl.lit(None, dtype=pl.String).alias("__sid"))
-    k = known.select(
-        pl.col("account").alias("__acc"), pl.col("session_id").alias("__sid"),
-        pl.col("start_ts").alias("__ks"), pl.col("end_ts").alias("__ke"),
-    ).sort("__ks")
-    f = frame.with_columns(pl.col(ts_key).alias("__ts")).sort("__ts", nulls_last=True)
-    j = f.join_asof(k, left_on="__ts", right_on="__ks", by_left="__acc", by_right="__acc", strategy="backward",
-                    check_sortedness=False)
-    j = j.with_columns(
-        pl.when(pl.col("__ts") <= pl.col("__ke") + pl.duration(hours=1)).then(pl.col("__sid")).otherwise(None)
-    )
-    return j.drop("__ts", "__ks", "__ke").sort("__row")
-
-
 def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context) -> Applied:
     """Parse one block with its mapping into canonical frames, quarantine and skipped rows."""
     df = block.frame
@@ -308,6 +328,9 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         return out
     b = _Builder(df, mapping, ctx)
     sid, account, start, id_headers = b.session_expr()
+    if "sessions" not in mapping.tables and all(isinstance(x, pl.Series) for x in (sid, account, start)):
+        # rooms file: a detail export naming another id of the room joins that room's session
+        sid = identity.same_room_session(sid, account, start, ctx.known_sessions, ctx.rooms)
     if df.height >= PARALLEL_ROWS:
         b.parse_in_parallel([*mapping.specs()])
     for table, specs in mapping.tables.items():
@@ -327,11 +350,14 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         if t is None or table in ("session_totals", "room_days"):
             continue
         have = {s.name for s in mapping.tables[table] if f"{table}.{s.name}" in b.values} | {"session_id", "platform"}
+        if ctx.target is not None and table == "audience_profile":  # the target session's room
+            have.add("room")
         missing = [c for c in t.required if c not in have]
         if missing:
             specs = {s.name: s for s in mapping.tables[table]}
             names = [" / ".join(specs[c].aliases) if c in specs else c for c in missing]
-            raise SheetError(f"{table}: missing required column(s) {', '.join(names)}")
+            hint = "; or give --session / --room" if table == "audience_profile" else ""
+            raise SheetError(f"{table}: missing required column(s) {', '.join(names)}{hint}")
 
     exprs: list = [rows]
     if sid is not None:
@@ -346,23 +372,24 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         exprs += [parsing.parse_series(df[room_col], "string").values.alias("__room"),
                   parsing.parse_series(df[date_col], "date").values.alias("__date")]
     D = df.with_columns(exprs)
-    if mapping.session.get("assign_by_time"):
-        ts_key = next((k for k in b.values if k.endswith(".ts")), None)
-        D = _assign_by_time(D, ts_key, ctx.known_sessions)
     out.rows_in = D.height
+    D, kept_out = _keep_only(D, b, mapping, ctx)
+    if b.by_time:
+        D = identity.attach_by_window(D, _time_key(b), ctx.windows)
+        out.attached = set(D["__sid"].drop_nulls().unique().to_list())
+    elif mapping.session.get("assign_by_time") and not b.forced:
+        ts_key = next((k for k in b.values if k.endswith(".ts")), None)
+        D = identity.assign_by_account_time(D, ts_key, ctx.known_sessions, ctx.rooms)
 
-    def q(frame: pl.DataFrame, column: str, value: pl.Expr, expected: str, reason: str) -> pl.DataFrame:
-        return frame.select(
-            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
-            pl.col("__row").alias("row"), pl.lit(column).cast(pl.String).alias("column"),
-            value.cast(pl.String).alias("value"), pl.lit(expected).alias("expected"), pl.lit(reason).alias("reason"),
-        )
+    def q(frame: pl.DataFrame, column: str, value: pl.Expr, expected: str,
+          reason: str | pl.Expr) -> pl.DataFrame:
+        return _q(frame, ctx, column, value, expected, reason)
 
     def mask(e: pl.Expr) -> pl.Series:
         return D.select(e.fill_null(False)).to_series()
 
     bad = pl.Series("__isbad", dtype=pl.Boolean).extend_constant(False, D.height)
-    qparts: list[pl.DataFrame] = []
+    qparts: list[pl.DataFrame] = [kept_out] if kept_out.height else []
     for i, (_key, header, _bad, expected, reason) in enumerate(b.rejects):
         flag = D[f"__bad{i}"]
         if flag.any():
@@ -390,13 +417,23 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     if "__sid" in D.columns:
         flag = D["__sid"].is_null()
         if flag.any():
-            reason = (
+            reason: str | pl.Expr = (
                 "no known live session of this account at this time (ingest the session list first)"
                 if mapping.session.get("assign_by_time")
                 else "cannot tell the session: account or start time missing or unreadable"
             )
-            val = pl.concat_str([pl.col(h).cast(pl.String).fill_null("") for h in id_headers], separator=" | ")
-            qparts.append(q(D.filter(flag), " + ".join(id_headers), val, "account and start time of the session", reason))
+            if "__why" in D.columns:
+                reason = pl.coalesce(pl.col("__why"), pl.lit(reason))
+            if b.by_time:
+                tk = _time_key(b)
+                id_headers = [b.headers.get(tk, tk.split(".", 1)[1])]
+                val = pl.col(tk).dt.strftime("%Y-%m-%d %H:%M:%S")
+                expected = "a time inside one known session's start–end window"
+            else:
+                val = pl.concat_str([pl.col(h).cast(pl.String).fill_null("") for h in id_headers],
+                                    separator=" | ")
+                expected = "account and start time of the session"
+            qparts.append(q(D.filter(flag), " + ".join(id_headers), val, expected, reason))
             bad = bad | flag
     if room_col:
         flag = mask(pl.col("__room").is_null() | pl.col("__date").is_null())
@@ -408,7 +445,7 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         out.quarantine = pl.concat(qparts, how="vertical_relaxed").sort("row", "column")
     K = D.filter(~bad) if bad.any() else D
     out.rows_kept = K.height
-    out.rows_quarantined = D.height - K.height
+    out.rows_quarantined = out.rows_in - K.height
     if K.height == 0:
         return out
 
@@ -421,7 +458,13 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         elif table == "room_days":
             out.tables[table] = _room_days(K, present, b.headers, extras if mapping.keep_unmapped else [])
         else:
-            cols = [pl.col("__sid").alias("session_id")]
+            none = pl.lit(None, dtype=pl.String)
+            cols = [(pl.col("__sid") if "__sid" in K.columns else none).alias("session_id")]
+            if table == "audience_profile" and ctx.target is not None:  # the room of --session/--room
+                room = pl.col(f"{table}.room") if f"{table}.room" in b.values else none
+                fallback = pl.lit(ctx.target.room or ctx.target.session_id)
+                cols.append(pl.coalesce(room, fallback).alias("room"))
+                present = [p for p in present if p.name != "room"]
             if table == "sessions" and "platform" not in {s.name for s in present}:
                 cols.append(pl.lit(mapping.platform).alias("platform"))
             cols += [pl.col(f"{table}.{s.name}").alias(s.name) for s in present]
@@ -436,10 +479,48 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         if ev is not None and ev.height:
             out.tables["events"] = ev
     if "sessions" not in mapping.tables and "__start" in K.columns:
-        out.tables["sessions_stub"] = _stub_sessions(K, b, mapping)
+        out.tables["sessions_stub"] = _stub_sessions(K, b, mapping, ctx.target)
     if mapping.checks:
         out.checks = _checks(K, b, mapping, ctx)
     return out
+
+
+def _q(frame: pl.DataFrame, ctx: Context, column: str, value: pl.Expr, expected: str,
+       reason: str | pl.Expr) -> pl.DataFrame:
+    """Quarantine records of ``frame``'s rows (one per offending cell)."""
+    return frame.select(
+        pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+        pl.col("__row").alias("row"), pl.lit(column).cast(pl.String).alias("column"),
+        value.cast(pl.String).alias("value"), pl.lit(expected).alias("expected"),
+        (pl.lit(reason) if isinstance(reason, str) else reason).cast(pl.String).alias("reason"),
+    )
+
+
+def _time_key(b: _Builder) -> str:
+    """The field whose time places a row in a session window (minute, comment or segment start)."""
+    for suffix in (".minute_ts", ".ts", ".start_ts"):
+        hit = next((k for k in b.values if k.endswith(suffix) and not k.startswith("aux.")), None)
+        if hit is not None:
+            return hit
+    raise SheetError("no time column to place the rows in a session: give --session")
+
+
+def _keep_only(D: pl.DataFrame, b: _Builder, mapping: ExportMapping,
+               ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows whose message type the mapping does not keep (a capture's likes, gifts, ##system lines):
+    quarantined with the mapping's reason and taken out of the other checks."""
+    keep = mapping.keep
+    col = _find(b.columns, keep.get("column", ())) if keep else None
+    if col is None:
+        return D, pl.DataFrame(schema=Q_SCHEMA)
+    flag = ~D[col].is_in(list(keep["values"])).fill_null(False)
+    if not flag.any():
+        return D, pl.DataFrame(schema=Q_SCHEMA)
+    label = keep.get("reason", "not a kept message type")
+    reason = pl.lit(f"{label}: ") + pl.col(col).fill_null("(none)")
+    value = pl.col(keep["show"]) if keep.get("show") in D.columns else pl.col(col)
+    out = _q(D.filter(flag), ctx, col, value, f"one of {', '.join(keep['values'])}", reason)
+    return D.filter(~flag), out
 
 
 def _totals(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str]) -> pl.DataFrame:
@@ -493,7 +574,8 @@ def _windows(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFra
     )
 
 
-def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFrame:
+def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping,
+                   target: identity.Target | None = None) -> pl.DataFrame:
     """A minimal sessions row for detail exports (lowest priority; the session list wins).
 
     Its end is the latest time the export shows (or the start when it shows none).
@@ -507,8 +589,11 @@ def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.D
         ).select(K.columns))
     room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
     extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
+    platform = mapping.platform
+    if target is not None and target.create:
+        room, platform = pl.lit(target.room), target.platform
     g = K.group_by("__sid", maintain_order=True).agg(
-        pl.lit(mapping.platform).alias("platform"), room.alias("room"), *extra,
+        pl.lit(platform).alias("platform"), room.alias("room"), *extra,
         pl.col("__start").min().alias("start_ts"), *[pl.col(k).max().alias(f"__max{i}") for i, k in enumerate(ts_keys)],
     )
     last = [f"__max{i}" for i in range(len(ts_keys))]

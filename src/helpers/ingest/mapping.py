@@ -83,6 +83,7 @@ class ExportMapping:
     date: tuple[str, ...] = ()
     keep_unmapped: bool = False
     streamable: bool = False
+    keep: dict[str, Any] | None = None  # {column, values, reason}: other rows are quarantined
     source: str = ""
 
     @property
@@ -96,7 +97,8 @@ class ExportMapping:
     def session_headers(self) -> list[str]:
         out: list[str] = []
         for key in ("account", "start", "range", "id", "column", "assign_by_time"):
-            out += list(self.session.get(key, ()) or ())
+            value = self.session.get(key, ()) or ()
+            out += list(value) if isinstance(value, list | tuple) else []
         return out
 
     def known_headers(self) -> set[str]:
@@ -146,6 +148,7 @@ def _from_yaml(path: Path) -> ExportMapping:
         date=tuple(raw.get("date") or ()),
         keep_unmapped=bool(raw.get("keep_unmapped", False)),
         streamable=bool(raw.get("streamable", False)),
+        keep=raw.get("keep"),
         source=str(path),
     )
 
@@ -216,7 +219,8 @@ def detect(headers: list[str] | set[str], *, layout: str | None = None) -> Expor
     best: tuple[int, int, str] | None = None
     found: ExportMapping | None = None
     for m in load_mappings():
-        if layout and m.layout != layout:
+        wanted = m.layout == layout if layout else m.layout in ("table", "keyvalue")  # not captures
+        if not wanted:
             continue
         sc = m.score(hs)
         if sc is None:

@@ -18,11 +18,13 @@ import io
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from .mapping import ExportMapping, detect, norm
+from .portrait import to_long, wide_columns
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,8 @@ HEAD_LINES = 40
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
+CAPTURE_SUFFIXES = {".json", ".jsonl", ".srt", ".vtt"}  # captures, transcripts (also .txt/.tsv/.csv)
+SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | CAPTURE_SUFFIXES
 
 
 class ReadError(ValueError):
@@ -59,6 +62,7 @@ class Sheet:
     blocks: Iterator[Block]
     layout: str = "table"
     skipped_above: int = 0
+    base_ts: datetime | None = None  # start of the recording relative times count from
 
 
 def sniff_encoding(path: Path) -> str:
@@ -162,6 +166,15 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
         raise ReadError("empty file")
     headers = dedupe(rows[idx])
     header_row = idx + 1
+    if mapping is None and wide_columns(headers):  # a wide 人群画像 sheet (small): whole, made long
+        with opener() as f:
+            text = f.read().decode(encoding, errors="replace").lstrip("\ufeff")
+        body = _csv_frame("\n".join(text.splitlines()[idx + 1:]).encode("utf-8"), headers, sep)
+        long = to_long(body, headers)
+        if long is not None:
+            found = detect(list(long.columns), layout="table")
+            return Sheet(None, header_row, list(long.columns), found, iter([Block(long, header_row + 1)]),
+                         skipped_above=idx)
 
     def blocks() -> Iterator[Block]:
         with opener() as f:
@@ -286,6 +299,10 @@ def read_xlsx(path: Path) -> list[Sheet]:
         headers = dedupe([None if c is None else str(c) for c in rows[idx]])
         body = df.slice(idx + 1)
         body.columns = headers
+        long = to_long(body, headers) if mapping is None else None
+        if long is not None:  # a wide 人群画像 sheet: read in the long layout
+            headers, body = list(long.columns), long
+            mapping = detect(headers, layout="table")
         sheets.append(Sheet(name, idx + 1, headers, mapping, iter([Block(body, idx + 2)]), skipped_above=idx))
     return sheets
 
@@ -314,10 +331,22 @@ def read_parquet(path: Path, *, rows: int = 1_000_000) -> Sheet:
 def read_sheets(path: Path, *, chunk_bytes: int | None = None) -> list[Sheet]:
     """The sheets of any supported file (CSV, xlsx, Parquet); ReadError when it cannot be read."""
     suffix = path.suffix.lower()
+    if suffix in CSV_SUFFIXES | CAPTURE_SUFFIXES:
+        from .captures import sniff
+
+        found = sniff(path)
+        if found is not None:
+            return found
+        if suffix in CAPTURE_SUFFIXES:
+            raise ReadError(f"no known export type: a {suffix} file that is neither a live-comment "
+                            "capture nor a transcript with times")
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path)
     if suffix in PARQUET_SUFFIXES:
         return [read_parquet(path)]
     if suffix in CSV_SUFFIXES:
-        return [read_csv(path, chunk_bytes=chunk_bytes)]
-    raise ReadError(f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx or .parquet")
+        from .fast import typed_sheet  # canonical files: typed columns, no per-cell parsing
+
+        return [typed_sheet(read_csv(path, chunk_bytes=chunk_bytes))]
+    raise ReadError(f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx, .parquet, "
+                    "a capture (.txt/.jsonl) or a transcript (.srt/.vtt/.tsv/.json)")

@@ -19,6 +19,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,10 @@ import polars as pl
 from .. import schema
 from .. import store as st
 from .apply import CHECK_SCHEMA, Q_SCHEMA, SKIP_SCHEMA, Applied, Context, SheetError, apply_block
-from .mapping import ExportMapping
+from .identity import Target, session_id_for
+from .mapping import ExportMapping, norm
 from .readers import SUFFIXES, ReadError, Sheet, read_sheets
+from .rooms import Rooms, load_rooms
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,7 @@ class FileResult:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     checks: dict[str, Any] = field(default_factory=dict)
+    attached_by_time: list[str] = field(default_factory=list)  # sessions found by the rows' times
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -102,7 +106,8 @@ class IngestOutcome:
             [{"file": Path(f.path).name, "export_type": f.export_type or "", "rows_in": f.rows_in,
               "rows_kept": f.rows_kept, "rows_quarantined": f.rows_quarantined, "status": f.status,
               "note": "; ".join([*f.errors[:1], f"duplicate of {Path(f.duplicate_of).name}"] if f.duplicate_of else f.errors[:1])
-              or "; ".join(f"replaces {Path(r['path']).name}" for r in f.replaced[:1])}
+              or "; ".join([*_attached_note(f),
+                            *(f"replaces {Path(r['path']).name}" for r in f.replaced[:1])])}
              for f in self.files],
             schema={"file": pl.String, "export_type": pl.String, "rows_in": pl.Int64, "rows_kept": pl.Int64,
                     "rows_quarantined": pl.Int64, "status": pl.String, "note": pl.String},
@@ -128,6 +133,14 @@ class IngestOutcome:
             lines.append(f"cross-checks: {t['cross_check_mismatches']} platform ratio(s) disagree with the recomputed value")
         lines.append(f"store: {self.store}")
         return "\n".join(lines)
+
+
+def _attached_note(f: FileResult) -> list[str]:
+    """``attached by time to <session>`` for a file whose rows were placed by their times."""
+    if not f.attached_by_time:
+        return []
+    more = f" (+{len(f.attached_by_time) - 2} more)" if len(f.attached_by_time) > 2 else ""
+    return [f"attached by time to {', '.join(f.attached_by_time[:2])}{more}"]
 
 
 def _width(s: str) -> int:
@@ -218,14 +231,38 @@ def _known_sessions(root: Path, batch: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def _needs_windows(m: ExportMapping, sheet: Sheet) -> bool:
+    """Whether the sheet's rows are placed by time alone (no account column, or a capture)."""
+    if m.session.get("by_time"):
+        return True
+    if not m.session.get("account") or "sessions" in m.tables:
+        return False
+    have = {norm(h) for h in sheet.headers}
+    return not any(norm(a) in have for a in m.session["account"])
+
+
+def _windows(root: Path, batch: list[pl.DataFrame]) -> pl.DataFrame:
+    """Every session known so far (store and this run): session_id, start_ts, end_ts."""
+    frames = [st.scan_table("sessions", root).select("session_id", "start_ts", "end_ts").collect()]
+    frames += [b.select("session_id", "start_ts", "end_ts") for b in batch if b.height]
+    df = pl.concat([f.with_columns(pl.col(c).dt.convert_time_zone(schema.TZ).dt.cast_time_unit("us")
+                                   for c in ("start_ts", "end_ts")) for f in frames])
+    return df.unique("session_id", keep="last").sort("start_ts", "session_id")
+
+
 # --------------------------------------------------------------------------------------- run
 
 
 class _Run:
-    def __init__(self, root: Path, txn: st.Transaction, progress: bool) -> None:
+    def __init__(self, root: Path, txn: st.Transaction, progress: bool, rooms: Rooms | None = None,
+                 target: Target | None = None) -> None:
         self.root = root
         self.txn = txn
         self.progress = progress
+        self.rooms = rooms or Rooms()
+        self.target = target
+        self._win: pl.DataFrame | None = None
+        self._win_key = -1
         self.ledger = {e["sha256"]: e for e in st.read_ledger(root) if e.get("status", "ingested") == "ingested"}
         self.seen: dict[str, str] = {}
         self.batch_sessions: list[pl.DataFrame] = []
@@ -246,6 +283,10 @@ class _Run:
             r.status, r.errors = "rejected", [f"cannot read the file: {exc}"]
             return r, None
         dup = self.ledger.get(r.sha256) or ({"path": self.seen[r.sha256]} if r.sha256 in self.seen else None)
+        if dup is not None and r.sha256 not in self.seen and self._may_place_now(dup):
+            r.notes.append(f"read again: {dup.get('rows_quarantined')} row(s) were quarantined when it "
+                           "was first ingested, and this run has a rooms file or --session to place them")
+            dup = None
         if dup is not None:
             r.status, r.duplicate_of = "duplicate", dup["path"]
             r.export_type = dup.get("export_type")
@@ -278,10 +319,14 @@ class _Run:
             if m is None:
                 r.notes.append(f"sheet {name!r}: no known export type; not ingested (headers: {', '.join(sheet.headers[:6])})")
                 continue
+            by_room = bool(self.rooms.by_account and m.session.get("start"))
             known = None
-            if m.session.get("assign_by_time"):
+            if m.session.get("assign_by_time") or by_room:
                 known = _known_sessions(self.root, self.batch_sessions)
-            ctx = Context(file=str(path), sheet=name, session_id=ctx_sid, known_sessions=known)
+            windows = self._windows() if _needs_windows(m, sheet) else None
+            ctx = Context(file=str(path), sheet=name, session_id=ctx_sid, known_sessions=known,
+                          windows=windows, rooms=self.rooms, target=self.target,
+                          base_ts=self._base(sheet))
             info = {"sheet": name, "export_type": m.id, "header_row": sheet.header_row, "rows_in": 0,
                     "rows_kept": 0, "rows_quarantined": 0, "rows_skipped": 0}
             bar = _progress_bar(path) if self.progress else None
@@ -290,6 +335,7 @@ class _Run:
                     if bar is not None:
                         bar.update(block.nbytes)
                     a = apply_block(block, sheet, m, ctx)
+                    r.attached_by_time = sorted({*r.attached_by_time, *a.attached})
                     if m.streamable:
                         self._sink(r, m, a)
                     apps.append((sheet, m, a))
@@ -379,6 +425,9 @@ class _Run:
                     self._stage_part(r, canon, ent, export_type, prio, part, platform=r.platform or "unknown")
                 r.tables[canon] = r.tables.get(canon, 0) + df.height
                 continue
+            if canon == "audience_profile":
+                self._stage_rooms(r, df, export_type, prio)
+                continue
             df = schema.validate(canon, df) if canon != "sessions" or t != "sessions_stub" else _validate_stub(df)
             if canon == "sessions":
                 self.batch_sessions.append(df.select("session_id", "start_ts", "end_ts"))
@@ -397,6 +446,8 @@ class _Run:
         ], how="diagonal_relaxed")
         if q.height:
             self.txn.write_parquet(f"{st.QUARANTINE}/{tag}.parquet", q.with_columns(pl.lit(r.sha256).alias("sha256")))
+        elif (self.root / st.QUARANTINE / f"{tag}.parquet").exists():  # read again, nothing set aside
+            self.txn.remove(f"{st.QUARANTINE}/{tag}.parquet")
         if checks.height:
             self.txn.write_parquet(f"{st.CHECKS}/{tag}.parquet", checks.with_columns(pl.lit(r.sha256).alias("sha256")))
             self.checks.append(checks)
@@ -416,6 +467,46 @@ class _Run:
             "rows_skipped": r.rows_skipped, "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "txn": self.txn.stamp, "replaces": r.replaced,
         })
+
+    def _stage_rooms(self, r: FileResult, df: pl.DataFrame, export_type: str, prio: int) -> None:
+        """Stage a portrait: per session when it names one, else per room and first day."""
+        dates = ("date_from", "date_to")
+        df = df.with_columns(pl.lit(None, dtype=pl.Date).alias(c) for c in dates if c not in df.columns)
+        df = schema.validate("audience_profile", df)
+        day = pl.col("date_from").cast(pl.String).fill_null("1970-01-01")  # undated: fixed partition
+        ent = pl.coalesce("session_id", pl.concat_str("room", pl.lit("|"), day)).alias("__ent")
+        parts = df.with_columns(ent).partition_by("__ent", as_dict=True, maintain_order=True)
+        for (e,), part in parts.items():
+            part = part.drop("__ent")
+            dims = "+".join(sorted(part["dimension"].unique().to_list()))
+            kind = f"{export_type}-{dims}"  # one part per dimension set: one file per dimension adds up
+            plat = None if part["session_id"].is_not_null().any() else r.platform or "douyin"
+            self._stage_part(r, "audience_profile", e, kind, prio, part, platform=plat)
+        r.tables["audience_profile"] = r.tables.get("audience_profile", 0) + df.height
+
+    def _windows(self) -> pl.DataFrame:
+        """:func:`_windows`, cached until this run adds sessions."""
+        key = len(self.batch_sessions)
+        if self._win is None or self._win_key != key:
+            self._win, self._win_key = _windows(self.root, self.batch_sessions), key
+        return self._win
+
+    def _may_place_now(self, entry: dict) -> bool:
+        """An already ingested file with quarantined rows is read again when this run brings
+        identity it lacked (a rooms file or --session)."""
+        brings = self.target is not None or bool(self.rooms.by_account)
+        return bool(entry.get("rows_quarantined")) and brings
+
+    def _base(self, sheet: Sheet) -> datetime | None:
+        """What relative times count from: the fromtime file, --start, the --session's start."""
+        if sheet.base_ts is not None:
+            return sheet.base_ts
+        if self.target is None:
+            return None
+        if self.target.start is not None:
+            return self.target.start
+        w = self._windows().filter(pl.col("session_id") == self.target.session_id)
+        return w["start_ts"][0] if w.height else None
 
     def process_safely(self, path: Path, r: FileResult, sheets: list[Sheet]) -> None:
         """:meth:`process`, but a file whose data cannot be made canonical is rejected, not fatal.
@@ -529,7 +620,7 @@ class _Run:
             if table == "sessions":
                 continue
             parts = self._parts_of(table, entity)
-            if table == "room_days":
+            if table == "room_days" or (table == "audience_profile" and platform):
                 day = entity.rsplit("|", 1)[1]
                 plat, date = platform or "unknown", day
             else:
@@ -683,19 +774,48 @@ def _one_line(message: str, limit: int = 300) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: bool = False) -> IngestOutcome:
+def make_target(root: Path, rooms: Rooms, session: str | None, room: str | None,
+                start: datetime | None, platform: str = "douyin") -> Target | None:
+    """The session ``--session`` / ``--room`` / ``--start`` name; ValueError if it cannot be known.
+
+    A session the store knows is attached to; an unknown one is created from --room and --start
+    (its id derived from them when --session is not given; its end is the data's last time)."""
+    if session is None and room is None and start is None:
+        return None
+    known = set(_windows(root, [])["session_id"].to_list())
+    if room is not None and start is not None:
+        sid = session or session_id_for(room, start, platform, rooms)
+        return Target(sid, room, start, platform, create=sid not in known)
+    if session is None:
+        raise ValueError("give --room and --start together (to create a session), "
+                         "or --session SESSION_ID")
+    if session not in known:
+        raise ValueError(f"session {session!r} is not in the store {root}; "
+                         "give --room NAME and --start \"YYYY-MM-DD HH:MM\" to create it")
+    return Target(session, start=start, platform=platform)
+
+
+def ingest_paths(paths: list[Path] | list[str], store: Path | str, *, progress: bool = False,
+                 session: str | None = None, room: str | None = None, start: datetime | None = None,
+                 platform: str = "douyin",
+                 rooms: Rooms | Path | str | None = None) -> IngestOutcome:
     """Ingest export files and folders into the canonical store; see the module docstring.
 
+    ``session`` attaches every file to that session (``room`` + ``start``, China time, create it
+    when unknown); ``rooms`` is a rooms file (or :class:`Rooms`) naming the ids of one room.
     Never modifies the input files. Returns per-file results; ``outcome.ok`` is False when any file
-    was rejected whole. Raises only on store failures (then nothing was written).
+    was rejected whole. Raises only on store failures (then nothing was written) and on a
+    ``session`` that cannot be known (ValueError).
     """
     t0 = time.perf_counter()
-    root = Path(store)
+    root = Path(store).expanduser().absolute()
+    rooms = rooms if isinstance(rooms, Rooms) else load_rooms(rooms)
+    target = make_target(root, rooms, session, room, start, platform)
     files, missing = expand([Path(p) for p in paths])
     results: list[FileResult] = [FileResult(path=str(m), status="rejected", errors=[f"no such file or folder: {m}"]) for m in missing]
     txn = st.Transaction(root)
     try:
-        run = _Run(root, txn, progress)
+        run = _Run(root, txn, progress, rooms, target)
         items = []
         for f in files:
             r, sheets = run.read(f)
