@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from helpers import nb, weekly
+from helpers import nb, weekly_report
 from helpers.labels import format_metric, metric_header, table_format
 
 
@@ -46,8 +46,8 @@ def test_glance_display_formats_each_row_by_its_metric() -> None:
         "trailing_mean": [193067.2, 0.0757], "trailing_lo": [None, None], "trailing_hi": [None, None],
         "vs_trailing": [0.1248, 0.066],
     })
-    d = weekly.glance_display(g, "zh")
-    assert d.columns == ["指标", "本周", "上周", "环比", "环比差值95%区间", "近4周均值", "较近4周"]
+    d = weekly_report.glance_display(g, "zh")
+    assert d.columns == ["指标", "本周", "上周", "环比", "环比差值95%区间", "参照周均值", "较参照周"]
     assert d.row(0) == ("成交金额(元)", "217,158", "193,067", "+12.5%", "–", "193,067", "+12.5%")
     assert d.row(1)[1] == "8.07%" and d.row(1)[4] == "-0.31 pp ~ +1.31 pp"
-    assert weekly.glance_display(g, "en").columns[0] == "Metric"
+    assert weekly_report.glance_display(g, "en").columns[0] == "Metric"

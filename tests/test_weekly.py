@@ -1,5 +1,6 @@
-"""The weekly report's computations on known inputs, and the weekly command end to end with the real
-notebooks on a simulated store (one session's export corrupted: the rest renders, exit 1)."""
+"""The weekly report's computations (``helpers.weekly_report``) on known inputs, and the weekly
+command end to end with the real notebooks on a simulated store (one session's export corrupted: the
+rest renders, exit 1). Each defect of issues 10/11 has its test in ``test_weekly_sections.py``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import polars as pl
 import pytest
 
 from helpers import schema, weekly
+from helpers import weekly_report as wr
 from helpers.store import write_session_tables
 
 SH = ZoneInfo(schema.TZ)
@@ -23,8 +25,17 @@ W46 = W47 - timedelta(weeks=1)
 
 def _kpis(rows: list[dict]) -> pl.DataFrame:
     """A KPI frame as helpers.metrics.kpi_frame returns it (only the columns used)."""
-    base = {"host": "h", "viewers": 100.0, "views": 100.0, "gmv": 1000.0, "buyers": 10.0, "refund_amount": 0.0,
-            "new_followers": 2.0, "avg_watch_s": 60.0, "week": "2026-W47"}
+    base = {
+        "host": "h",
+        "viewers": 100.0,
+        "views": 100.0,
+        "gmv": 1000.0,
+        "buyers": 10.0,
+        "refund_amount": 0.0,
+        "new_followers": 2.0,
+        "avg_watch_s": 60.0,
+        "week": "2026-W47",
+    }
     out = []
     for i, r in enumerate(rows):
         r = {**base, "session_id": f"s{i}", **r}
@@ -36,43 +47,51 @@ def _kpis(rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def _data(kpis: pl.DataFrame, store: Path) -> weekly.WeekData:
-    return weekly.WeekData("2026-W47", store, ["2026-W46", "2026-W47"], pl.DataFrame(), kpis, {})
+def _data(kpis: pl.DataFrame, store: Path) -> wr.WeekData:
+    return wr.WeekData(
+        "2026-W47", store, ["2026-W46", "2026-W47"], pl.DataFrame(), kpis, {}, ["2026-W46"]
+    )
 
 
 def test_pooled_ratio_is_sum_over_sum() -> None:
-    k = _kpis([{"viewers": 100.0, "gmv": 1000.0, "buyers": 10.0}, {"viewers": 300.0, "gmv": 600.0, "buyers": 3.0}])
-    assert weekly.pooled(k, "uv_value") == pytest.approx(1600 / 400)
-    assert weekly.pooled(k, "conversion_rate") == pytest.approx(13 / 400)
-    agg = weekly.aggregate(k)
+    k = _kpis(
+        [
+            {"viewers": 100.0, "gmv": 1000.0, "buyers": 10.0},
+            {"viewers": 300.0, "gmv": 600.0, "buyers": 3.0},
+        ]
+    )
+    assert wr.pooled(k, "uv_value") == pytest.approx(1600 / 400)
+    assert wr.pooled(k, "conversion_rate") == pytest.approx(13 / 400)
+    agg = wr.aggregate(k)
     assert agg["gmv"] == 1600 and agg["viewers"] == 400 and agg["sessions"] == 2
 
 
-def test_host_tiers_follow_the_rule(tmp_path: Path) -> None:
-    k = _kpis([
-        {"host": "A", "gmv": 3000.0, "buyers": 20.0, "avg_watch_s": 90.0, "new_followers": 5.0},  # all 4 above
-        {"host": "B", "gmv": 500.0, "buyers": 20.0, "avg_watch_s": 90.0, "new_followers": 1.0},  # 2 above
-        {"host": "C", "gmv": 500.0, "buyers": 5.0, "avg_watch_s": 30.0, "new_followers": 1.0},  # none
-    ])
-    tiers = dict(weekly.host_scorecards(_data(k, tmp_path)).select("host", "tier").iter_rows())
-    assert tiers == {"A": "S", "B": "B", "C": "C"}
+def test_tier_cut_points() -> None:
+    """Tiers by the slot index at the TIERS thresholds (at or above each in turn), else C."""
+    got = [wr.tier(x) for x in (1.2, 1.19, 1.0, 0.99, 0.8, 0.79, None)]
+    assert got == ["S", "A", "A", "B", "B", "C", None]
 
 
 def test_alerts_gmv_swing_and_uv_benchmark(tmp_path: Path) -> None:
-    k = _kpis([
-        {"week": "2026-W46", "gmv": 2000.0}, {"week": "2026-W46", "gmv": 2000.0},   # trailing mean 2000
-        {"gmv": 2800.0},  # +40%: info; UV 28 ok
-        {"gmv": 1000.0},  # −50%: warning; UV 10 < 20: warning
-        {"gmv": 2200.0},  # +10%: no swing alert; UV 22 ok
-    ])
-    a = weekly.alerts(_data(k, tmp_path), "general")
+    k = _kpis(
+        [
+            {"week": "2026-W46", "gmv": 2000.0},
+            {"week": "2026-W46", "gmv": 2000.0},  # trailing mean 2000
+            {"gmv": 2800.0},  # +40%: info; UV 28 ok
+            {"gmv": 1000.0},  # −50%: warning; UV 10 < 20: warning
+            {"gmv": 2200.0},  # +10%: no swing alert; UV 22 ok
+        ]
+    )
+    a = wr.alerts(_data(k, tmp_path), "general")
     got = sorted((r["rule"], r["subject"], r["level"]) for r in a.iter_rows(named=True))
     assert got == [
         ("gmv_vs_trailing", "s2", "info"),
         ("gmv_vs_trailing", "s3", "warning"),
         ("uv_value_below_benchmark", "s3", "warning"),
     ]
-    swing = a.filter((pl.col("subject") == "s3") & (pl.col("rule") == "gmv_vs_trailing")).row(0, named=True)
+    swing = a.filter((pl.col("subject") == "s3") & (pl.col("rule") == "gmv_vs_trailing")).row(
+        0, named=True
+    )
     assert swing["change"] == pytest.approx(-0.5) and swing["reference"] == pytest.approx(2000)
 
 
@@ -80,19 +99,35 @@ def _store_with_products(root: Path) -> Path:
     """Two sessions (W46, W47) with products whose stages are known."""
     ids = ["dy-t-20261109-2000", "dy-t-20261116-2000"]
     starts = [W46, W47]
-    sessions = pl.DataFrame({"session_id": ids, "platform": "douyin", "room": "t", "start_ts": starts,
-                             "end_ts": [s + timedelta(hours=2) for s in starts], "host": "h"})
+    sessions = pl.DataFrame(
+        {
+            "session_id": ids,
+            "platform": "douyin",
+            "room": "t",
+            "start_ts": starts,
+            "end_ts": [s + timedelta(hours=2) for s in starts],
+            "host": "h",
+        }
+    )
     prods = [  # product, last week gmv/units, this week gmv/units
-        ("hero", 5000.0, 50, 4800.0, 35),    # 48% share → hero; daily units 50 → 35: −30% → hero alert
-        ("up", 1000.0, 10, 2000.0, 20),      # +100% → rising
-        ("down", 2000.0, 20, 1000.0, 10),    # −50% → fading
-        ("same", 1000.0, 10, 1050.0, 10),    # +5%, 10% share → hero by share
-        ("fresh", None, None, 1150.0, 11),   # new
+        (
+            "hero",
+            5000.0,
+            50,
+            4800.0,
+            35,
+        ),  # 48% share → hero; daily units 50 → 35: −30% → hero alert
+        ("up", 1000.0, 10, 2000.0, 20),  # +100% → rising
+        ("down", 2000.0, 20, 1000.0, 10),  # −50% → fading
+        ("same", 1000.0, 10, 1050.0, 10),  # +5%, 10% share → hero by share
+        ("fresh", None, None, 1150.0, 11),  # new
     ]
     rows = []
     for pid, g0, u0, g1, u1 in prods:
         if g0 is not None:
-            rows.append({"session_id": ids[0], "product_id": pid, "name": pid, "gmv": g0, "units": u0})
+            rows.append(
+                {"session_id": ids[0], "product_id": pid, "name": pid, "gmv": g0, "units": u0}
+            )
         rows.append({"session_id": ids[1], "product_id": pid, "name": pid, "gmv": g1, "units": u1})
     write_session_tables({"sessions": sessions, "products": pl.DataFrame(rows)}, root)
     return root
@@ -100,36 +135,59 @@ def _store_with_products(root: Path) -> Path:
 
 def test_product_lifecycle_and_hero_drop(tmp_path: Path) -> None:
     store = _store_with_products(tmp_path / "store")
-    data = weekly.load_week(store, "2026-W47")
-    stages = dict(weekly.product_lifecycle(data).select("product_id", "stage").iter_rows())
-    assert stages == {"hero": "hero", "up": "rising", "down": "fading", "same": "hero", "fresh": "new"}
-    drops = weekly.hero_drops(data)
-    # "down" was 22% of last week's GMV, so it counted as a hero too; sorted by the size of the drop
+    data = wr.load_week(store, "2026-W47")
+    stages = dict(wr.product_lifecycle(data).select("product_id", "stage").iter_rows())
+    assert stages == {
+        "hero": "hero",
+        "up": "rising",
+        "down": "fading",
+        "same": "hero",
+        "fresh": "new",
+    }
+    drops = wr.hero_drops(data)
+    # "down" was 22% of its previous session's GMV, so it counted as a hero too; biggest drop first
     assert drops["product_id"].to_list() == ["down", "hero"]
     assert drops["change"].to_list() == pytest.approx([-0.50, -0.30])
-    assert "hero_product_down" in weekly.alerts(data)["rule"].to_list()
+    table = wr.alert_table(wr.run("week_alerts", data), wr.run("week_hero_alerts", data))
+    assert table.filter(pl.col("rule") == "hero_product_down")["subject"].to_list() == [
+        "down down",
+        "hero hero",
+    ]
 
 
 def test_week_figures_match_the_raw_tables(sim_store: Path, sim_week) -> None:
-    data = weekly.load_week(sim_store, "2026-W47")
-    orders, viewers = sim_week.tables["orders"], sim_week.tables["viewers"]
-    g = {r["metric"]: r for r in weekly.glance(data, n_boot=200).iter_rows(named=True)}
+    data = wr.load_week(sim_store, "2026-W47")
+    orders, viewers, trend = (
+        sim_week.tables["orders"],
+        sim_week.tables["viewers"],
+        sim_week.tables["trend"],
+    )
+    g = {r["metric"]: r for r in wr.glance(data, n_boot=200).iter_rows(named=True)}
     assert g["gmv"]["this_week"] == pytest.approx(orders["amount"].sum())
-    n_viewers = viewers.group_by("session_id").agg(pl.col("viewer_id").n_unique())["viewer_id"].sum()
+    n_viewers = (
+        viewers.group_by("session_id").agg(pl.col("viewer_id").n_unique())["viewer_id"].sum()
+    )
     assert g["viewers"]["this_week"] == n_viewers
     assert g["uv_value"]["this_week"] == pytest.approx(orders["amount"].sum() / n_viewers)
     # a single simulated week: nothing to compare with, said as missing rather than zero
-    assert g["gmv"]["last_week"] is None and g["gmv"]["trailing_mean"] is None and g["gmv"]["trailing_weeks"] == 0
-    board = weekly.leaderboard(data)
+    assert (
+        g["gmv"]["last_week"] is None
+        and g["gmv"]["trailing_mean"] is None
+        and g["gmv"]["trailing_weeks"] == 0
+    )
+    assert data.trailing == []
+    board = wr.leaderboard(data)
     assert board["rank"].to_list() == list(range(1, 8))
     assert board["gmv"].to_list() == sorted(board["gmv"].to_list(), reverse=True)
-    # the heat map's cells add up to the week (every viewer entered in exactly one cell)
-    cells = weekly.heatmap(data)
-    assert cells["viewers"].sum() == n_viewers
-    buyers = orders.join(viewers.select("session_id", "viewer_id"), on=["session_id", "viewer_id"])
-    assert cells["gmv"].sum() == pytest.approx(buyers["amount"].sum())
-    best, worst = weekly.best_worst_hours(cells, n=2, min_viewers=1)
-    assert best["uv_value"][0] == cells["uv_value"].max() and worst["uv_value"][0] == cells["uv_value"].min()
+    # the heat map's cells add up to the week's minute trend (every minute on air in one cell)
+    cells = wr.heatmap(data)
+    assert cells["minutes"].sum() == trend.height
+    assert (cells["gmv_per_hour"] * cells["minutes"] / 60).sum() == pytest.approx(
+        trend["gmv"].sum()
+    )
+    best, worst = wr.best_worst_hours(cells, n=2)
+    ranked = cells.filter(pl.col("enough"))["gmv_per_hour"]
+    assert best["gmv_per_hour"][0] == ranked.max() and worst["gmv_per_hour"][0] == ranked.min()
 
 
 def test_damaged_session_is_left_out_and_named(sim_store: Path, tmp_path: Path) -> None:
@@ -137,11 +195,11 @@ def test_damaged_session_is_left_out_and_named(sim_store: Path, tmp_path: Path) 
     shutil.copytree(sim_store, store)
     victim = sorted(store.glob("viewers/*/*/*.parquet"))[2]
     victim.write_bytes(victim.read_bytes()[:100])
-    data = weekly.load_week(store, "2026-W47")
+    data = wr.load_week(store, "2026-W47")
     assert list(data.unreadable) == [victim.stem]
     assert "viewers/" in data.unreadable[victim.stem]
     assert data.kpis.height == 6 and victim.stem not in data.kpis["session_id"].to_list()
-    links = weekly.review_links(data, [])
+    links = wr.review_links(data, [])
     assert links.filter(pl.col("status") == "failed")["session_id"].to_list() == [victim.stem]
 
 
@@ -161,12 +219,21 @@ def test_store_reads_only_the_asked_sessions_files(sim_store: Path, tmp_path: Pa
 
 
 def test_describe_glance_in_both_languages(sim_store: Path) -> None:
-    g = weekly.glance(weekly.load_week(sim_store, "2026-W47"), n_boot=100)
-    zh, en = weekly.describe_glance(g, "zh"), weekly.describe_glance(g, "en")
+    g = wr.glance(wr.load_week(sim_store, "2026-W47"), n_boot=100)
+    zh, en = wr.describe_glance(g, "zh"), wr.describe_glance(g, "en")
     gmv = g.filter(pl.col("metric") == "gmv")["this_week"][0]
     assert f"{gmv:,.0f}" in zh and f"{gmv:,.0f}" in en
-    md = weekly.links_markdown(pl.DataFrame({"session_id": ["<b>x</b>"], "host": ["h"], "status": ["failed"],
-                                             "error": ["boom"], "href": ["sessions/x/report.html"]}))
+    md = wr.links_markdown(
+        pl.DataFrame(
+            {
+                "session_id": ["<b>x</b>"],
+                "host": ["h"],
+                "status": ["failed"],
+                "error": ["boom"],
+                "href": ["sessions/x/report.html"],
+            }
+        )
+    )
     assert "&lt;b&gt;" in md and "<b>" not in md
 
 
