@@ -1,0 +1,97 @@
+"""The pitch rules as data: elements, hook elements and answer topics (``elements.yaml``) and the
+compliance list (``compliance.yaml``), loaded once and compiled to alternation regexes."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from ..paths import RESOURCES
+
+ELEMENTS_PATH = RESOURCES / "pitch" / "elements.yaml"
+COMPLIANCE_PATH = RESOURCES / "pitch" / "compliance.yaml"
+SEVERITIES = ("high", "medium", "low")
+
+
+def alternation(patterns: list[str] | str) -> str:
+    """One regex matching any of ``patterns``."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+@dataclass(frozen=True)
+class Element:
+    key: str
+    zh: str
+    en: str
+    pattern: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class ElementRules:
+    fixes: tuple[tuple[str, str], ...]
+    elements: dict[str, Element]
+    hooks: tuple[str, ...]
+    topics: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ComplianceRule:
+    id: str
+    zh: str
+    en: str
+    severity: str
+    law: str
+    pattern: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class ComplianceRules:
+    allowed: str
+    rules: tuple[ComplianceRule, ...]  # most severe first
+
+
+@functools.lru_cache(maxsize=4)
+def element_rules(path: str | Path = ELEMENTS_PATH) -> ElementRules:
+    """The element rules of ``elements.yaml`` (cached)."""
+    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    elements = {
+        k: Element(k, v["zh"], v["en"], alternation(v["patterns"]))
+        for k, v in raw["elements"].items()
+    }
+    unknown = [h for h in raw["hook_elements"] if h not in elements]
+    if unknown:
+        raise ValueError(f"{path}: hook_elements names unknown element(s) {', '.join(unknown)}")
+    return ElementRules(
+        fixes=tuple((f["pattern"], f["to"]) for f in raw.get("asr_fixes") or []),
+        elements=elements,
+        hooks=tuple(raw["hook_elements"]),
+        topics={k: alternation(v) for k, v in raw["answer_topics"].items()},
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def compliance_rules(path: str | Path = COMPLIANCE_PATH) -> ComplianceRules:
+    """The compliance list of ``compliance.yaml``, most severe rules first (cached)."""
+    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    rules = [
+        ComplianceRule(
+            r["id"], r["zh"], r["en"], r["severity"], r["law"], alternation(r["patterns"])
+        )
+        for r in raw["rules"]
+    ]
+    bad = [r.id for r in rules if r.severity not in SEVERITIES]
+    if bad:
+        raise ValueError(f"{path}: unknown severity in rule(s) {', '.join(bad)}")
+    rules.sort(key=lambda r: SEVERITIES.index(r.severity))  # stable: YAML order within a severity
+    return ComplianceRules(alternation(raw["allowed"]), tuple(rules))
