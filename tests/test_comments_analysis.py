@@ -228,3 +228,31 @@ def test_simulated_week_agrees_with_generating_intent(sim_week):
     if fab.height:
         flagged = [A.integrity(g)["duplicate_texts"] for _, g in c.group_by("session_id") if g["sim_intent"].eq("fabricated").any()]
         assert all(n >= 1 for n in flagged)
+
+
+def test_explain_windows_from_a_run_sheet_with_only_required_columns() -> None:
+    # events cut to session_id, start_ts, kind (no end, no product): windows end at the next start
+    ev = pl.DataFrame({"session_id": ["s1"] * 3, "start_ts": [at(0), at(3), at(20)],
+                       "kind": ["explain", "explain", "explain"]}, schema_overrides={"start_ts": TS})
+    w = A.explain_windows(ev)
+    assert w.schema["end_ts"] == TS and w["product_id"].null_count() == 3
+    assert w["end_ts"].to_list() == [at(3), at(8), at(25)]
+
+
+def test_comment_sections_without_viewer_ids_skip_only_the_per_viewer_part() -> None:
+    from helpers import sections
+
+    raw = pl.DataFrame({"session_id": ["s1"] * 4, "ts": [at(1), at(2), at(2.5), at(9)],
+                        "text": ["多少钱", "M码有吗", "质量太差了", "已拍"]}, schema_overrides={"ts": TS})
+
+    class _S:  # the frames a Session gives, comments without viewer ids
+        def frames(self):
+            return {"comments": raw}
+
+    ctx = A.CommentsContext("s1", _S(), classify_frame(raw))
+    outs = A.run_all(ctx)
+    assert {k for k, o in outs.items() if not o.ok} == {"comments.unanswered", "comments.explanations"}
+    assert [n.key() for n in outs["comments.unanswered"].missing] == ["comments.viewer_id"]
+    assert outs["comments.intents"].value["summary"]["comments"] == 4
+    assert outs["comments.integrity"].value["figures"]["repeating_viewers"] == 0
+    assert "viewer_id" in sections.needs_text(outs["comments.unanswered"], "en")

@@ -37,3 +37,23 @@ def test_ingest_report_shows_quarantine_and_mismatches(tmp_path, lang):
     html = res.html.read_text()
     assert "昨天晚上" in html and "<script>x</script>" not in html  # viewer text is escaped
     assert "mislabeled" in html
+
+
+def test_ingest_sections_on_a_store_holding_only_room_days(tmp_path) -> None:
+    from datetime import date
+
+    from helpers import schema
+    from helpers.ingest import report
+    from helpers.store import atomic_write_parquet
+
+    days = schema.validate("room_days", pl.DataFrame({
+        "room": ["暖阳服饰旗舰店"] * 3, "date": [date(2026, 11, 16)] * 2 + [date(2026, 11, 17)],
+        "metric": ["gmv", "viewers", "gmv"], "value": [52_000.0, 8_100.0, 47_500.0]}))
+    for (day,), part in days.partition_by("date", as_dict=True).items():
+        atomic_write_parquet(part, tmp_path / "room_days" / "platform=douyin" / f"date={day}" / "room.parquet")
+    outs = report.run_all(tmp_path)
+    assert {o.status for o in outs.values()} == {"ok"}
+    assert outs["ingest.files"].value["summary"]["files"] == 0  # no ledger: nothing was ingested here
+    assert outs["ingest.quarantine"].value["quarantined"].height == 0
+    contents = dict(outs["ingest.contents"].value.select("table", "rows").iter_rows())
+    assert contents["room_days"] == 3 and contents["sessions"] == 0

@@ -199,10 +199,47 @@ def test_price_elasticity_recovers_and_refuses() -> None:
                 rows.append({"session_id": f"s{s}", "product_id": f"{cat}{p}", "category": cat, "price": pr,
                              "units": float(rng.poisson(mu)), "explain_share": 0.0, "flash": 0.0})
     el = md.price_elasticity(pd.DataFrame(rows)).set_index("category")
-    assert el.loc["外套", "identified"] and el.loc["外套", "lo"] <= 1.5 <= el.loc["外套", "hi"]
+    # elasticity = % change in units per 1% higher price: the planted demand curve has −1.5
+    assert el.loc["外套", "identified"] and el.loc["外套", "lo"] <= -1.5 <= el.loc["外套", "hi"]
+    assert el.loc["外套", "hi"] < 0
     assert not el.loc["固定价", "identified"] and "varied" in el.loc["固定价", "reason"]
     few = pd.DataFrame(rows[:6])
     assert not md.price_elasticity(few)["identified"].any()
+
+
+def _priced_sales(exponent: float, noise: float, seed: int = 0) -> pd.DataFrame:
+    """8 sessions × 6 products of one category whose units follow price ** ``exponent``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(8):
+        for p in range(6):
+            base = 100 + 20 * p
+            price = base * rng.uniform(0.6, 1.0)
+            mu = 300 * (price / base) ** exponent * math.exp(rng.normal(0, noise))
+            rows.append({"session_id": f"s{s}", "product_id": f"p{p}", "category": "上衣", "price": price,
+                         "units": float(rng.poisson(mu)), "explain_share": 0.0, "flash": 0.0})
+    return pd.DataFrame(rows)
+
+
+def test_elasticity_with_the_wrong_sign_is_not_identified() -> None:
+    # sales rising with the price (+1.5, as when prices rose in the better slots) is confounding
+    row = md.price_elasticity(_priced_sales(+1.5, 0.05)).iloc[0]
+    assert row["lo"] > 0  # the fit itself is clear about the sign ...
+    assert not row["identified"] and math.isnan(row["elasticity"])  # ... and refused
+    assert "wrong sign" in row["reason"]
+
+
+def test_elasticity_whose_interval_includes_zero_is_not_identified() -> None:
+    row = md.price_elasticity(_priced_sales(-0.1, 0.1)).iloc[0]
+    assert row["lo"] < 0 < row["hi"] and row["hi"] - row["lo"] <= md.MAX_ELASTICITY_WIDTH
+    assert not row["identified"] and "includes zero" in row["reason"]
+
+
+def test_judge_elasticity_rules() -> None:
+    assert md.judge_elasticity(-1.4, -1.9, -0.9) == ""
+    assert "wrong sign" in md.judge_elasticity(1.55, 1.1, 2.0)
+    assert "includes zero" in md.judge_elasticity(-0.3, -0.9, 0.3)
+    assert "too imprecise" in md.judge_elasticity(-1.0, -3.0, 0.5)
 
 
 def test_sample_size_matches_the_normal_formula() -> None:
@@ -250,7 +287,9 @@ def test_conversion_report_end_to_end(sim_store, tmp_path) -> None:
     assert s["logit"]["coefficients"]["log_watch_min"]["lo"] < 0.55 < s["logit"]["coefficients"]["log_watch_min"]["hi"]
     assert s["counts"]["family"] in ("poisson", "negative_binomial")
     assert set(s["order_timing"]["lifts"]) >= {"coupon", "lottery", "explain"}
-    assert "ab_test" in s["skipped"] and s["report"]["status"] == "ok"
+    assert s["ab"]["arms"] is None and s["ab"]["baseline_conversion"] > 0 and s["report"]["status"] == "ok"
+    assert "logit" not in s["skipped"]
+    assert "session_totals" in s["skipped"]["session_model"]  # the simulated store has no platform totals
     html = (tmp_path / "conv" / "report.html").read_text("utf-8")
     assert "AUC" in html
 
@@ -268,8 +307,57 @@ def test_charts_are_built_from_results() -> None:
     assert len(ch.calibration_chart(r).data[1].x) == len(r.calibration)
     trend, events, sessions = _minutes(2, 120)
     counts = md.fit_counts(md.minute_design(trend, events, sessions))
-    assert list(ch.lift_chart(counts).data[0].x) == counts.lifts["term"].tolist()
+    words = {"explain": "explain", "lottery": "lottery", "coupon": "coupon", "flash_sale": "flash sale"}
+    assert list(ch.lift_chart(counts, "en").data[0].x) == [words[x] for x in counts.lifts["term"]]
     g = sg.group_table(d.assign(gmv=d["bought"] * 100.0), "channel")
     assert len(ch.group_chart(g, "channel").data[0].x) == 3
     ab = ex.ab_test(30, 500, 20, 500)
     assert [b for b in ch.ab_chart(ab).data[0].x] == ["A", "B"]
+
+
+def _scope_of(products: pl.DataFrame):
+    """A one-session scope holding only ``products`` (every other table empty)."""
+    from helpers import schema
+    from helpers import segments as sg
+
+    start = datetime(2026, 11, 16, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
+    sessions = pl.DataFrame({"session_id": ["s1"], "platform": ["douyin"], "room": ["r"],
+                             "start_ts": [start], "end_ts": [start + timedelta(hours=2)]})
+    e = {n: schema.empty(n) for n in ("viewers", "orders", "trend", "events")}
+    return sg.Scope(label="s1", sessions=schema.conform("sessions", sessions), products=products,
+                    all_orders=e["orders"], all_sessions=schema.conform("sessions", sessions),
+                    all_products=products, all_events=e["events"], **e)
+
+
+def test_conversion_sections_on_products_with_only_required_columns_and_price() -> None:
+    from helpers.models import report as cv
+
+    products = pl.DataFrame({"session_id": ["s1"] * 3, "product_id": ["a", "b", "c"],
+                             "name": ["外套", "裤子", "帽子"], "price": [299.0, 129.0, 59.0]})
+    assert md.price_observations(products).empty  # was: ColumnNotFoundError "orders"
+    outs = cv.run_all(_scope_of(products))
+    assert {o.status for o in outs.values()} == {"needs"}  # nothing failed, nothing to fit
+    el = outs["conversion.elasticity"]
+    assert [n.key() for n in el.missing] == ["products.units|products.orders"]
+    assert "units" in cv.blocked(el, "en") and "orders" in cv.blocked(el, "en")
+    with_orders = products.with_columns(pl.Series("orders", [None, None, None], dtype=pl.Int64))
+    assert outs["conversion.logit"].missing[0].key() == "viewers"
+    assert md.price_observations(with_orders).empty  # an all-null column is as good as absent
+
+
+def test_session_model_is_descriptive_below_twenty_sessions_and_robust_above() -> None:
+    rng = np.random.default_rng(1)
+    n = 30
+    frame = pd.DataFrame({"session_id": [f"s{i:02d}" for i in range(n)],
+                          "start_hour": rng.choice([10.0, 14.0, 20.0], n), "weekend": rng.integers(0, 2, n) * 1.0,
+                          "duration_h": rng.choice([2.0, 3.0], n), "viewers": 2000})
+    p = 1 / (1 + np.exp(-(-3.0 + 0.6 * frame["weekend"])))  # weekend: odds × e^0.6 = 1.82
+    frame["buyers"] = rng.binomial(2000, p)
+    few = md.fit_session_conversion(frame.head(12))
+    assert few.kind == "descriptive" and few.table.empty and len(few.per_session) == 12
+    row = few.per_session.iloc[0]
+    assert row["lo"] < row["buyers"] / 2000 < row["hi"]
+    model = md.fit_session_conversion(frame)
+    assert model.kind == "model" and model.n_sessions == 30
+    wk = model.table.set_index("term").loc["weekend"]
+    assert wk["or_lo"] < math.exp(0.6) < wk["or_hi"] and wk["or_lo"] > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -199,3 +200,88 @@ def test_segments_report_end_to_end(sim_store, tmp_path) -> None:
     assert {"new_vs_returning", "followers", "demographics"} <= set(s)
     html = (tmp_path / "seg" / "report.html").read_text("utf-8")
     assert "RFM" in html and "<script" in html
+
+
+def _hand_store(path) -> str:
+    """Three sessions of one room, order lines with buyer ids (masked, as exported), comments
+    with ids and the 老客 tag, and no viewer rows."""
+    from helpers.store import write_session_tables
+
+    days = {"s1": "2026-11-02", "s2": "2026-11-09", "s3": "2026-11-10"}  # s2, s3: week 2026-W46
+    starts = [datetime.fromisoformat(d).replace(hour=20, tzinfo=TZ) for d in days.values()]
+    sessions = pl.DataFrame({"session_id": list(days), "platform": ["douyin"] * 3, "room": ["r"] * 3,
+                             "start_ts": starts, "end_ts": [s + timedelta(hours=2) for s in starts]})
+    orders = _orders([
+        ("12****01", "s1", days["s1"], 100.0, "paid"), ("12****02", "s1", days["s1"], 50.0, "paid"),
+        ("12****01", "s2", days["s2"], 200.0, "paid"), ("12****03", "s2", days["s2"], 80.0, "paid"),
+        ("12****01", "s3", days["s3"], 50.0, "paid"), ("12****04", "s3", days["s3"], 30.0, "paid"),
+        ("12****02", "s3", days["s3"], 40.0, "refunded"), ("12****05", "s3", days["s3"], 70.0, "unpaid"),
+    ])
+    ts = [datetime.fromisoformat(d).replace(hour=20, minute=5, tzinfo=TZ) for d in ("2026-11-02", "2026-11-09",
+                                                                                       "2026-11-09", "2026-11-10")]
+    comments = pl.DataFrame({"session_id": ["s1", "s2", "s2", "s3"], "ts": ts, "text": ["来了", "多少钱", "好看", "链接"],
+                             "viewer_id": ["c1", "c1", "c2", "c3"], "tag": [None, "老客", None, "老客"]})
+    write_session_tables({"sessions": sessions, "orders": orders, "comments": comments}, path)
+    return str(path)
+
+
+def test_segments_without_viewers_from_order_buyer_ids(tmp_path) -> None:
+    from helpers import sections
+
+    scope = sg.load_scope(_hand_store(tmp_path / "store"), week="2026-W46")
+    assert scope.session_ids == ["s2", "s3"] and not scope.has_viewers
+    outs = sg.run_all(scope)
+    assert {k for k, o in outs.items() if o.ok} == {"segments.rfm", "segments.buyers_new_returning",
+                                                     "segments.commenters"}
+    assert [n.key() for n in outs["segments.clusters"].missing] == ["viewers"]
+    assert "观众明细" in sections.needs_text(outs["segments.demographics"], "zh")
+    rfm = outs["segments.rfm"].value["table"].set_index("viewer_id")
+    # ids across all three sessions up to 2026-11-10; the unpaid order is not a purchase
+    assert sorted(rfm.index) == ["12****01", "12****02", "12****03", "12****04"]
+    assert rfm.loc["12****01", ["frequency", "monetary", "recency_days"]].tolist() == [3, 350.0, 0]
+    assert rfm.loc["12****02", ["frequency", "monetary", "recency_days"]].tolist() == [2, 90.0, 0]
+    assert rfm.loc["12****03", "recency_days"] == 1
+    nr = outs["segments.buyers_new_returning"].value.set_index("kind")
+    # bought before s2 began: 01 and 02 (returning); 03 and 04 are new buyers
+    assert nr.loc["returning", "buyers"] == 2 and nr.loc["new", "buyers"] == 2
+    assert nr.loc["returning", "gmv_share"] == pytest.approx(290 / 400)
+    assert nr.loc["returning", "orders"] == 3
+    cm = outs["segments.commenters"].value.set_index("method")
+    # ids c1, c2, c3 commented in scope; only c1 commented before; tagged 老客: c1 and c3
+    assert cm.loc["earlier_comments", ["commenters", "returning"]].tolist() == [3, 1]
+    assert cm.loc["tag", ["commenters", "returning"]].tolist() == [3, 2]
+
+
+def test_demographics_fall_back_to_the_audience_portrait() -> None:
+    profile = pl.DataFrame({
+        "session_id": ["s1"] * 4 + ["s2"] * 4, "dimension": ["gender"] * 8,
+        "bucket": ["female", "male"] * 4, "population": (["watched"] * 2 + ["bought"] * 2) * 2,
+        "share": [0.6, 0.4, 0.8, 0.2] * 2, "count": [60, 40, 8, 2, 120, 80, 16, 4],
+    })
+    cuts = sg.profile_cuts(profile).set_index("level")
+    assert cuts.loc["female", "viewer_share"] == pytest.approx(180 / 300)
+    assert cuts.loc["female", "buyer_share"] == pytest.approx(24 / 30)
+    assert cuts.loc["female", "index"] == pytest.approx(0.8 / 0.6)
+    lo, hi = wilson(24, 30)
+    assert cuts.loc["female", "buyer_share_lo"] == pytest.approx(lo)
+    assert cuts.loc["female", "buyer_share_hi"] == pytest.approx(hi)
+
+
+def test_demographics_section_reads_the_room_level_portrait_of_the_scope(tmp_path) -> None:
+    from helpers import schema
+    from helpers.store import atomic_write_parquet
+
+    store = _hand_store(tmp_path / "store")
+    prof = schema.validate("audience_profile", pl.DataFrame({
+        "room": ["r"] * 6, "date_from": [date(2026, 11, 9)] * 4 + [date(2026, 10, 1)] * 2,
+        "date_to": [date(2026, 11, 15)] * 4 + [date(2026, 10, 7)] * 2,
+        "population": ["watched", "watched", "bought", "bought", "watched", "watched"],
+        "dimension": ["gender"] * 6, "bucket": ["female", "male"] * 3,
+        "share": [0.7, 0.3, 0.9, 0.1, 0.5, 0.5], "count": [None] * 6}, schema_overrides={"count": pl.Int64}))
+    atomic_write_parquet(prof, Path(store) / "audience_profile" / "platform=douyin" / "date=2026-11-09" / "r.parquet")
+    out = sg.run_all(sg.load_scope(store, week="2026-W46"))["segments.demographics"]
+    assert out.ok, out.missing
+    cuts = out.value.set_index("level")  # October's portrait lies outside the scope: left out
+    assert set(out.value["source"]) == {"audience_profile"}
+    assert cuts.loc["female", ["viewer_share", "buyer_share"]].tolist() == [0.7, 0.9]
+    assert np.isnan(cuts.loc["female", "viewer_share_lo"])  # shares without counts: no interval

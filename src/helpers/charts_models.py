@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .models import CountResult, LogitResult, describe_term
+from .models import CountResult, LogitResult
+from .models.terms import term_label, value_label
 
 _T = {
     "or": ("优势比（对数轴，95% 区间）", "odds ratio (log scale, 95% interval)"),
@@ -30,6 +31,7 @@ _T = {
     "el": ("价格弹性（95% 区间）", "price elasticity (95% interval)"),
     "els": ("各品类价格弹性", "Price elasticity by category"),
     "ab": ("A/B 转化率（95% 区间）", "A/B conversion (95% interval)"),
+    "sessions": ("各场次转化率（95% 区间）", "Conversion per session (95% interval)"),
 }
 
 
@@ -41,7 +43,7 @@ def _t(key: str, lang: str) -> str:
 def coefficient_chart(result: LogitResult, lang: str = "zh") -> go.Figure:
     """Odds ratios with 95% intervals, one row per term (intercept left out), log x axis."""
     t = result.table[result.table["term"] != "Intercept"].sort_values("odds_ratio")
-    labels = [describe_term(x) for x in t["term"]]
+    labels = [term_label(x, lang) for x in t["term"]]
     fig = go.Figure(go.Scatter(
         x=t["odds_ratio"], y=labels, mode="markers",
         error_x={"type": "data", "symmetric": False, "array": t["or_hi"] - t["odds_ratio"],
@@ -72,7 +74,7 @@ def lift_chart(result: CountResult, lang: str = "zh") -> go.Figure:
     """Event lifts (multiplicative) with 95% intervals."""
     t = result.lifts
     fig = go.Figure(go.Bar(
-        x=t["term"], y=t["lift"],
+        x=[term_label(x, lang) for x in t["term"]], y=t["lift"],
         error_y={"type": "data", "symmetric": False, "array": t["hi"] - t["lift"],
                  "arrayminus": t["lift"] - t["lo"]},
     ))
@@ -84,7 +86,7 @@ def lift_chart(result: CountResult, lang: str = "zh") -> go.Figure:
 def group_chart(table: pd.DataFrame, by: str, lang: str = "zh", title: str | None = None) -> go.Figure:
     """Conversion with its Wilson interval per group (a :func:`helpers.segments.group_table`)."""
     fig = go.Figure(go.Bar(
-        x=table[by].astype(str), y=table["conversion"],
+        x=[value_label(v, lang) for v in table[by]], y=table["conversion"],
         error_y={"type": "data", "symmetric": False, "array": table["conversion_hi"] - table["conversion"],
                  "arrayminus": table["conversion"] - table["conversion_lo"]},
         customdata=table[["viewers", "buyers"]],
@@ -171,4 +173,17 @@ def ab_chart(ab: object, lang: str = "zh") -> go.Figure:
                            error_y={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo}))
     fig.update_yaxes(tickformat=".1%", title=_t("conv", lang))
     fig.update_layout(title=_t("ab", lang))
+    return fig
+
+
+def session_chart(model: object, lang: str = "zh") -> go.Figure:
+    """Each session's conversion (buyers / viewers) with its Wilson interval, in start order."""
+    per = model.per_session  # type: ignore[attr-defined]
+    fig = go.Figure(go.Scatter(
+        x=per["session_id"], y=per["conversion"], mode="markers",
+        error_y={"type": "data", "symmetric": False, "array": per["hi"] - per["conversion"],
+                 "arrayminus": per["conversion"] - per["lo"]},
+    ))
+    fig.update_yaxes(tickformat=".1%", title=_t("conv", lang))
+    fig.update_layout(title=_t("sessions", lang))
     return fig

@@ -72,12 +72,14 @@ def explain_windows(events: pl.DataFrame, default_minutes: int = 5) -> pl.DataFr
     A missing end is the next explanation's start, else ``default_minutes`` after the start.
     """
     cols = ["product_id", "label", "start_ts", "end_ts"]
+    ts = events.schema.get("start_ts", pl.Datetime("us", "Asia/Shanghai"))
+    dtypes = {"product_id": pl.String, "label": pl.String, "start_ts": ts, "end_ts": ts}
     if events.is_empty() or "kind" not in events.columns:
-        return pl.DataFrame(schema={c: events.schema.get(c, pl.String) for c in cols})
+        return pl.DataFrame(schema=dtypes)
     ex = events.filter(pl.col("kind") == "explain").sort("start_ts")
     for c in ("product_id", "label", "end_ts"):
         if c not in ex.columns:
-            ex = ex.with_columns(pl.lit(None).cast(events.schema.get(c, pl.String)).alias(c))
+            ex = ex.with_columns(pl.lit(None, dtype=dtypes[c]).alias(c))
     nxt = pl.col("start_ts").shift(-1)
     fallback = pl.col("start_ts") + timedelta(minutes=default_minutes)
     end = pl.coalesce(pl.col("end_ts"), pl.min_horizontal(nxt, fallback), fallback)
@@ -529,3 +531,135 @@ def examples_by_intent(classified: pl.DataFrame, *, per_intent: int = 3) -> pl.D
         .group_by("intent", maintain_order=True).head(per_intent)
         .select("intent_group", "intent", "text", "times")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Report sections (50-comments): from the comments table alone; the per-viewer parts need ids
+# --------------------------------------------------------------------------------------------
+
+from dataclasses import dataclass, field  # noqa: E402
+
+from .. import sections  # noqa: E402
+
+
+@dataclass
+class CommentsContext:
+    """One session's comments, classified, with the tables the sections read (empty frames where
+    the store has none; ``session`` is None when the store holds no session at all)."""
+
+    session_id: str
+    session: Any
+    classified: pl.DataFrame
+    names: dict[str, str] = field(default_factory=dict)
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        return self.session.frames() if self.session is not None else {}
+
+    def table(self, name: str) -> pl.DataFrame | None:
+        """A table of the session, None when absent or empty."""
+        df = self.frames().get(name)
+        return df if df is not None and df.height else None
+
+
+def open_comments(session_id: str, store: str) -> CommentsContext:
+    """The comments of ``session_id`` (empty: the store's latest session) classified for the
+    report; a store without any session gives an empty context whose sections say so."""
+    from ..store import list_sessions, load_session
+
+    if not session_id:
+        known = list_sessions(store)
+        if known.is_empty():
+            return CommentsContext("", None, classify_frame(_no_comments()))
+        session_id = known["session_id"][-1]
+    s = load_session(session_id, store)
+    cl = classify_frame(s.comments if s.has("comments") else _no_comments())
+    names = dict(s.products.select("product_id", "name").iter_rows()) if s.has("products") else {}
+    return CommentsContext(session_id, s, cl, names)
+
+
+def _no_comments() -> pl.DataFrame:
+    from .. import schema
+
+    return schema.empty("comments")
+
+
+@sections.section("comments.intents", needs=["comments"])
+def intents_section(ctx: CommentsContext) -> dict[str, Any]:
+    """Intent mix, the most frequent texts per intent, and the session's comment figures."""
+    return {"mix": intent_mix(ctx.classified), "examples": examples_by_intent(ctx.classified),
+            "summary": summary(ctx.classified, ctx.table("events"), ctx.table("trend"))}
+
+
+@sections.section("comments.minutes", needs=["comments"])
+def minutes_section(ctx: CommentsContext) -> pl.DataFrame:
+    return per_minute(ctx.classified, ctx.table("trend"), ctx.table("events"))
+
+
+@sections.section("comments.explanations", needs=["comments", "events"])
+def explanations_section(ctx: CommentsContext) -> pl.DataFrame:
+    return explanation_questions(ctx.classified, ctx.table("events"), ctx.table("trend"),
+                                 ctx.table("products"))
+
+
+@sections.section("comments.unanswered", needs=["comments.viewer_id"])
+def unanswered_section(ctx: CommentsContext) -> pl.DataFrame:
+    return unanswered_questions(ctx.classified, ctx.table("events"), top=10)
+
+
+@sections.section("comments.complaints", needs=["comments"])
+def complaints_section(ctx: CommentsContext) -> dict[str, pl.DataFrame]:
+    return {"themes": complaint_themes(ctx.classified),
+            "examples": complaint_examples(ctx.classified, per_theme=3)}
+
+
+@sections.section("comments.integrity", needs=["comments"])
+def integrity_section(ctx: CommentsContext) -> dict[str, Any]:
+    """Copy-pasted texts (need viewer ids: empty without), bursts, and the integrity figures."""
+    return {"duplicates": duplicate_texts(ctx.classified), "bursts": comment_bursts(ctx.classified),
+            "figures": integrity(ctx.classified)}
+
+
+COMMENT_SECTIONS = ("comments.intents", "comments.minutes", "comments.explanations",
+                    "comments.unanswered", "comments.complaints", "comments.integrity")
+
+
+def run_all(ctx: CommentsContext) -> dict[str, sections.Outcome]:
+    """Every section of the comments report (what the matrix test checks)."""
+    f = ctx.frames()
+    return {k: sections.run(k, f, ctx) for k in COMMENT_SECTIONS}
+
+
+def labelled(df: pl.DataFrame, lang: str = "zh", names: dict[str, str] | None = None) -> pl.DataFrame:
+    """A comments table as the report shows it: intent codes in words (question_size → 尺码),
+    product ids by name, times as HH:MM, lists joined (texts stay data, escaped when shown)."""
+    from ..models.terms import value_label
+    from .intent import label
+
+    out = df
+    for c in ("intent", "intent_group", "top_question"):
+        if c in out.columns:
+            out = out.with_columns(pl.col(c).map_elements(lambda v: label(v, lang), return_dtype=pl.String,
+                                                          skip_nulls=False))
+    if names is not None and "product_id" in out.columns:
+        out = out.with_columns(pl.col("product_id").replace_strict(names, default=pl.col("product_id")))
+    for c in ("first_ts", "last_ts", "minute_ts", "start_ts"):
+        if c in out.columns and out.schema[c].is_temporal():
+            out = out.with_columns(pl.col(c).dt.strftime("%H:%M"))
+    for c, dtype in out.schema.items():
+        if isinstance(dtype, pl.List):
+            out = out.with_columns(pl.col(c).list.join(" / " if c == "examples" else " "))
+        elif dtype == pl.Boolean:
+            out = out.with_columns(pl.col(c).map_elements(lambda v: value_label(v, lang), return_dtype=pl.String))
+    return out
+
+
+def build_summary(ctx: CommentsContext, outcomes: list[sections.Outcome]) -> dict[str, Any]:
+    """The comments report's summary.json (keys in docs/comments.md): the session's comment
+    figures when the comments could be read, plus ``skipped`` (section key → why, in English)."""
+    out: dict[str, Any] = {"session_id": ctx.session_id, "skipped": {}}
+    for o in outcomes:
+        if o.key == "comments.intents" and o.ok:
+            out |= o.value["summary"]
+        elif not o.ok:
+            out["skipped"][o.key.split(".", 1)[1]] = sections.needs_text(o, "en")
+    return out

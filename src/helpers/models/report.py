@@ -1,0 +1,282 @@
+"""The sections of the conversion report (``40-conversion-models``), each a
+:mod:`helpers.sections` unit computing from whatever subset of the scope's tables is present.
+
+Viewer rows give the viewer-level logistic model and the buyers' order timing; without them the
+session-level model (:mod:`.sessions`) reads what the platform's counts allow. The minute-level
+count model runs on the trend's orders or, when the trend has none, on the order lines' times;
+elasticity needs prices that vary; A/B tests run on viewer rows or on the platform's counts.
+A section with too little data returns :class:`TooLittle` (a sentence, not a number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import polars as pl
+
+from .. import sections
+from ..labels import t
+from .counts import fit_counts, fit_order_timing, minute_design, order_timing_design
+from .design import viewer_design
+from .elasticity import price_elasticity, price_observations
+from .logit import fit_viewer_logit
+from .sessions import fit_session_conversion, session_frame
+from .terms import readable_terms, show_frame, term_label, value_label  # noqa: F401  (re-exported)
+
+if TYPE_CHECKING:
+    from ..segments import Scope
+
+MIN_BUYERS = 10
+
+
+@dataclass(frozen=True)
+class TooLittle:
+    """A section that could run but has too little data for an estimate: the label key of its
+    sentence and the values it interpolates."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, lang: str = "zh") -> str:
+        return t(self.key, lang).format(**dict(self.values))
+
+
+def blocked(out: sections.Outcome, lang: str = "zh") -> str | None:
+    """The sentence shown instead of a section's result (missing tables, failure, too little
+    data), or None when there is a result to show."""
+    if not out.ok:
+        return sections.needs_text(out, lang)
+    if isinstance(out.value, TooLittle):
+        return out.value.text(lang)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+@sections.section("conversion.logit", needs=["viewers", "orders"])
+def logit_section(scope: Scope) -> Any:
+    """The viewer-level logistic model (or too few buyers)."""
+    design = viewer_design(scope.viewers, scope.orders)
+    buyers = int(design["bought"].sum())
+    if buyers < MIN_BUYERS or buyers == len(design):
+        return TooLittle("few_buyers", (("n", buyers), ("min", MIN_BUYERS)))
+    return fit_viewer_logit(design)
+
+
+@sections.section("conversion.sessions", needs=["sessions", "session_totals"])
+def sessions_section(scope: Scope) -> Any:
+    """Session-level conversion over the store's sessions up to the scope's end."""
+    frame = session_frame(scope.all_sessions, scope.all_totals, scope.all_traffic)
+    if len(frame) < 2:
+        return TooLittle("few_sessions", (("n", len(frame)),))
+    return fit_session_conversion(frame)
+
+
+def _orders_per_minute(trend: pl.DataFrame, orders: pl.DataFrame | None) -> pl.DataFrame:
+    """The trend with ``orders`` per minute from the order lines when the trend carries none."""
+    if "orders" in trend.columns and trend["orders"].null_count() < trend.height:
+        return trend
+    placed = (orders.with_columns(pl.col("ts").dt.truncate("1m").alias("minute_ts"))
+              .group_by("session_id", "minute_ts").agg(pl.col("order_id").n_unique().alias("orders")))
+    return (trend.drop("orders", strict=False)
+            .join(placed, on=["session_id", "minute_ts"], how="left")
+            .with_columns(pl.col("orders").fill_null(0)))
+
+
+@sections.section("conversion.counts", needs=["trend", "events", "trend.orders|orders"])
+def counts_section(scope: Scope) -> Any:
+    """Orders per minute on run-sheet events (online viewers as exposure): (result, design)."""
+    trend = _orders_per_minute(scope.trend, scope.orders)
+    mdf = minute_design(trend, scope.events, scope.sessions)
+    if len(mdf) < 30 or mdf["orders"].sum() < MIN_BUYERS:
+        return TooLittle("few_minutes", (("n", len(mdf)),))
+    return fit_counts(mdf), mdf
+
+
+@sections.section("conversion.order_timing",
+                  needs=["viewers", "orders.viewer_id", "trend", "events", "trend.orders|orders"])
+def order_timing_section(scope: Scope) -> Any:
+    """When buyers order during their stay (conditional Poisson, one group per buyer)."""
+    trend = _orders_per_minute(scope.trend, scope.orders)
+    mdf = minute_design(trend, scope.events, scope.sessions)
+    td = order_timing_design(scope.viewers, scope.orders, mdf, scope.sessions)
+    if td.empty or td["orders"].sum() < MIN_BUYERS:
+        return TooLittle("few_buyers", (("n", int(td["orders"].sum()) if len(td) else 0), ("min", MIN_BUYERS)))
+    return fit_order_timing(td)
+
+
+@sections.section("conversion.elasticity", needs=["products.price", "products.units|products.orders"])
+def elasticity_section(scope: Scope) -> Any:
+    """Price elasticity per category across the store's sessions up to the scope's end."""
+    obs = price_observations(scope.all_products, scope.all_events, scope.all_sessions)
+    if obs.empty:
+        return TooLittle("no_prices")
+    return price_elasticity(obs)
+
+
+def _arm_counts(scope: Scope, ids: list[str]) -> tuple[int, int, list[float]]:
+    """Buyers, viewers and per-buyer GMV of the sessions ``ids`` (viewer rows, else the platform's
+    totals with per-buyer GMV from order buyer ids when they exist)."""
+    from .design import buyers_of
+
+    if scope.viewers.height:
+        d = viewer_design(scope.viewers.filter(pl.col("session_id").is_in(ids)), scope.orders)
+        return int(d["bought"].sum()), len(d), d.loc[d["bought"] == 1, "gmv"].tolist()
+    tot = scope.all_totals.filter(pl.col("session_id").is_in(ids))
+    value = {m: int(tot.filter(pl.col("metric") == m)["value"].sum()) for m in ("buyers", "viewers")}
+    gmv = buyers_of(scope.all_orders.filter(pl.col("session_id").is_in(ids)))["gmv"].to_list()
+    return value["buyers"], value["viewers"], gmv
+
+
+@sections.section("conversion.ab", needs=["sessions", "viewers|session_totals"])
+def ab_section(scope: Scope, arm_a: list[str], arm_b: list[str], target_lift: float,
+               looks: int) -> Any:
+    """An A/B reading of two named arms of sessions, or the planning figures without arms."""
+    from .. import experiments as ex
+
+    if arm_a and arm_b:
+        ba, na, ga = _arm_counts(scope, arm_a)
+        bb, nb_, gb = _arm_counts(scope, arm_b)
+        if min(na, nb_) == 0:
+            return TooLittle("ab_empty_arm")
+        return ex.ab_test(ba, na, bb, nb_, ga, gb, target_lift=target_lift, looks=looks)
+    buyers, viewers, _ = _arm_counts(scope, scope.session_ids)
+    if viewers == 0 or buyers == 0:
+        return TooLittle("ab_empty_arm")
+    base = buyers / viewers
+    half = viewers // 2
+    return {"arms": None, "baseline_conversion": base, "viewers": viewers,
+            "mde_rel_half_split": ex.mde(base, half, half), "planning": ex.planning_table(base)}
+
+
+def left_out(outcomes: list[sections.Outcome], lang: str = "zh") -> list[tuple[str, str]]:
+    """(section title, why) of every section that did not produce a result, in report order."""
+    rows = []
+    for o in outcomes:
+        why = blocked(o, lang)
+        if why is not None:
+            rows.append((t(f"sec_{o.key}", lang), why))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# summary.json
+# --------------------------------------------------------------------------------------------
+
+
+def _summary_of(value: Any) -> Any:
+    if isinstance(value, TooLittle):
+        return {"too_little": value.key, **dict(value.values)}
+    if isinstance(value, tuple):  # (count result, its design)
+        return value[0].summary()
+    if isinstance(value, pd.DataFrame):  # elasticity per category
+        return {r["category"]: {k: r[k] for k in ("identified", "elasticity", "lo", "hi", "n_obs", "reason")}
+                for r in value.to_dict("records")}
+    if isinstance(value, dict):
+        return {k: (v.to_dict("records") if isinstance(v, pd.DataFrame) else v) for k, v in value.items()}
+    if hasattr(value, "summary"):
+        return value.summary()
+    return value.as_dict() if hasattr(value, "as_dict") else value
+
+
+SUMMARY_KEYS = {"conversion.logit": "logit", "conversion.sessions": "session_model",
+                "conversion.counts": "counts", "conversion.order_timing": "order_timing",
+                "conversion.elasticity": "elasticity", "conversion.ab": "ab"}
+
+
+def build_summary(scope: Scope, outcomes: list[sections.Outcome], extra: dict | None = None) -> dict:
+    """The conversion report's summary.json (keys in docs/summary-models.md): the scope, each
+    section's result under its key, and ``skipped`` (section key → why) for the rest."""
+    out: dict[str, Any] = {"scope": scope.describe(*scope_ids(scope)), "skipped": {}}
+    for o in outcomes:
+        key = SUMMARY_KEYS.get(o.key, o.key.split(".", 1)[-1])
+        why = blocked(o, "en")
+        if why is None:
+            out[key] = _summary_of(o.value)
+        else:
+            out["skipped"][key] = why
+            if isinstance(o.value, TooLittle):
+                out[key] = _summary_of(o.value)
+    return {**out, **(extra or {})}
+
+
+def scope_ids(scope: Scope) -> tuple[str, str]:
+    is_week = "-W" in scope.label
+    return ("" if is_week else scope.label, scope.label if is_week else "")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables as the report shows them (readable labels, percentages, 是/否)
+# --------------------------------------------------------------------------------------------
+
+
+def logit_table(result: Any, lang: str = "zh") -> Any:
+    cols = ["term", "odds_ratio", "or_lo", "or_hi", "p", "ame", "ame_lo", "ame_hi"]
+    return show_frame(readable_terms(result.table[cols], lang), "cap_logit", lang,
+                 points=("ame", "ame_lo", "ame_hi"), signed=("ame", "ame_lo", "ame_hi"),
+                 decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4, "ame": 2, "ame_lo": 2, "ame_hi": 2})
+
+
+def vif_table(result: Any, lang: str = "zh") -> Any:
+    return show_frame(readable_terms(result.vif, lang), "cap_vif", lang, decimals=2)
+
+
+def calibration_table(result: Any, lang: str = "zh") -> Any:
+    return show_frame(result.calibration, "cap_calibration", lang, decimals={"predicted": 1, "observed": 1, "bin": 0, "n": 0},
+                 percent=("predicted", "observed"))
+
+
+def session_table(model: Any, lang: str = "zh") -> Any:
+    """The session model's odds ratios, or (descriptive) each session's conversion."""
+    if model.kind == "model":
+        return show_frame(readable_terms(model.table, lang), "cap_session_model", lang,
+                     decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4})
+    per = model.per_session.drop(columns=["weekday"], errors="ignore").astype({"weekend": bool})
+    return show_frame(per, "cap_session_conversion", lang, max_rows=60,
+                 percent=("conversion", "lo", "hi", "paid_share"),
+                 decimals={"conversion": 2, "lo": 2, "hi": 2, "paid_share": 0, "start_hour": 0,
+                           "duration_h": 1, "viewers": 0, "buyers": 0})
+
+
+def lift_table(result: Any, lang: str = "zh", caption: str = "cap_lifts") -> Any:
+    return show_frame(readable_terms(result.lifts, lang), caption, lang, decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4})
+
+
+def elasticity_table(table: pd.DataFrame, lang: str = "zh") -> Any:
+    """Elasticities with the refusal reasons in the report language."""
+    table = table.assign(reason=table["reason_zh"] if lang == "zh" else table["reason"]).drop(columns="reason_zh")
+    return show_frame(table, "cap_elasticity", lang, percent=("price_spread",),
+                 decimals={"elasticity": 2, "lo": 2, "hi": 2, "p": 4, "price_spread": 0, "n_obs": 0, "n_products": 0})
+
+
+def ab_table(value: Any, lang: str = "zh") -> Any:
+    """An A/B reading as rows of (field, value), or the planning table without arms."""
+    if isinstance(value, dict):
+        return show_frame(value["planning"], "cap_planning", lang, percent=("rel_lift",), decimals={"rel_lift": 0})
+    pct = {"conv_a", "conv_b", "conv_diff", "conv_lo", "conv_hi", "target_lift", "power_for_target", "mde_rel"}
+    rows = []
+    for k, v in value.as_dict().items():
+        if k in ("warnings", "arm_a", "arm_b"):
+            continue
+        shown = ("–" if v != v else f"{v:.2%}") if k in pct else (f"{v:,}" if isinstance(v, int) else
+                                                               ("–" if v != v else f"{v:,.4g}"))
+        rows.append({"term": t(f"ab_{k}", lang), "value": shown})
+    return show_frame(pd.DataFrame(rows), "cap_ab", lang)
+
+
+CONVERSION_SECTIONS = ("conversion.logit", "conversion.sessions", "conversion.counts",
+                       "conversion.order_timing", "conversion.elasticity", "conversion.ab")
+
+
+def run_all(scope: Scope, arm_a: list[str] | None = None, arm_b: list[str] | None = None,
+            target_lift: float = 0.10, looks: int = 1) -> dict[str, sections.Outcome]:
+    """Every section of the conversion report on ``scope`` (what the matrix test checks)."""
+    f = scope.frames()
+    ab = (arm_a or [], arm_b or [], target_lift, looks)
+    return {k: sections.run(k, f, scope, *ab) if k == "conversion.ab" else sections.run(k, f, scope)
+            for k in CONVERSION_SECTIONS}

@@ -1,0 +1,54 @@
+"""Model terms and cell values in words: what a report table shows instead of raw keys
+(``channel[T.关注]`` → 渠道：关注 vs 基准 直播推荐, ``True`` → 是, ``female`` → 女)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..labels import t
+from .design import REFERENCES
+
+
+def value_label(value: Any, lang: str = "zh") -> str:
+    """A readable cell: booleans as 是/否 (yes/no), known codes (android, female, unknown, other)
+    in the report language, anything else as it is."""
+    if isinstance(value, bool):
+        return t("value_yes" if value else "value_no", lang)
+    key = f"value_{value}"
+    return t(key, lang) if isinstance(value, str) and t(key, lang) != key else str(value)
+
+
+def term_label(term: str, lang: str = "zh") -> str:
+    """A model term in words: ``channel[T.关注]`` → ``渠道：关注 vs 基准 直播推荐``; numeric and event
+    terms by their label (``log_watch_min`` → 观看时长（对数分钟）)."""
+    name = term.removeprefix("Q('").removesuffix("')")
+    if "[T." in name:
+        var, level = name.split("[T.", 1)
+        var = var.removeprefix("Q('").removesuffix("')")
+        ref = REFERENCES.get(var)
+        vs = t("term_vs_ref", lang).format(ref=value_label(ref, lang)) if ref else ""
+        return f"{t('term_' + var, lang)}{t('term_sep', lang)}{value_label(level.rstrip(']'), lang)}{vs}"
+    label = t(f"term_{name}", lang)
+    return label if label != f"term_{name}" else t(name, lang)
+
+
+def readable_terms(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``table`` with its ``term`` column in words (the raw keys stay in summary.json)."""
+    return table.assign(term=[term_label(x, lang) for x in table["term"]])
+
+
+def show_frame(df: pd.DataFrame, caption_key: str, lang: str = "zh", **fmt: Any) -> Any:
+    """``nb.show_table`` of ``df`` as a report shows it: captioned by label key, headers in the
+    language, boolean and coded cells in words (:func:`value_label`)."""
+    from .. import nb
+    from ..labels import columns
+
+    shown = df.copy()
+    for c in shown.columns:
+        if shown[c].dtype == bool or (len(shown) and shown[c].map(type).eq(bool).all()):
+            shown[c] = shown[c].map(lambda v: value_label(bool(v), lang))
+        elif shown[c].dtype == object:
+            shown[c] = shown[c].map(lambda v: value_label(v, lang) if isinstance(v, str) else v)
+    return nb.show_table(shown, t(caption_key, lang), rename=columns(list(shown.columns), lang), **fmt)
