@@ -1,0 +1,86 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 直播间历史 · Room history
+#
+# A room over time from what every user has: session lists, session totals and daily overviews.
+# Every figure is computed by `helpers.room` with the metric definitions of `helpers.metrics`.
+
+# %% tags=["parameters"]
+room: str = ""  # room name (empty: the store's room with the most sessions or days)
+date_from: str = ""  # first day, YYYY-MM-DD (empty: from the first unit)
+date_to: str = ""  # last day, YYYY-MM-DD (empty: to the last unit)
+store: str = "data/processed/store"  # canonical Parquet store
+lang: str = "zh"  # report language: zh or en
+summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
+
+# %%
+from IPython.display import display
+
+from helpers import nb, sections
+from helpers import room as rh
+from helpers.labels import heading
+
+nb.setup(lang)
+units = rh.open_room(store, room, date_from or None, date_to or None)
+tables = units.tables()
+rh.display.scope_text(units, lang)
+
+# %%
+heading("room_history", lang)
+
+# %%
+hist = sections.run("room_history", tables, units)
+display(rh.display.units_table(units, lang) if hist.ok else nb.outcome(hist, lang))
+
+# %% tags=["nbval-ignore-output"]
+rh.history_chart(hist.value, lang) if hist.ok and hist.value.height else None
+
+# %%
+heading("room_change", lang)
+
+# %%
+change = sections.run("room_change", tables, units)
+if change.ok and change.value is not None:
+    display(rh.display.change_table(change.value, lang), rh.display.change_text(change.value, lang))
+else:
+    display(nb.outcome(change, lang) if not change.ok else nb.Markdown(rh.display.no_periods_text(lang)))
+
+# %%
+heading("room_effects", lang)
+
+# %%
+effects = sections.run("room_effects", tables, units)
+if effects.ok:
+    display(*rh.display.effects_tables(effects.value, lang), rh.display.effects_text(effects.value, lang))
+else:
+    display(nb.outcome(effects, lang))
+
+# %%
+heading("room_hosts", lang)
+
+# %%
+hosts = sections.run("room_hosts", tables, units)
+display(rh.display.hosts_table(hosts.value, lang) if hosts.ok else nb.outcome(hosts, lang))
+
+# %%
+heading("room_extremes", lang)
+
+# %%
+extremes = sections.run("room_extremes", tables, units)
+display(rh.display.extremes_table(extremes.value, lang) if extremes.ok else nb.outcome(extremes, lang))
+
+# %%
+from helpers.report import write_summary
+
+write_summary(rh.build_summary(units, change, effects, hosts, extremes), summary_path)
