@@ -91,7 +91,7 @@ def test_ratios(kpis):
     assert k["conversion_rate"] == pytest.approx(2 / 5)
     assert k["uv_value"] == pytest.approx(380 / 5)  # per viewer (UV)
     assert k["gpm"] == pytest.approx(380 * 1000 / 8)  # per 1000 views (PV), not viewers
-    assert k["aov"] == pytest.approx(380 / 2)  # per buyer, not per order
+    assert k["aov"] == pytest.approx(350 / 2)  # paid GMV per paying buyer, not per order
     assert k["unit_price"] == pytest.approx(380 / 5)
     assert k["follower_rate"] == pytest.approx(1 / 5)
     assert k["new_followers"] == 1
@@ -126,6 +126,23 @@ def test_fallback_to_platform_totals_says_so():
     assert row["interaction_rate"] == pytest.approx(0.12) and row["src_interaction_rate"] == "platform"
     assert row["comment_rate"] is None and row["src_comment_rate"] is None
     assert row["avg_watch_s"] is None
+
+
+def test_room_funnel_counts_come_from_the_room_not_from_products():
+    """Without viewer rows, click→order divides by the platform's room-level clickers, not by the
+    products' clickers summed (a viewer who clicked 3 products counts 3 times there)."""
+    t = _tables()
+    t.pop("viewers")
+    t["session_totals"] = pl.DataFrame({"session_id": [SID] * 2, "metric": ["product_clickers", "product_exposed"],
+                                        "value": [3.0, 6.0]})
+    row = metrics.kpi_frame(t, with_sources=True).row(0, named=True)
+    assert row["product_clickers"] == 3 and row["src_product_clickers"] == "platform"
+    assert row["click_to_order"] == pytest.approx(2 / 3) and row["src_click_to_order"] == "orders/platform"
+    assert row["product_ctr"] == pytest.approx(3 / 6) and row["src_product_ctr"] == "platform"
+    t.pop("session_totals")  # no room-level counts: the products' sums, and no room-level count KPIs
+    row = metrics.kpi_frame(t, with_sources=True).row(0, named=True)
+    assert row["click_to_order"] == pytest.approx(2 / 4) and row["src_click_to_order"] == "orders/products"
+    assert row["product_exposed"] is None and row["product_clickers"] is None
 
 
 def test_session_kpis_and_kpi_table_agree(tmp_path):

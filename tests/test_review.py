@@ -20,15 +20,17 @@ T0 = datetime(2026, 11, 16, 20, 0, tzinfo=SH)
 SID = "dy-test-20261116-2000"
 
 
-def _session(minutes: int = 60, **tables: pl.DataFrame) -> Session:
+def _session(minutes: int = 60, totals: dict[str, float] | None = None, **tables: pl.DataFrame) -> Session:
     info = {"session_id": SID, "platform": "douyin", "room": "r", "host": "h", "start_ts": T0,
             "end_ts": T0 + timedelta(minutes=minutes)}
     frames = {}
     for name in ("trend", "events", "products", "viewers", "orders", "comments", "traffic"):
         df = tables.get(name)
         frames[name] = schema.conform(name, df) if df is not None else schema.empty(name)
-    totals = schema.empty("session_totals")
-    return Session(SID, info, totals=totals, **frames)
+    tot = (schema.conform("session_totals", pl.DataFrame({"session_id": SID, "metric": list(totals),
+                                                         "value": [float(v) for v in totals.values()]}))
+           if totals else schema.empty("session_totals"))
+    return Session(SID, info, totals=tot, **frames)
 
 
 def _ts(minute: float) -> datetime:
@@ -93,11 +95,22 @@ def test_funnel_people_and_products():
     orders = pl.DataFrame({"session_id": SID, "order_id": ["1", "2", "3"], "ts": [_ts(5)] * 3,
                            "amount": [10.0, 20.0, 30.0], "status": ["paid", "refunded", "unpaid"],
                            "viewer_id": ["a", "b", "c"]})
-    products = pl.DataFrame({"session_id": SID, "product_id": ["p"], "name": ["x"], "exposures_uv": [5], "clicks_uv": [3]})
-    f = review.funnel(_session(viewers=viewers, orders=orders, products=products))
+    products = pl.DataFrame({"session_id": SID, "product_id": ["p", "q"], "name": ["x", "y"],
+                             "exposures_uv": [5, 4], "clicks_uv": [3, 2]})
+    # room-level exposure and impressions come from the platform's totals, never from one product
+    s = _session(viewers=viewers, orders=orders, products=products,
+                 totals={"impressions": 12, "product_exposed": 5})
+    f = review.funnel(s)
     got = dict(zip(f.stages["stage"], f.stages["count"], strict=True))
-    assert got == {"viewers": 6, "product_exposed": 5, "clicked": 3, "ordered": 3, "paid": 2, "net_of_refunds": 1}
-    assert f.stages["of_top"][-1] == pytest.approx(1 / 6)
+    assert got == {"impressions": 12, "viewers": 6, "product_exposed": 5, "clicked": 3, "ordered": 3, "paid": 2,
+                   "net_of_refunds": 1}
+    assert f.stages["of_top"][-1] == pytest.approx(1 / 12)
+    rates = {r["metric"]: r["rate"] for r in f.rates.iter_rows(named=True)}
+    assert rates == pytest.approx({"impression_watch_rate": 6 / 12, "exposed_rate": 5 / 6, "product_ctr": 3 / 5,
+                                   "click_to_order": 2 / 3, "conversion_rate": 2 / 6})
+    # without room-level totals the product-exposure step is left out, not taken from a product
+    bare = review.funnel(_session(viewers=viewers, orders=orders, products=products))
+    assert "product_exposed" not in bare.stages["stage"].to_list()
 
 
 def test_traffic_sources_and_audience():
@@ -112,7 +125,8 @@ def test_traffic_sources_and_audience():
     tr = review.traffic_sources(s)
     q = tr.filter(pl.col("channel") == "千川").row(0, named=True)
     assert (q["viewers"], q["buyers"], q["gmv"]) == (4, 1, 100.0)
-    assert q["conversion"] == pytest.approx(0.25) and q["cpm"] == pytest.approx(50.0) and q["roi"] == pytest.approx(2.0)
+    assert q["conversion"] == pytest.approx(0.25) and q["cpm"] == pytest.approx(50.0)
+    assert q["roi"] is None  # one order on ¥50 of spend: too little data for a ROI
     assert q["conv_lo"] < 0.25 < q["conv_hi"]
     free = tr.filter(pl.col("channel") == "free").row(0, named=True)
     assert (free["viewers"], free["buyers"], free["gmv"]) == (6, 1, 110.0)

@@ -82,3 +82,13 @@ def test_overdispersed_widens_on_the_log_scale():
     assert math.log(w.ratio / w.lo) == pytest.approx(2 * math.log(r.ratio / r.lo))
     assert w.p_value > r.p_value
     assert stats.overdispersed(r, 0.5) == r
+
+
+def test_poisson_count_exact_garwood_limits():
+    # published exact 95% limits for a Poisson count (Garwood 1936)
+    assert stats.poisson_count(0) == pytest.approx((0.0, 3.6889), abs=1e-4)
+    assert stats.poisson_count(10) == pytest.approx((4.7954, 18.3904), abs=1e-4)
+    lo, hi = stats.poisson_count(400)
+    assert lo < 400 < hi and (hi - lo) == pytest.approx(2 * 1.96 * 20, rel=0.02)  # normal limit for large k
+    with pytest.raises(ValueError):
+        stats.poisson_count(-1)

@@ -79,8 +79,13 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.05,
                         row_heights=[0.45, 0.25, 0.30], specs=[[{}], [{}], [{"secondary_y": True}]])
     x = minutes["minute_ts"].to_list()
+    # hover names what was on screen that minute (讲解 of which product, lottery, coupon ...)
+    screen = ([safe(screen_label(v, lang), 40) for v in minutes["on_screen"].to_list()]
+              if "on_screen" in minutes.columns else [""] * minutes.height)
+    on = t("on_screen", lang)
     fig.add_scatter(x=x, y=minutes["online"].to_list(), mode="lines", name=t("online", lang),
-                    line={"color": COLORS["online"], "width": 2}, row=1, col=1)
+                    line={"color": COLORS["online"], "width": 2}, row=1, col=1, customdata=screen,
+                    hovertemplate=f"%{{x|%H:%M}} · {t('online', lang)} %{{y}}<br>{on}: %{{customdata}}<extra></extra>")
     if minutes["entries"].null_count() < minutes.height:
         fig.add_bar(x=x, y=minutes["entries"].to_list(), name=t("entries", lang), marker_color=COLORS["entries"],
                     row=2, col=1)
@@ -90,7 +95,8 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
                     row=2, col=1)
     if minutes["orders"].null_count() < minutes.height:
         fig.add_bar(x=x, y=minutes["orders"].to_list(), name=t("orders", lang), marker_color=COLORS["orders"],
-                    row=3, col=1)
+                    row=3, col=1, customdata=screen,
+                    hovertemplate=f"%{{x|%H:%M}} · {t('orders', lang)} %{{y}}<br>{on}: %{{customdata}}<extra></extra>")
     if minutes["gmv"].null_count() < minutes.height:
         fig.add_scatter(x=x, y=minutes["gmv"].to_list(), mode="lines", name=t("gmv", lang),
                         line={"color": COLORS["gmv"], "width": 1}, row=3, col=1, secondary_y=True)
@@ -110,6 +116,12 @@ def minute_story_chart(minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.
         strip_text.append(f"{safe(what)}: {safe(detail)}" if detail else safe(what))
         strip_kind.append(r["kind"])
     fig.update_layout(shapes=shapes)
+    # a legend entry for every kind of shaded window the run sheet has
+    for kind in [k for k in ("explain", "lottery", "coupon", "flash_sale", "note", "other")
+                 if k in set(events["kind"].to_list())]:
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=f"{t('legend_runsheet', lang)}: {t(kind, lang)}",
+                        marker={"symbol": "square", "size": 12, "color": STRIP.get(kind, "#bbbbbb"), "opacity": 0.5},
+                        hoverinfo="skip", row=1, col=1)
     if strip_x:
         marker_colors = [STRIP.get(k, "#888888") for k in strip_kind]
         fig.add_scatter(x=strip_x, y=[ymax * 1.08] * len(strip_x), mode="markers", name="run sheet",
@@ -201,7 +213,10 @@ def products_chart(ranking: pl.DataFrame, lang: str = "zh", top: int = 15) -> go
 def explain_chart(explain: pl.DataFrame, lang: str = "zh", top: int = 20) -> go.Figure:
     """Explanation effect per product: orders per minute during vs outside its 讲解 windows (log
     scale, 95% interval; 1 = no effect)."""
-    d = explain.filter(pl.col("ratio").is_not_null() & (pl.col("ratio") > 0) & pl.col("ratio").is_finite()).head(top).reverse()
+    # lifts marked unreliable (interval wider than 10×, or under 5 orders of base) are "too little data": not drawn
+    ok = pl.col("reliable") if "reliable" in explain.columns else pl.lit(True)
+    d = explain.filter(pl.col("ratio").is_not_null() & (pl.col("ratio") > 0) & pl.col("ratio").is_finite() & ok
+                       ).head(top).reverse()
     fig = go.Figure()
     if d.height:
         lo = [r - (lo_ if lo_ and lo_ > 0 else r) for r, lo_ in zip(d["ratio"], d["lo"], strict=True)]
@@ -230,21 +245,23 @@ def mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
 
 
 def traffic_chart(traffic: pl.DataFrame, lang: str = "zh") -> go.Figure:
-    """Viewers per channel (bars, free vs paid) and conversion with its 95% interval (points)."""
+    """Viewers per channel (bars, free vs paid) and conversion (buyers per viewer, or orders per
+    viewer where the export gives channel orders only) with its 95% interval (points)."""
     d = traffic.filter(pl.col("level") == "channel")
+    rate = "conversion" if "conversion" in d.columns else "order_rate"
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     if d.height:
         names = [safe(c) for c in d["channel"]]
         fig.add_bar(x=names, y=d["viewers"].to_list(), name=t("viewers", lang),
                     marker_color=[COLORS["bad"] if p else COLORS["viewers"] for p in d["paid"].to_list()])
-        conv = d["conversion"].to_list()
-        fig.add_scatter(x=names, y=conv, mode="markers", name=t("conversion", lang), marker={"size": 10, "color": "#000"},
-                        error_y={"type": "data", "symmetric": False,
-                                 "array": [(h or c) - c for h, c in zip(d["conv_hi"].to_list(), conv, strict=True)],
-                                 "arrayminus": [c - (lo or c) for lo, c in zip(d["conv_lo"].to_list(), conv, strict=True)]},
+        conv = d[rate].to_list()
+        up = [(h - c) if h is not None and c is not None else 0 for h, c in zip(d["conv_hi"], conv, strict=True)]
+        down = [(c - lo) if lo is not None and c is not None else 0 for lo, c in zip(d["conv_lo"], conv, strict=True)]
+        fig.add_scatter(x=names, y=conv, mode="markers", name=t(rate, lang), marker={"size": 10, "color": "#000"},
+                        error_y={"type": "data", "symmetric": False, "array": up, "arrayminus": down},
                         secondary_y=True)
     fig.update_yaxes(title_text=t("viewers", lang), secondary_y=False)
-    fig.update_yaxes(title_text=t("conversion", lang), tickformat=".0%", secondary_y=True, showgrid=False)
+    fig.update_yaxes(title_text=t(rate, lang), tickformat=".0%", secondary_y=True, showgrid=False)
     return _layout(fig, t("sec_traffic", lang), height=400)
 
 

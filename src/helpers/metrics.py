@@ -73,7 +73,9 @@ METRICS: dict[str, Metric] = {
     "interaction_rate": _m("互动率", "Interaction rate", "distinct viewers who liked, commented or shared / viewers", "divides by viewers; Compass's trend chart divides by the online count instead", "%", group="engagement", decimals=1),
     "comment_rate": _m("评论率", "Comment rate", "commenting viewers / viewers", "", "%", group="engagement", decimals=1),
     # funnel
-    "product_ctr": _m("商品曝光-点击率(人数)", "Product exposure→click", "product clickers / product-exposed viewers (summed over products)", "人数 variant; a 次数 variant uses counts", "%", group="funnel", decimals=1),
+    "product_exposed": _m("商品曝光人数", "Product-exposed viewers", "distinct viewers shown any product", "room level (直播间商品曝光人数); a single product's count is never used for the room", "人", group="funnel"),
+    "product_clickers": _m("商品点击人数", "Product clickers", "distinct viewers who clicked any product", "room level: viewer rows, else the platform's 商品点击人数", "人", group="funnel"),
+    "product_ctr": _m("商品曝光-点击率(人数)", "Product exposure→click", "product clickers / product-exposed viewers (room level, else summed over products)", "人数 variant; a 次数 variant uses counts", "%", group="funnel", decimals=1),
     "click_to_order": _m("商品点击-成交率(人数)", "Click→order", "buyers / product clickers", "", "%", group="funnel", decimals=1),
     "conversion_rate": _m("观看-成交率(人数)", "Conversion (watch→order)", "buyers / viewers", "not Taobao's 种草成交转化率 (buyers / clickers); seed: live rooms 6–8%", "%", group="funnel", decimals=2),
     # money
@@ -85,7 +87,7 @@ METRICS: dict[str, Metric] = {
     "buyers": _m("成交人数", "Buyers", "distinct viewers with a paid order (refunded later included)", "Compass 成交人数 counts paid buyers", "人", group="money"),
     "orders": _m("成交订单数", "Orders", "order lines placed", "", "单", group="money"),
     "units": _m("成交件数", "Units", "units in orders placed", "", "件", group="money"),
-    "aov": _m("客单价", "Average order value per buyer (AOV)", "GMV / buyers", "per buyer, not per order", "元", None, group="money", decimals=1),
+    "aov": _m("客单价", "Average order value per buyer (AOV)", "paid GMV / paying buyers", "per buyer, not per order; one basis: paid orders over paying buyers (件单价 stays on the GMV basis)", "元", None, group="money", decimals=1),
     "unit_price": _m("件单价", "Price per unit", "GMV / units", "", "元", None, group="money", decimals=1),
     "uv_value": _m("UV价值", "UV value", "GMV / viewers", "seed: above 20 yuan is a strong room", "元", group="money", decimals=2),
     "gpm": _m("千次观看成交金额", "GPM", "GMV × 1000 / views (PV)", "platform divides by views, not viewers; product GPM divides by exposures", "元", group="money", decimals=0),
@@ -265,9 +267,14 @@ BASES: dict[str, tuple[tuple[str, str], ...]] = {
     "_commenters": (("v_commenters", "viewers"),),
     "_returning": (("v_returning", "viewers"),),
     "_followers": (("v_followers", "viewers"),),
-    "_clickers": (("v_clickers", "viewers"), ("p_clicks", "products")),
-    "_exposed": (("p_exposed", "products"),),
-    "_product_clicks": (("p_clicks", "products"),),
+    "product_exposed": (("pt_product_exposed", PLATFORM),),
+    "product_clickers": (("v_clickers", "viewers"), ("pt_product_clickers", PLATFORM)),
+    # click→order's denominator: distinct clickers, else the products' summed clickers (an upper
+    # bound of people, so the rate is a lower bound)
+    "_clickers": (("v_clickers", "viewers"), ("pt_product_clickers", PLATFORM), ("p_clicks", "products")),
+    # product CTR: room-level people where known, else the products' sums (人数 variant either way)
+    "_exposed": (("pt_product_exposed", PLATFORM), ("p_exposed", "products")),
+    "_product_clicks": (("v_clickers", "viewers"), ("pt_product_clickers", PLATFORM), ("p_clicks", "products")),
     "_paid_gmv_attr": (("tr_paid_gmv", "traffic"),),
     "_imp_spend": (("tr_imp_spend", "traffic"),),
     "_paid_impressions": (("tr_impressions", "traffic"),),
@@ -286,7 +293,7 @@ RATIOS: dict[str, tuple[str, str, float]] = {
     "click_to_order": ("buyers", "_clickers", 1.0),
     "conversion_rate": ("buyers", "viewers", 1.0),
     "refund_rate": ("refund_amount", "gmv", 1.0),
-    "aov": ("gmv", "buyers", 1.0),
+    "aov": ("paid_gmv", "buyers", 1.0),  # one basis: paid amount over paying buyers
     "unit_price": ("gmv", "units", 1.0),
     "uv_value": ("gmv", "viewers", 1.0),
     "gpm": ("gmv", "views", 1000.0),
@@ -434,7 +441,8 @@ def session_kpis(s: Session) -> dict[str, float | int | None]:
     return session_kpis_with_sources(s)[0]
 
 
-COUNT_KEYS = frozenset({"viewers", "views", "impressions", "pcu", "buyers", "orders", "units", "new_followers"})
+COUNT_KEYS = frozenset({"viewers", "views", "impressions", "pcu", "buyers", "orders", "units", "new_followers",
+                        "product_exposed", "product_clickers"})
 
 
 def _plain(v: float | None, key: str | None = None) -> float | int | None:

@@ -3,6 +3,7 @@
 - :func:`wilson`: Wilson score interval of a proportion (statsmodels ``proportion_confint``);
 - :func:`two_proportion`: difference of two proportions with a Newcombe interval and a score-test
   p-value (statsmodels ``confint_proportions_2indep`` / ``test_proportions_2indep``);
+- :func:`poisson_count`: exact interval of an event count (orders), for money ratios from counts;
 - :func:`bootstrap_ratio`: percentile bootstrap of a ratio of sums (AOV = GMV / buyers, UV value =
   GMV / viewers), resampling units (viewers, buyers) with a seeded generator. Identical units are
   pooled and resampled with multinomial counts, which is the same bootstrap and keeps a
@@ -93,6 +94,19 @@ def two_proportion(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) -> D
     else:
         p_value = float(test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff").pvalue)
     return Difference(p1 - p2, float(lo), float(hi), p_value, p1, p2)
+
+
+def poisson_count(k: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Exact (Garwood) interval of a Poisson count ``k``: chi-square quantiles, lower bound 0 at
+    ``k = 0``. Scaling it by a fixed amount per event (AOV per order) gives a count-based interval of
+    a money total when no per-unit rows exist."""
+    from scipy.stats import chi2
+
+    if k < 0:
+        raise ValueError(f"poisson_count: need k >= 0, got {k}")
+    lo = 0.0 if k == 0 else float(chi2.ppf(alpha / 2, 2 * k) / 2)
+    hi = float(chi2.ppf(1 - alpha / 2, 2 * (k + 1)) / 2)
+    return (lo, hi)
 
 
 def _pooled(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,0 +1,64 @@
+"""Opening a review: validated parameters, the loaded session, the data note."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import Session
+from .headline import as_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What every section needs: the loaded session, its targets, the benchmark category, language."""
+
+    session: Session
+    targets: dict[str, float]
+    category: str
+    lang: str
+    store: str | None
+
+
+def open_review(session_id: str, store: str | None, targets: str = "", category: str = "general",
+                lang: str = "zh") -> Context:
+    """Validate the notebook's parameters and load the session (the latest in the store when
+    ``session_id`` is empty). Raises ValueError/KeyError with a clear message."""
+    from ..benchmarks import _raw
+    from ..paths import resolve
+    from ..store import list_sessions, load_session
+    from ..targets import session_targets
+
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    if category not in _raw():
+        raise ValueError(f"unknown benchmark category {category!r}; categories: {', '.join(_raw())}")
+    root = resolve(store) if store else None
+    if root is not None and not root.exists():
+        raise FileNotFoundError(f"store {root} does not exist (run `workbook ingest` or `workbook simulate` first)")
+    if not session_id:
+        known = list_sessions(root)
+        if known.height == 0:
+            raise KeyError(f"the store {root} holds no sessions")
+        session_id = known["session_id"][-1]
+        log.info("no session_id given: reviewing the latest session %s", session_id)
+    s = load_session(session_id, root)
+    tg = session_targets(s.info, resolve(targets) if targets else None, root)
+    return Context(s, tg, category, lang, str(root) if root else None)
+
+
+def data_note(ctx: Context) -> dict[str, Any]:
+    """The facts the report's opening sentence states: room, host, times, as-of, tables present."""
+    s = ctx.session
+    names = ("session_totals", "trend", "events", "products", "viewers", "orders", "comments", "traffic",
+             *s.tables)
+    present = [n for n in names if s.has(n)]
+    missing = [n for n in names if not s.has(n)]
+    return {"session_id": s.session_id, "room": s.info.get("room"), "host": s.info.get("host") or "–",
+            "start": f"{s.info['start_ts']:%Y-%m-%d %H:%M}", "end": f"{s.info['end_ts']:%H:%M}",
+            "as_of": f"{as_of(s):%Y-%m-%d %H:%M}" if as_of(s) else "–",
+            "present": ", ".join(present) or "–", "missing": ", ".join(missing) or "–",
+            "targets": len(ctx.targets), "category": ctx.category}
