@@ -452,12 +452,12 @@ heading("integrity", lang)
 # %%
 integ_out = sections.run("review.integrity", frames, s)
 integ = integ_out.value if integ_out.ok else None
-for part in ("review.bursts", "review.duplicates"):  # each part the data cannot support says so
-    if sections.missing(part, frames):
-        display(nb.outcome(sections.run(part, frames, s), lang))
-if integ_out.status == "failed":
+if not integ_out.ok:
     display(nb.outcome(integ_out, lang))
-elif integ is not None:
+for part in ("review.bursts", "review.duplicates"):  # each part the data cannot support says so
+    if integ is not None and sections.missing(part, frames):
+        display(nb.outcome(sections.run(part, frames, s), lang))
+if integ is not None:
     b, d = integ.bursts, integ.duplicate_summary
     if b.get("available"):
         display(review.step("review.integrity", lambda: nb.say(

@@ -132,9 +132,6 @@ SECOND_FAMILY = {"ingest": "daily_overview_only", "segments": "daily_overview_on
                  "session": "session_list_only", "pitch": "session_list_only"}
 #: Kinds whose sections other engineers are still making robust: a failing render is expected
 #: (not strict) until their work lands.
-IN_PROGRESS = {("session", "session_list_only"):
-               "session review being made robust (issue 10): on a session list alone review.integrity is "
-               "skipped without its sentence in the report"}
 KINDS = ("ingest", "session", "segments", "conversion", "comments", "weekly", "room", "pitch")
 
 
@@ -151,8 +148,6 @@ def _render_cases() -> list:
             marks = [pytest.mark.slow]
             if kind not in REPORT_KINDS:
                 marks.append(pytest.mark.skip(reason=f"report kind {kind!r} is not in REPORT_KINDS yet"))
-            elif (kind, variant) in IN_PROGRESS:
-                marks.append(pytest.mark.xfail(strict=False, reason=IN_PROGRESS[kind, variant]))
             cases.append(pytest.param(kind, variant, marks=marks, id=f"{kind}-{variant}"))
     return cases
 

@@ -23,9 +23,14 @@ def store(tmp_path_factory) -> Path:
     return sample_store(tmp_path_factory.mktemp("verdict") / "store")
 
 
-def test_slots():
-    assert [V.slot(h) for h in (0, 10, 11, 12, 17, 18, 23)] == [
-        "morning", "morning", "morning", "afternoon", "afternoon", "evening", "evening"]
+def test_slots_are_one_definition_for_every_report():
+    from helpers.slots import slot_key, slot_of
+
+    hours = [0, 4, 5, 10, 11, 13, 14, 17, 18, 21, 22, 23]
+    want = ["night", "night", "morning", "morning", "noon", "noon", "afternoon", "afternoon",
+            "evening", "evening", "night", "night"]
+    assert [slot_key(h) for h in hours] == want
+    assert pl.DataFrame({"h": hours}).select(slot_of(pl.col("h")))["literal"].to_list() == want
 
 
 def test_verdict_against_the_target_sums_to_the_gap(store):

@@ -381,17 +381,10 @@ def test_verdict_gap_decomposes_and_reads_review_actions(tmp_path: Path) -> None
         (reviews / sid / "summary.json").write_text(
             json.dumps(
                 {
-                    "actions": [
-                        {
-                            "id": "coupon",
-                            "text": {"zh": "挂券", "en": "pin a coupon"},
-                            "impact": 500.0,
-                        },
-                        {
-                            "id": "pitch",
-                            "text": {"zh": "提前讲解", "en": "pitch earlier"},
-                            "impact": 900.0,
-                        },
+                    "actions": [  # the session review's keys (docs/summary.md)
+                        {"kind": "coupon", "text": "pin a coupon", "impact_yuan": 500.0},
+                        {"kind": "pitch", "text": "pitch earlier", "impact_yuan": 900.0},
+                        {"kind": "pitch", "text": "pitch earlier", "impact_yuan": 100.0},
                     ]
                 }
             )

@@ -7,6 +7,7 @@ room); the table says how many earlier sessions that history covers."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ import polars as pl
 from .. import sections, stats
 from ..metrics import BUYING_STATUSES
 from ..store import Session
+
+log = logging.getLogger(__name__)
 
 RETURNING_TAG = "老客"
 SCHEMA = {"population": pl.String, "people": pl.Int64, "returning": pl.Int64, "new": pl.Int64,
@@ -50,12 +53,16 @@ def earlier_sessions(s: Session, store: str | os.PathLike[str] | None) -> pl.Dat
 
 
 def seen_before(ids: list[str], store: str | os.PathLike[str] | None) -> pl.Series:
-    """Viewer ids that bought or commented in sessions ``ids`` of the store."""
+    """Viewer ids that bought or commented in sessions ``ids`` of the store. A session whose files
+    cannot be read is passed over (logged): one damaged export must not break later reviews."""
     from ..store import load_table
 
-    if not ids:
-        return pl.Series("viewer_id", [], dtype=pl.String)
-    seen = [_ids(load_table(name, store, session_ids=ids)) for name in ("orders", "comments")]
+    seen = [pl.Series("viewer_id", [], dtype=pl.String)]
+    for sid in ids:
+        try:
+            seen += [_ids(load_table(name, store, session_ids=sid)) for name in ("orders", "comments")]
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            log.warning("returning customers: session %s is unreadable, left out: %s", sid, exc)
     return pl.concat(seen).unique().sort()
 
 

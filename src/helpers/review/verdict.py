@@ -8,7 +8,7 @@ out exactly with the one AOV definition of :mod:`helpers.metrics` (paid GMV / pa
 - Reference: the session's ``paid_gmv`` target; else its ``gmv`` target (placed basis) scaled by the
   session's own paid/placed ratio; else the room's history: the previous sessions of the same room
   with paid GMV, viewers and buyers, the last :data:`TRAILING_SESSIONS` in the same time slot
-  (morning < 12:00 ≤ afternoon < 18:00 ≤ evening) when at least :data:`MIN_SAME_SLOT` exist, else the
+  (:data:`helpers.slots.SLOTS`) when at least :data:`MIN_SAME_SLOT` exist, else the
   last :data:`TRAILING_SESSIONS` of any slot. The reference factors are pooled (Σbuyers/Σviewers,
   Σpaid/Σbuyers, mean viewers), so they multiply to the mean paid GMV exactly.
 - Interval of the gap: ±1.96 × √(var(this GMV) + var(reference)), the session's GMV as a compound
@@ -28,13 +28,13 @@ import polars as pl
 from .. import metrics, sections
 from ..decompose import decompose, gmv_of
 from ..decompose import method as split_method
+from ..slots import slot_key, slot_of
 from ..store import Session
 from .common import PAID_CHANNELS, TRAILING_SESSIONS, _f, per_viewer_gmv
 
 Z95 = 1.959963984540054
 MIN_SAME_SLOT = 3
 LOOKBACK = 12  # previous sessions of the room read when looking for same-slot ones
-SLOTS = ((0, 12, "morning"), (12, 18, "afternoon"), (18, 24, "evening"))
 
 
 @dataclass
@@ -57,11 +57,6 @@ class Verdict:
         """The ``verdict`` block of summary.json (keys in docs/summary.md)."""
         return {"gmv": self.gmv, "reference": self.reference, "reference_kind": self.reference_kind,
                 "gap": self.gap, "gap_pct": self.gap_pct, "lo": self.lo, "hi": self.hi}
-
-
-def slot(hour: int) -> str:
-    """The time slot of a start hour: morning, afternoon or evening."""
-    return next(name for lo, hi, name in SLOTS if lo <= hour < hi)
 
 
 def factors(kpis: dict[str, Any]) -> dict[str, float] | None:
@@ -96,8 +91,8 @@ def history(s: Session, store: str | os.PathLike[str] | None,
         return pl.DataFrame(), "recent"
     kp = pl.concat(rows, how="vertical_relaxed").sort("start_ts", "session_id").filter(
         (pl.col("paid_gmv") > 0) & (pl.col("viewers") > 0) & pl.col("buyers").is_not_null())
-    this = slot(s.info["start_ts"].hour)
-    same = kp.filter(pl.col("start_ts").dt.hour().map_elements(slot, return_dtype=pl.String) == this)
+    this = slot_key(s.info["start_ts"].hour)
+    same = kp.filter(slot_of(pl.col("start_ts").dt.hour()) == this)
     if same.height >= MIN_SAME_SLOT:
         return same.tail(n), "same_slot"
     return kp.tail(n), "recent"

@@ -7,7 +7,6 @@ each group's mean GMV per hour with a t interval is shown instead, and no effect
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass
 
@@ -16,21 +15,10 @@ import polars as pl
 from scipy import stats as st
 
 from .. import sections
+from ..slots import SLOTS, slot_of
 from .units import RoomUnits
 
 MIN_MODEL = 20
-# start-hour bands (start inclusive): the slots live rooms plan around
-SLOTS = ((5, "morning"), (11, "noon"), (14, "afternoon"), (18, "evening"), (22, "night"))
-
-
-def slot_of(hour: pl.Expr) -> pl.Expr:
-    """The slot key of a start hour (22:00–04:59 is night)."""
-    expr = pl.lit("night")
-    for (start, key), (end, _) in itertools.pairwise(SLOTS):
-        expr = pl.when((hour >= start) & (hour < end)).then(pl.lit(key)).otherwise(expr)
-    return expr
-
-
 @dataclass
 class Effects:
     """``groups``: descriptive per slot / weekday; ``model``: regression terms or empty."""

@@ -237,7 +237,7 @@ def _alerts(
 
 def _hosts(h: pl.DataFrame, lang: str, **_: Any) -> list[Any]:
     if h.height and "slots" in h.columns:
-        from ..room.effects import SLOTS
+        from ..slots import SLOTS
 
         names = {key: t("slot_" + key, lang) for _, key in SLOTS}
         h = h.with_columns(

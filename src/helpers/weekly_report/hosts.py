@@ -1,5 +1,5 @@
 """Host scorecards: GMV per hour of air time against what the same time slots made per hour
-(slots by start hour: :data:`helpers.room.effects.SLOTS`, the room history's slots)."""
+(slots by start hour: :data:`helpers.slots.SLOTS`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ HOST_BOOT = 1000
 
 
 def _slot_frame(df: pl.DataFrame) -> pl.DataFrame:
-    from ..room.effects import slot_of
+    from ..slots import slot_of
 
     hours = pl.col("duration_min").cast(pl.Float64) / 60.0
     slot = slot_of(pl.col("start_ts").dt.hour())
@@ -99,7 +99,7 @@ def host_scorecards(data: WeekData, *, seed: int = 0) -> pl.DataFrame:
 
 def tier_rule(lang: str = "zh") -> str:
     """The host tier rule, from :data:`TIERS`, the slots and the bootstrap settings."""
-    from ..room.effects import SLOTS
+    from ..slots import SLOTS
 
     bands = [f"{t('slot_' + key, lang)}" for _, key in SLOTS]
     cuts = {name.lower(): f"{cut:g}" for name, cut in TIERS}

@@ -36,16 +36,15 @@ def week_factors(data: WeekData) -> tuple[dict[str, float] | None, dict[str, flo
 
 def _action(a: Any, lang: str) -> tuple[str, str, float]:
     """A review action's grouping key, text in the language and yuan at stake (an action is a
-    mapping with ``id``/``kind``, ``text`` (a sentence or ``{zh, en}``) and ``impact``; or a
-    sentence)."""
+    mapping with ``kind`` (and ``channel`` when it names one), ``text`` and ``impact_yuan``, as
+    docs/summary.md specifies; or a sentence). Actions of one kind on one channel group together."""
     if not isinstance(a, dict):
         return str(a), str(a), 0.0
-    text = a.get("text") or a.get("action") or ""
-    if isinstance(text, dict):
-        text = text.get(lang) or next(iter(text.values()), "")
-    impact = a.get("impact")
+    text = a.get("text") or ""
+    impact = a.get("impact_yuan")
+    key = "/".join(str(a[k]) for k in ("kind", "channel") if a.get(k)) or str(text)
     return (
-        str(a.get("id") or a.get("kind") or text),
+        key,
         str(text),
         float(impact) if isinstance(impact, int | float) else 0.0,
     )
