@@ -1,5 +1,7 @@
 """The session report in headless Chromium, network off: charts render, nothing is fetched, no
-console errors, and an injected comment / product name stays text (no script runs)."""
+console errors, and an injected comment / product name stays text (no script runs). Both ways of
+loading plotly.js: embedded (a single ``workbook report``) and from the run folder by relative
+path (a weekly run's ``sessions/<id>/report.html`` loading ``../../plotly.min.js``)."""
 
 from __future__ import annotations
 
@@ -57,6 +59,23 @@ def report(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module", params=["embedded", "run folder"])
+def report_html(request, report: Path, tmp_path_factory) -> Path:
+    """The report's HTML as rendered, or converted again as a weekly run folder lays it out."""
+    if request.param == "embedded":
+        return report / "report.html"
+    from helpers.report import PLOTLYJS, to_html, write_plotlyjs
+
+    week = tmp_path_factory.mktemp("week")
+    review = week / "sessions" / "s1"
+    review.mkdir(parents=True)
+    write_plotlyjs(week)
+    html = to_html(report / "20-session-review.ipynb", review / "report.html", title="t", subtitle="s",
+                   plotlyjs=f"../../{PLOTLYJS}")
+    assert len(html.read_bytes()) < 1_000_000 and f'src="../../{PLOTLYJS}"' in html.read_text("utf-8")
+    return html
+
+
 def test_report_has_no_raw_ids_and_escapes_text(report: Path):
     html = (report / "report.html").read_text("utf-8")
     summary = (report / "summary.json").read_text("utf-8")
@@ -68,10 +87,10 @@ def test_report_has_no_raw_ids_and_escapes_text(report: Path):
     assert data["report"]["status"] == "ok"
 
 
-def test_report_in_chromium_offline(report: Path):
+def test_report_in_chromium_offline(report_html: Path):
     from playwright.sync_api import sync_playwright
 
-    html = report / "report.html"
+    html = report_html
     ARTIFACTS.mkdir(exist_ok=True)
     network, console_errors, dialogs, page_errors = [], [], [], []
     with sync_playwright() as p:
@@ -99,9 +118,10 @@ def test_report_in_chromium_offline(report: Path):
             "Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => !d.querySelector('.main-svg')).length")
         body_text = page.inner_text("body")
         toc = page.locator("#wb-toc li").count()
-        page.screenshot(path=str(ARTIFACTS / "session-report.png"), full_page=False)
+        shot = "session-report-folder" if html.parent.name == "s1" else "session-report"
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=False)
         page.locator(".plotly-graph-div").nth(1).scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "session-report-story.png"), full_page=False)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}-story.png"), full_page=False)
         browser.close()
     assert network == [], f"report tried the network: {network[:5]}"
     assert not console_errors, console_errors[:5]

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from argparse import Namespace
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -18,7 +17,7 @@ import nbformat
 import polars as pl
 import pytest
 
-from helpers import runner, weekly
+from helpers import runner, staleness, weekly
 from helpers.schema import TZ
 from helpers.store import write_session_tables
 
@@ -102,18 +101,25 @@ def test_weekly_twice_replaces_then_nothing_stale(home: Path, capsys: pytest.Cap
     assert json.loads((week_dir / "summary.json").read_text())["sessions"] == 3
     assert os.readlink(home / "reports" / "weekly" / "latest") == "2026-W47"
 
-    # data of one session changes: only that review is rendered again, the week is replaced whole
-    time.sleep(0.05)
+    # one session's file rewritten with the same bytes: nothing stale (staleness is by content)
     path = next((home / "store").glob(f"viewers/*/*/{SIDS[1]}.parquet"))
-    os.utime(path)
+    path.write_bytes(path.read_bytes())
+    assert weekly.cli_weekly(_args(home, jobs=1)) == 0
+    assert json.loads((week_dir / "run.json").read_text())["run_id"] == first["run_id"]
+
+    # data of one session changes: its review and the later one of the room (which compares with
+    # it) are rendered again, the earlier one is kept; the week is replaced whole
+    pl.read_parquet(path).head(2).write_parquet(path)
     assert weekly.cli_weekly(_args(home, jobs=1)) == 0
     second = json.loads((week_dir / "run.json").read_text())
     assert second["run_id"] != first["run_id"]
-    assert [s["reused"] for s in second["sessions"]] == [True, False, True]
+    assert [(s["reused"], s["reason"]) for s in second["sessions"]] == [
+        (True, ""), (False, "data changed"), (False, "data changed")]
+    assert json.loads((week_dir / "sessions" / SIDS[1] / "summary.json").read_text())["viewers"] == 2
     assert second["weekly"]["reason"] == "sessions rendered"
     assert sorted(p.name for p in (home / "reports" / "weekly").iterdir()) == [
         ".weekly.lock", "2026-W47", "latest", "logs"]  # no staging or old folders left
-    assert len(list((home / "reports" / "weekly" / "logs").glob("2026-W47-*.log"))) == 2
+    assert len(list((home / "reports" / "weekly" / "logs").glob("2026-W47-*.log"))) == 3
 
     # third run: nothing stale, the folder is left as it is
     assert weekly.cli_weekly(_args(home)) == 0
@@ -173,20 +179,33 @@ def test_run_jobs_on_any_executor_and_a_raising_job(tmp_path: Path) -> None:
     assert [r.ok for r in runner.run_jobs(jobs, runner.SerialExecutor(), fake)] == [True, True, False, True]
 
 
-def test_stale_reason(home: Path) -> None:
+def test_stale_reason_by_content(home: Path) -> None:
     out = home / "r"
+    store = home / "store"
+    files = sorted(store.glob(f"*/*/*/{SIDS[0]}.parquet"))
+    inputs = staleness.input_digests(files, store)
+    assert list(inputs) == [f.relative_to(store).as_posix() for f in files]
     params = {"store": "s", "session_id": "x"}
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=0) == "missing"
-    report = {"status": "ok", "parameters": {**params, "lang": "zh"}}
+    fp = staleness.fingerprint("template", params, "zh", inputs)
+    assert staleness.stale_reason(out, fp, fp) == "missing"
     out.mkdir()
-    (out / "summary.json").write_text(json.dumps({"report": report}))
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=0) is None
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=0, lang="en") == "parameters changed"
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=time.time() + 5) == "data newer"
-    os.utime(home / "notebooks" / "20-session-review.ipynb", (time.time() + 5, time.time() + 5))
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=0) == "template newer"
-    (out / "summary.json").write_text(json.dumps({"report": {**report, "status": "failed"}}))
-    assert runner.stale_reason(out, kind="session", params=params, inputs_mtime=0) == "failed before"
+    (out / "summary.json").write_text(json.dumps({"report": {"status": "ok"}}))
+    assert staleness.stale_reason(out, fp, fp) is None
+    assert staleness.stale_reason(out, None, fp) == "no fingerprint"
+    assert staleness.stale_reason(out, fp, staleness.fingerprint("template 2", params, "zh", inputs)) \
+        == "template changed"
+    assert staleness.stale_reason(out, fp, staleness.fingerprint("template", params, "en", inputs)) \
+        == "parameters changed"
+    assert staleness.stale_reason(out, fp, {**fp, "code": "other"}) == "code changed"
+    # same bytes, new mtime: re-hashed, same digest; other bytes: data changed
+    os.utime(files[0], ns=(1, 1))
+    again = staleness.input_digests(files, store, inputs)
+    assert again[next(iter(inputs))][2] == inputs[next(iter(inputs))][2]
+    pl.DataFrame({"x": [1]}).write_parquet(files[0])
+    changed = staleness.fingerprint("template", params, "zh", staleness.input_digests(files, store, inputs))
+    assert staleness.stale_reason(out, fp, changed) == "data changed"
+    (out / "summary.json").write_text(json.dumps({"report": {"status": "partial"}}))
+    assert staleness.stale_reason(out, fp, fp) == "failed before"
 
 
 def test_lock_swap_and_latest(tmp_path: Path) -> None:
@@ -231,7 +250,7 @@ def test_params_file(home: Path, tmp_path: Path) -> None:
     p = tmp_path / "w.yaml"
     p.write_text("week: 2026-W47\njobs: 1\nlang: en\nrooms: [demo]\n")
     assert weekly.load_params(str(p)) == {"week": "2026-W47", "jobs": 1, "lang": "en", "rooms": ["demo"]}
-    assert weekly.cli_weekly(_args(home, week="last", jobs=1, params=str(p))) == 0
+    assert weekly.cli_weekly(_args(home, week=None, jobs=None, lang=None, params=str(p))) == 0  # flags unset
     summary = json.loads((home / "reports" / "weekly" / "2026-W47" / "summary.json").read_text())
     assert summary["report"]["parameters"]["lang"] == "en"
     p.write_text("wek: 2026-W47\n")

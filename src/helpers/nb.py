@@ -1,8 +1,8 @@
 """Notebook plumbing: set up a kernel for a report run, and show tables and text safely.
 
-- :func:`setup` chooses plotly's ``notebook`` renderer (plotly.js embedded once, offline) when the
-  notebook runs as a report (``WORKBOOK_REPORT=1``, set by :func:`helpers.report.render`), and
-  leaves an analyst's interactive default alone otherwise.
+- :func:`setup` chooses the ``workbook`` plotly renderer (figures without plotly.js, which the
+  report's HTML loads once) when the notebook runs as a report (``WORKBOOK_REPORT=1``, set by
+  :func:`helpers.report.render`), and leaves an analyst's interactive default alone otherwise.
 - :func:`show_table` renders a frame with fixed decimals as escaped HTML plus a plain-text form, so
   nbval compares stable text and viewer text can never become markup.
 - :func:`say` writes a sentence of Markdown with any interpolated data escaped.
@@ -13,50 +13,53 @@ from __future__ import annotations
 import html
 import logging
 import os
-import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import polars as pl
 
 from .report import REPORT_ENV
+
+if TYPE_CHECKING:  # pandas is imported where a table is shown (the weekly runner never needs it)
+    import pandas as pd
 
 
 def in_report() -> bool:
     return os.environ.get(REPORT_ENV) == "1"
 
 
-_MATHJAX_CDN = re.compile(r'<script src="https?://[^"]*mathjax[^"]*"></script>', re.IGNORECASE)
+def report_renderer() -> Any:
+    """The ``workbook`` renderer: each figure as a ``<div>`` and the ``Plotly.newPlot`` call, with
+    neither plotly.js nor MathJax (plotly's own ``notebook`` renderer embeds 4.8 MB of plotly.js in
+    the notebook and adds a MathJax ``<script src>`` on a CDN to every figure). The report's HTML
+    loads plotly.js once in its head (:func:`helpers.report.to_html`: embedded, or a relative file
+    of the run folder). The figure's JSON rides along as ``application/vnd.plotly.v1+json`` so the
+    executed notebook shows its charts in JupyterLab too."""
+    import json
 
+    from plotly.io import to_html, to_json
+    from plotly.io._base_renderers import MimetypeRenderer
 
-def _install_offline_renderer() -> None:
-    """Register ``notebook`` as a fully offline renderer: plotly.js embedded once, and the MathJax
-    ``<script src>`` on a CDN that plotly 7 adds to every figure (``include_mathjax="cdn"`` is
-    hard-coded in its notebook renderer) removed, so an offline reader's browser requests nothing."""
-    import plotly.io as pio
-    from plotly.io._base_renderers import NotebookRenderer
-
-    class OfflineNotebookRenderer(NotebookRenderer):
+    class ReportRenderer(MimetypeRenderer):
         def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
-            bundle = super().to_mimebundle(fig_dict)
-            if "text/html" in bundle:
-                bundle["text/html"] = _MATHJAX_CDN.sub("", bundle["text/html"])
-            return bundle
+            html = to_html(fig_dict, include_plotlyjs=False, include_mathjax=False, full_html=False,
+                           default_width="100%", default_height=525, validate=False)
+            return {"application/vnd.plotly.v1+json": json.loads(to_json(fig_dict, validate=False)),
+                    "text/html": html}
 
-    if not isinstance(pio.renderers["notebook"], OfflineNotebookRenderer):
-        pio.renderers["notebook"] = OfflineNotebookRenderer()
+    return ReportRenderer()
 
 
 def setup(lang: str = "zh") -> None:
     """Prepare the kernel: plotly renderer for reports, quiet logging, stable display options."""
+    import pandas as pd
     import plotly.io as pio
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     if in_report():
-        _install_offline_renderer()
-        pio.renderers.default = "notebook"
+        pio.renderers["workbook"] = report_renderer()
+        pio.renderers.default = "workbook"
     pio.templates.default = "plotly_white"
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pd.set_option("display.width", 160)
@@ -118,6 +121,8 @@ def show_table(
     an explicit sign on the ``signed`` columns (changes), at most ``max_rows`` rows (the caption says
     when rows were cut). :func:`helpers.labels.table_format` builds these arguments from the metric
     registry."""
+    import pandas as pd
+
     pdf = df.to_pandas() if isinstance(df, pl.DataFrame) else df.copy()
     cut = len(pdf) > max_rows
     pdf = pdf.head(max_rows)

@@ -3,8 +3,9 @@
 ``render(kind, params, out_dir)`` writes into ``out_dir``:
 
 - ``<notebook>.ipynb``: the executed notebook (kept even when a cell fails, with its error);
-- ``report.html``: code hidden, charts interactive and offline (plotly.js embedded once, no
-  require.js/MathJax/CDN), a table of contents, the data's as-of time;
+- ``report.html``: code hidden, charts interactive and offline (plotly.js loaded once: embedded,
+  or ``plotlyjs="../../plotly.min.js"`` from the run folder; no require.js/MathJax/CDN), a table
+  of contents, the data's as-of time;
 - ``summary.json``: what the notebook computed, under documented keys (``docs/summary.md``),
   wrapped with the run's metadata (``report`` block: kind, status, notebook, parameters, timing).
 
@@ -13,11 +14,13 @@ The CLI, the weekly runner and the tests all call this function.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -50,14 +53,20 @@ REPORT_KINDS: dict[str, ReportKind] = {
     "segments": ReportKind("30-audience-segments", "人群分层", "Audience segments"),
     "conversion": ReportKind("40-conversion-models", "转化驱动模型", "What drives purchase"),
     "comments": ReportKind("50-comments", "弹幕分析", "Comments"),
+    "pitch": ReportKind("55-pitch", "主播话术复盘", "The host's pitch"),
+    "room": ReportKind("60-room-history", "直播间历史", "Room history"),
     "weekly": ReportKind("90-weekly-report", "直播周报", "Weekly report"),
 }
 
 
-def kernel_manager_class() -> type:
-    """A kernel manager on local IPC sockets: nothing listens on TCP, and ipykernel does not warn
-    about unencrypted TCP at every report run."""
+def kernel_manager_class(warm: bool = False) -> type:
+    """A kernel manager on local IPC sockets (nothing listens on TCP, and ipykernel does not warn
+    about unencrypted TCP at every report run) that starts the report kernel
+    (:mod:`helpers.kernel`) where the kernel spec says ``-m ipykernel_launcher``: cold, or with
+    ``warm`` forked from this process's zygote (a fresh process with the libraries imported)."""
     from jupyter_client.manager import AsyncKernelManager
+
+    from .kernel import zygote_for
 
     class _IPC(AsyncKernelManager):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -66,6 +75,21 @@ def kernel_manager_class() -> type:
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
             super().__init__(*args, **kwargs)
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return ["helpers.kernel" if a == "ipykernel_launcher" else a for a in cmd]
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            m = kernel_cmd.index("-m") if "-m" in kernel_cmd else -1
+            if not warm or kernel_cmd[m + 1: m + 2] != ["helpers.kernel"]:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            env = {**(kw.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}  # as launch_kernel
+            cwd = str(kw.get("cwd") or os.getcwd())
+            proc = zygote_for(kernel_cmd[:m], env).spawn(kernel_cmd[m + 2:], cwd, env)
+            prov = self.provisioner
+            prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd  # type: ignore[union-attr]
+            self._reconcile_connection_info(prov.connection_info)  # type: ignore[union-attr]
 
         def __del__(self) -> None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
@@ -101,6 +125,62 @@ def kernel_name() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+SAVE_EVERY_S = 30
+
+
+@functools.cache
+def papermill_engine() -> str:
+    """papermill's nbclient engine, registered as ``workbook``, that writes the executed notebook
+    when the run ends (and every ``SAVE_EVERY_S`` seconds of a long run) instead of before and
+    after every cell (two full writes per cell, most of papermill's own time on a 50-cell
+    notebook). The notebook written at the end is the same."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class Manager(NotebookExecutionManager):
+        final = False
+
+        def save(self, **kwargs: Any) -> None:
+            since = (self.now() - self.last_save_time).total_seconds() if self.last_save_time else 0.0
+            if self.final or since >= SAVE_EVERY_S:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self.final = True
+            super().notebook_complete(**kwargs)
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: Any = None,  # type: ignore[override]
+                             progress_bar: bool = True, log_output: bool = False,
+                             autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = Manager(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                             autosave_cell_every=autosave_cell_every)
+            nb_man.last_save_time = nb_man.now()
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register("workbook", Engine)
+    return "workbook"
+
+
+def _warm_up() -> None:
+    """Start (or keep) this process's zygote for the report kernel's interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from .kernel import zygote_for
+
+    argv = list(KernelSpecManager().get_kernel_spec(kernel_name()).argv)
+    if argv and not os.path.isabs(argv[0]):  # "python": jupyter_client runs sys.executable
+        argv[0] = sys.executable
+    if "-m" in argv:
+        zygote_for(argv[: argv.index("-m")], {**os.environ, REPORT_ENV: "1"})
 
 
 def _clean(value: Any) -> Any:
@@ -142,19 +222,52 @@ def write_summary(summary: Mapping[str, Any], path: str | None) -> None:
         write_json({**summary, **sections.summary_block()}, path)
 
 
-def to_html(notebook: Path, html: Path, *, title: str, subtitle: str, lang: str = "zh") -> Path:
-    """Convert an executed notebook to the offline report HTML (code hidden)."""
-    import nbformat
+PLOTLYJS = "plotly.min.js"
+EMBED = "embed"
+
+
+def plotlyjs_path() -> Path:
+    """The installed plotly package's minified plotly.js (what every report loads)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / PLOTLYJS
+
+
+def write_plotlyjs(folder: Path) -> Path:
+    """Copy plotly.js into a run folder, for its reports to load by relative path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / PLOTLYJS
+    shutil.copyfile(plotlyjs_path(), target)
+    return target
+
+
+@functools.cache
+def _exporter() -> Any:
+    """One HTML exporter per process: its templates are loaded and compiled once."""
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(notebook, as_version=4)
-    exporter = HTMLExporter(
+    return HTMLExporter(
         template_name="workbook",
         extra_template_basedirs=[str(RESOURCES / "templates")],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+
+
+def _has_charts(nb: Any) -> bool:
+    return any("application/vnd.plotly.v1+json" in out.get("data", {})
+               for cell in nb.cells for out in cell.get("outputs", []))
+
+
+def to_html(notebook: Path, html: Path, *, title: str, subtitle: str, lang: str = "zh",
+            plotlyjs: str = EMBED) -> Path:
+    """Convert an executed notebook to the offline report HTML (code hidden). A report with charts
+    loads plotly.js once: embedded (``plotlyjs="embed"``, a self-contained file) or from the
+    relative path ``plotlyjs`` (e.g. ``../../plotly.min.js``: one copy per run folder)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
     resources = {
         "wb_title": title,
         "wb_subtitle": subtitle,
@@ -163,7 +276,12 @@ def to_html(notebook: Path, html: Path, *, title: str, subtitle: str, lang: str 
         + datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "language_code": "zh-CN" if lang == "zh" else "en",
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if _has_charts(nb):
+        if plotlyjs == EMBED:
+            resources["wb_plotlyjs"] = plotlyjs_path().read_text("utf-8")
+        else:
+            resources["wb_plotlyjs_src"] = plotlyjs
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     fd, tmp = tempfile.mkstemp(dir=html.parent, prefix=".tmp-", suffix=".html")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(body)
@@ -180,15 +298,34 @@ def render(
     lang: str = "zh",
     subtitle: str = "",
     timeout_s: int = 1800,
+    plotlyjs: str = EMBED,
+    template_text: str = "",
+    warm: bool = True,
 ) -> RunResult:
-    """Execute the kind's template with ``params`` into ``out_dir`` and write HTML and summary.
+    """Execute the kind's template (or the notebook JSON ``template_text``, so a worker needs no
+    checkout) with ``params`` into ``out_dir`` and write HTML and summary; ``plotlyjs``: see
+    :func:`to_html`.
 
     Never raises for a failing notebook: the result says ``ok=False`` with the error, the executed
-    notebook keeps the error cell, and ``summary.json`` records ``status: failed``.
+    notebook keeps the error cell, and ``summary.json`` records ``status: failed``. With ``warm``
+    the kernel is forked from this process's zygote (:mod:`helpers.kernel`), started here first so
+    that its imports overlap this process's.
     """
+    from .kernel import skip_unused_imports
+
+    skip_unused_imports()
+    if warm:
+        _warm_up()
     import papermill as pm
 
-    template = template_path(kind)
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"unknown report kind {kind!r}; kinds: {', '.join(REPORT_KINDS)}")
+    if template_text:
+        import nbformat
+
+        template: Any = nbformat.reads(template_text, as_version=4)
+    else:
+        template = str(template_path(kind))
     spec = REPORT_KINDS[kind]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -203,11 +340,12 @@ def render(
     os.environ[REPORT_ENV] = "1"
     try:
         pm.execute_notebook(
-            str(template),
+            template,
             str(executed),
             parameters=params,
             kernel_name=kernel_name(),
-            kernel_manager_class=kernel_manager_class(),
+            kernel_manager_class=kernel_manager_class(warm),
+            engine_name=papermill_engine(),
             cwd=str(project_root()),
             progress_bar=False,
             log_output=False,
@@ -225,7 +363,7 @@ def render(
     seconds = time.perf_counter() - started
     title = spec.title_zh if lang == "zh" else spec.title_en
     if executed.exists():
-        to_html(executed, html, title=title, subtitle=subtitle, lang=lang)
+        to_html(executed, html, title=title, subtitle=subtitle, lang=lang, plotlyjs=plotlyjs)
     data: dict[str, Any] = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
     failed_sections = [f["section"] for f in data.get("sections_failed") or []]
     if not error and failed_sections:

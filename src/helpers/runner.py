@@ -3,12 +3,14 @@ atomic replacement of an output folder, a ``latest`` pointer and a log file per 
 
 The weekly run (:func:`helpers.weekly.run_weekly`) is built from these pieces:
 
-- :class:`Job` / :func:`run_job`: one notebook render (picklable, so a ``ProcessPoolExecutor``, a
-  Dask ``Client.get_executor()`` or Ray's ``RayExecutor`` can run it; on a cluster the store path
-  must be a shared filesystem or object store the workers can read);
+- :class:`Job` / :func:`run_job`: one notebook render (picklable and carrying its template's
+  JSON, so a ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()`` worker that has only the
+  package installed can run it; on a cluster the store and the output folder must be on a shared
+  filesystem the workers see at the same path);
+- :func:`make_executor`: the executor of ``--jobs N`` or ``--executor dask://HOST:PORT``;
 - :func:`run_jobs`: submit jobs to an executor; a job that raises becomes a failed result and never
   stops the others;
-- :func:`stale_reason`: why an existing report must be rendered again (or ``None`` when fresh);
+- staleness (whether an existing report must be rendered again) is :mod:`helpers.staleness`;
 - :class:`RunLock`: an ``flock`` on a lock file, so two runs cannot collide (a crashed run's lock
   is released by the kernel, never left behind);
 - :func:`swap_dir`: put a finished staging folder in place of the previous run in one
@@ -23,21 +25,20 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
-import json
 import logging
 import multiprocessing
 import os
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .report import render, template_path
+from .report import EMBED, render
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,14 @@ class Job:
     out_dir: str
     lang: str = "zh"
     timeout_s: int = 1800
+    plotlyjs: str = EMBED
+    template_text: str = ""
 
 
 @dataclass
 class JobResult:
-    """What a job produced; ``reused`` when a fresh earlier render was kept instead."""
+    """What a job produced; ``reused`` when a fresh earlier render was kept instead. The weekly run
+    adds the report's ``fingerprint`` and its input files' digests (``inputs``) for the next run."""
 
     kind: str
     target: str
@@ -73,6 +77,9 @@ class JobResult:
     error: str | None = None
     reused: bool = False
     reason: str = ""
+    fingerprint: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, list[Any]] = field(default_factory=dict)
+    worker: str = ""  # host:pid that rendered it
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,13 +88,16 @@ class JobResult:
 def run_job(job: Job) -> JobResult:
     """Render one job (top-level so it pickles to worker processes); never raises."""
     started = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         result = render(job.kind, job.params, job.out_dir, lang=job.lang, subtitle=job.target,
-                        timeout_s=job.timeout_s)
+                        timeout_s=job.timeout_s, plotlyjs=job.plotlyjs,
+                        template_text=job.template_text)
     except Exception as exc:  # a broken template or a missing kernel: still a result
         return JobResult(job.kind, job.target, False, job.out_dir, time.perf_counter() - started,
-                         f"{type(exc).__name__}: {exc}")
-    return JobResult(job.kind, job.target, result.ok, job.out_dir, round(result.seconds, 2), result.error)
+                         f"{type(exc).__name__}: {exc}", worker=worker)
+    return JobResult(job.kind, job.target, result.ok, job.out_dir, round(result.seconds, 2), result.error,
+                     worker=worker)
 
 
 class SerialExecutor(Executor):
@@ -102,11 +112,34 @@ class SerialExecutor(Executor):
         return future
 
 
-def make_executor(jobs: int) -> Executor:
-    """The local executor for ``--jobs N``: serial for 1, else a spawn-based process pool."""
+DASK = "dask://"
+
+
+def make_executor(jobs: int, address: str = "") -> tuple[Executor, Callable[[], None]]:
+    """The executor for ``--jobs N`` (serial for 1, else a spawn-based process pool of N) or, for
+    ``address`` ``dask://HOST:PORT``, a Dask distributed cluster's (``Client(addr).get_executor()``,
+    optional extra ``[dask]``); with the function that releases it."""
+    if address:
+        if not address.startswith(DASK):
+            raise ValueError(f"executor must look like dask://HOST:PORT, not {address!r}")
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("--executor dask://… needs the dask extra: "
+                             "pip install 'livecommerce-review-workbook[dask]'") from None
+        client = Client("tcp://" + address.removeprefix(DASK))
+        dask_pool = client.get_executor(pure=False)
+
+        def release() -> None:
+            dask_pool.shutdown(wait=True)
+            client.close()
+
+        return dask_pool, release
     if jobs <= 1:
-        return SerialExecutor()
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        pool = SerialExecutor()
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    return pool, lambda: pool.shutdown(wait=True)
 
 
 def run_jobs(
@@ -132,52 +165,7 @@ def run_jobs(
     return [r for r in results if r is not None]
 
 
-# --------------------------------------------------------------------------- staleness
-
-
-def newest_mtime(paths: Iterable[Path]) -> float:
-    """The newest modification time among ``paths`` (0.0 if none)."""
-    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
-
-
-def read_summary(path: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def stale_reason(
-    out_dir: Path,
-    *,
-    kind: str,
-    params: Mapping[str, Any],
-    inputs_mtime: float,
-    lang: str = "zh",
-) -> str | None:
-    """Why the report in ``out_dir`` must be rendered again, or ``None`` if it is fresh.
-
-    Stale when its ``summary.json`` is missing or unreadable, records a failure, was made with
-    other parameters or language, or is older than its inputs (``inputs_mtime``: the newest store
-    file it reads) or than the kind's template notebook.
-    """
-    summary = out_dir / "summary.json"
-    data = read_summary(summary)
-    if data is None:
-        return "missing"
-    report = data.get("report", {})
-    if report.get("status") != "ok":
-        return "failed before"
-    wanted = {**{k: v for k, v in params.items() if k != "summary_path"}, "lang": lang}
-    had = report.get("parameters", {})
-    if any(had.get(k) != v for k, v in wanted.items()):
-        return "parameters changed"
-    made = summary.stat().st_mtime
-    if inputs_mtime > made:
-        return "data newer"
-    if template_path(kind).stat().st_mtime > made:
-        return "template newer"
-    return None
+# --------------------------------------------------------------------------- reuse
 
 
 def copy_tree(src: Path, dst: Path) -> None:
@@ -293,10 +281,17 @@ def clean_leftovers(root: Path) -> list[Path]:
 # --------------------------------------------------------------------------- logging
 
 
+_ISSUED: list[str] = []
+
+
 def run_id(now: datetime | None = None) -> str:
-    """A run's id: UTC time and pid (sorts by time)."""
+    """A run's id: UTC time and pid (sorts by time); a second run of this process within the same
+    second gets ``-2``, ``-3`` … appended."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    rid = f"{now:%Y%m%dT%H%M%SZ}-{os.getpid()}"
+    n = sum(1 for r in _ISSUED if r == rid)
+    _ISSUED.append(rid)
+    return rid if n == 0 else f"{rid}-{n + 1}"
 
 
 @contextlib.contextmanager

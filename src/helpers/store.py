@@ -19,12 +19,15 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import polars as pl
 
 from . import schema
 from .paths import default_store, resolve
+
+if TYPE_CHECKING:  # pandas only for load_table(pandas=True): the ingest never imports it
+    import pandas as pd
 
 PARTITION_COLUMNS = ("platform", "date")
 _SAFE = re.compile(r"[^0-9A-Za-z_.\-]")

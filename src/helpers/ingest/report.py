@@ -153,3 +153,45 @@ def ingest_summary(files: pl.DataFrame, store: str | os.PathLike[str] | None = N
         "duplicates": int((files["status"] == "duplicate").sum()),
         "cross_check_mismatches": int((checks["status"] == "mismatch").sum()) if checks.height else 0,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections of the 10-ingest report: they read the store's bookkeeping (ledger, quarantine,
+# checks), so they run on any store, one holding only room_days included.
+# ---------------------------------------------------------------------------------------------
+
+from .. import sections  # noqa: E402
+
+
+@sections.section("ingest.files")
+def files_section(store: str | os.PathLike[str], outcome=None) -> dict:
+    """The exports in the store (or of this run): per file, per export type, the summary keys."""
+    files = files_frame(store, outcome)
+    return {"files": files, "by_type": by_export_type(files), "summary": ingest_summary(files, store)}
+
+
+@sections.section("ingest.quarantine")
+def quarantine_section(store: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
+    """Quarantined data rows, and rows that are not data (repeated headers, totals) per reason."""
+    qs = quarantine_summary(store)
+    skipped = qs.filter(pl.col("action") == "skipped").select("reason", "rows")
+    return {"quarantined": qs.filter(pl.col("action") == "quarantined").drop("action"),
+            "skipped": skipped.group_by("reason").agg(pl.col("rows").sum()).sort("reason")}
+
+
+@sections.section("ingest.checks")
+def checks_section(store: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
+    return {"summary": checks_summary(store), "mismatches": mismatches(store)}
+
+
+@sections.section("ingest.contents")
+def contents_section(store: str | os.PathLike[str]) -> pl.DataFrame:
+    return store_contents(store)
+
+
+INGEST_SECTIONS = ("ingest.files", "ingest.quarantine", "ingest.checks", "ingest.contents")
+
+
+def run_all(store: str | os.PathLike[str]) -> dict[str, sections.Outcome]:
+    """Every section of the ingest report on ``store`` (what the matrix test checks)."""
+    return {k: sections.run(k, {}, store) for k in INGEST_SECTIONS}

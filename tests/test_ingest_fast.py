@@ -1,0 +1,69 @@
+"""The canonical fast path (helpers.ingest.fast): typed columns where polars' strict casts take a
+column whole, the general parsers for the rest, and the same store and quarantine either way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from helpers.ingest import fast, ingest_paths
+from helpers.ingest.readers import read_csv
+from helpers.store import load_table
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A canonical sessions CSV, a clean canonical viewers CSV and a messy copy of it."""
+    from helpers.simulate import simulate_week
+
+    sim = simulate_week(seed=4, viewers=400, sessions=1)
+    d = tmp_path_factory.mktemp("canonical")
+    sim.tables["sessions"].write_csv(d / "sessions.csv")
+    viewers = sim.tables["viewers"].drop("sim_segment")
+    viewers.write_csv(d / "viewers.csv")
+    text = (d / "viewers.csv").read_text("utf-8").splitlines()
+    header = text[0].split(",")
+    cells = [line.split(",") for line in text[1:]]
+    cells[3][header.index("watch_s")] = "-"  # missing token in a required column: quarantined
+    cells[5][header.index("likes")] = "many"  # unreadable count: quarantined
+    cells[7][header.index("returning")] = "是"  # another boolean spelling
+    cells[9][header.index("source")] = " 关注 "  # padded text
+    (d / "messy.csv").write_text("\n".join([text[0], *(",".join(c) for c in cells)]) + "\n", "utf-8")
+    return d / "sessions.csv", d / "viewers.csv", d / "messy.csv"
+
+
+def _ingest(paths: list[Path], store: Path) -> tuple[pl.DataFrame, list[int]]:
+    out = ingest_paths(paths, store)
+    viewers = load_table("viewers", store).sort("viewer_id")
+    return viewers, [(f.rows_in, f.rows_kept, f.rows_quarantined) for f in out.files]
+
+
+def test_clean_canonical_chunks_come_typed(files) -> None:
+    _, clean, messy = files
+    block = next(fast.typed_sheet(read_csv(clean)).blocks)
+    schema = block.frame.schema
+    assert isinstance(schema["enter_ts"], pl.Datetime) and schema["watch_s"] == pl.Float64
+    assert schema["likes"] == pl.Int64 and schema["was_follower"] == pl.Boolean
+    assert schema["viewer_id"] == pl.String  # text stays text
+    block = next(fast.typed_sheet(read_csv(messy)).blocks)
+    assert block.frame.schema["likes"] == pl.String  # "many": the general parser quarantines it
+    assert block.frame.schema["shares"] == pl.Int64
+
+
+@pytest.mark.parametrize("which", ["clean", "messy"])
+def test_fast_and_general_paths_give_the_same_store(files, which, tmp_path, monkeypatch) -> None:
+    sessions, clean, messy = files
+    paths = [sessions, clean if which == "clean" else messy]
+    fast_viewers, fast_counts = _ingest(paths, tmp_path / "fast")
+    monkeypatch.setattr(fast, "typed_sheet", lambda sheet: sheet)  # the general parsers only
+    slow_viewers, slow_counts = _ingest(paths, tmp_path / "slow")
+    assert fast_counts == slow_counts
+    assert fast_viewers.equals(slow_viewers)
+    if which == "messy":  # file lines 5 (watch_s "-", required) and 7 (likes "many") set aside
+        assert fast_counts[1] == (400, 398, 2)
+        q = pl.concat([pl.read_parquet(f) for f in (tmp_path / "fast" / "_quarantine").glob("*.parquet")])
+        assert sorted(zip(q["row"], q["column"], q["value"], strict=True)) == [
+            (5, "watch_s", "-"), (7, "likes", "many")]
+        assert fast_viewers["source"].str.starts_with(" ").sum() == 0  # padding stripped
