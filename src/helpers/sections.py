@@ -81,6 +81,15 @@ def _present(df: pl.DataFrame | None, column: str | None) -> bool:
     return column in df.columns and df[column].null_count() < df.height
 
 
+class Unavailable(Exception):
+    """Raised by a section whose tables are present but cannot support it (a room's first session
+    has no history to compare with, ...): the outcome is ``needs`` with this sentence."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.text = {"zh": zh, "en": en}
+
+
 @dataclass
 class Outcome:
     """What a section produced: ``status`` is ``ok``, ``needs`` or ``failed``."""
@@ -90,6 +99,7 @@ class Outcome:
     value: Any = None
     missing: list[Need] = field(default_factory=list)
     error: str | None = None
+    reason: dict[str, str] | None = None  # a section's own sentence (zh, en) when it is unavailable
 
     @property
     def ok(self) -> bool:
@@ -97,7 +107,7 @@ class Outcome:
 
     def as_dict(self) -> dict[str, Any]:
         return {"section": self.key, "status": self.status, "missing": [n.key() for n in self.missing],
-                "error": self.error}
+                "error": self.error, "reason": (self.reason or {}).get("en")}
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,8 @@ def run(key: str, tables: Mapping[str, pl.DataFrame | None], *args: Any, **kwarg
     else:
         try:
             out = Outcome(key, "ok", value=sec.fn(*args, **kwargs))
+        except Unavailable as u:
+            out = Outcome(key, "needs", reason=u.text)
         except Exception as exc:  # a failing section must never fail the notebook
             log.warning("section %s failed:\n%s", key, traceback.format_exc())
             out = Outcome(key, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -157,6 +169,8 @@ def guard(key: str, fn: Callable[[], Any]) -> Any:
 
 def needs_text(out: Outcome, lang: str = "zh") -> str:
     """One sentence saying what a section lacks or how it failed."""
+    if out.status == "needs" and out.reason:
+        return out.reason["zh" if lang == "zh" else "en"]
     if out.status == "needs":
         what = ("、" if lang == "zh" else "; ").join(n.text(lang) for n in out.missing)
         return f"本节需要{what}，本场数据没有。" if lang == "zh" else f"This section needs {what}, which this data does not have."

@@ -14,7 +14,6 @@ from .common import (
     SHORT_WATCH_S,
     TRAILING_SESSIONS,
     per_viewer_gmv,
-    session_end,
     session_minutes,
 )
 from .context import Context, data_note, open_review
@@ -128,7 +127,6 @@ __all__ = [
     "run_sheet",
     "screen_label",
     "screen_timeline",
-    "session_end",
     "session_minutes",
     "show",
     "step",

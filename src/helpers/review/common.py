@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -40,10 +39,6 @@ def _f(x: Any) -> float | None:
 
 def _minute(col: str) -> pl.Expr:
     return pl.col(col).dt.truncate("1m")
-
-
-def session_end(s: Session) -> datetime:
-    return s.info["end_ts"]
 
 
 def session_minutes(s: Session) -> float:

@@ -149,7 +149,9 @@ def verdict(s: Session, targets: dict[str, float] | None = None,
         sd = hist["paid_gmv"].std()
         ref_var = (sd**2 / hist.height) if hist.height >= 2 and sd is not None else 0.0
     else:
-        raise ValueError("no target and no earlier session of this room to compare with")
+        raise sections.Unavailable("本场没有目标，本直播间在仓库中也没有更早的场次可比：无法给出判断。",
+                                   "No target, and no earlier session of this room in the store to compare "
+                                   "with: there is no verdict to give.")
     gap = gmv - ref
     half = Z95 * math.sqrt(_gmv_variance(s, cur) + ref_var)
     parts = decompose(cur, ref_f)
