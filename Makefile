@@ -7,8 +7,13 @@ KERNEL := livecommerce-workbook
 export PYTHONHASHSEED := 0
 export WORKBOOK_HOME := $(CURDIR)
 
-.PHONY: setup demo test test-fast lab bench goldens notebooks docs lint sample clean
+.PHONY: help setup demo test test-fast lab bench goldens notebooks docs lint sample clean
 
+## List the targets with what they do
+help:
+	@awk '/^## /{doc=substr($$0,4); next} /^[a-z-]+:/{if(doc){split($$1,t,":"); printf "  make %-10s %s\n", t[1], doc}; doc=""}' $(MAKEFILE_LIST)
+
+## Create the virtual environment, install the package and its test tools, register the kernel
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -22,7 +27,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/workbook demo
 
-## The whole suite: unit tests, papermill smoke runs, nbval goldens, browser tests
+## The whole suite: ruff, unit tests, report renders, nbval goldens, browser tests
 test: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/python -m pytest tests
@@ -33,6 +38,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
+## Open JupyterLab on the project (the notebooks run as they are against the sample store)
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
 
@@ -53,8 +59,16 @@ sample: setup
 	rm -rf data/sample/raw data/sample/canonical
 	$(BIN)/workbook simulate --out data/sample --seed 7 --viewers 1200 --weeks 2
 
+## Regenerate the generated pages (data model, metrics glossary) and the notebook templates
+docs: setup
+	$(BIN)/python -m helpers.schema > docs/data-model.md
+	$(BIN)/python -m helpers.metrics > docs/metrics.md
+	$(BIN)/python -m helpers.notebooks_sync
+
+## ruff on the package, tests and benchmarks
 lint: setup
 	$(BIN)/ruff check src tests bench
 
+## Remove rendered reports and the processed store
 clean:
 	rm -rf reports/*/ data/processed .pytest_cache

@@ -72,6 +72,10 @@ def _room_days(store: Path) -> pl.DataFrame:
         .join(sessions, on="session_id")
         .group_by("room", "date", "metric")
         .agg(pl.col("value").sum(), pl.lit("直播间大盘").alias("source_column"))
+        .with_columns(  # the daily overview gives air time in hours (直播时长(小时))
+            pl.when(pl.col("metric") == "duration_min").then(pl.col("value") / 60.0).otherwise("value"),
+            pl.col("metric").replace("duration_min", "duration_h"),
+        )
         .sort("room", "date", "metric")
     )
 

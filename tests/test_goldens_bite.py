@@ -17,6 +17,7 @@ from helpers import goldens
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDENS = ROOT / "tests" / "goldens"
+NAMES = [t.stem for t in goldens.templates()]
 MUTATION = '\n# goldens-bite test: UV value divided by views (PV) instead of viewers\nRATIOS["uv_value"] = ("gmv", "views", 1.0)\n'
 
 
@@ -76,3 +77,18 @@ def test_ci_params_cover_every_template() -> None:
         params = goldens.notebook_params(template, ci)
         assert set(params) <= declared, f"{template.stem}: undeclared {set(params) - declared}"
         assert params["summary_path"] == ""
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_golden_runs_the_template_as_it_is_now(name: str) -> None:
+    """A golden is the template executed: same code cells (papermill's injected parameters aside),
+    so nbval re-running the goldens runs every template — a template changed without `make goldens`
+    fails here."""
+    golden = nbformat.read(GOLDENS / f"{name}.ipynb", as_version=4)
+    template = nbformat.read(goldens.templates([name])[0], as_version=4)
+
+    def code(nb: nbformat.NotebookNode) -> list[str]:
+        return [c.source for c in nb.cells if c.cell_type == "code"
+                and "injected-parameters" not in c.metadata.get("tags", [])]
+
+    assert code(golden) == code(template), f"{name}: run `make goldens`"

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _name(req: str) -> str:
-    return re.split(r"[<>=!~ \[]", req.strip(), maxsplit=1)[0].lower()
+    name = re.split(r"[<>=!~ \[]", req.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503 normal form
 
 
 def test_environment_yml_lists_the_same_packages_as_pyproject():
@@ -52,3 +53,36 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     assert "make test" in readme and "make test" in ci
+
+
+def _imported_top_modules(root: Path) -> set[str]:
+    import ast
+    import sys
+
+    names: set[str] = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n != "helpers"}
+
+
+def test_runtime_dependencies_are_exactly_what_the_package_imports():
+    """Every third-party import of src/helpers is declared, and every declared runtime dependency
+    is imported (directly, or as the documented engine of one: fastexcel behind polars.read_excel,
+    pyarrow behind Parquet, ipykernel/jupyterlab/nbformat/patsy behind the notebook stack)."""
+    from importlib.metadata import packages_distributions
+
+    dist_of = packages_distributions()
+    imported = {_name(dist_of.get(m, [m])[0]) for m in _imported_top_modules(ROOT / "src" / "helpers")}
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    # the evaluation modules compare against SnowNLP, a test extra they import lazily
+    declared_for_evaluation = {_name(r) for r in project["optional-dependencies"]["test"]} & {"snownlp"}
+    imported -= declared_for_evaluation
+    imported -= {_name(r) for r in project["optional-dependencies"]["dask"]}  # --executor dask://
+    engines = {"fastexcel", "pyarrow", "ipykernel", "jupyterlab", "nbformat", "patsy", "jupytext"}
+    assert imported - declared == set(), f"imported but not declared: {imported - declared}"
+    assert declared - imported - engines == set(), f"declared but never imported: {declared - imported - engines}"

@@ -1,4 +1,4 @@
-"""The session-review defects of issue 11, each on a hand-built session with a known answer: free
+"""The session-review defects found in review, each on a hand-built session with a known answer: free
 channels, explanation lifts, ROI on tiny spend, observed peaks, one AOV basis, percentages, no raw
 keys in tables, the minute chart's legend and hover."""
 

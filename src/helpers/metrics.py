@@ -99,7 +99,6 @@ METRICS: dict[str, Metric] = {
 }
 
 KPI_KEYS: tuple[str, ...] = tuple(METRICS)
-RATIO_KEYS = frozenset(k for k, m in METRICS.items() if m.unit in ("%", "×"))
 PLATFORM = "platform"
 
 

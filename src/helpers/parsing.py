@@ -105,14 +105,6 @@ def _stripped(s: pl.Series) -> pl.Series:
     return s.scatter(idx, s.gather(idx).str.strip_chars())
 
 
-def missing_mask(s: pl.Series, kind: str = "string") -> pl.Series:
-    """True where the cell is empty or a missing-value token ("-", "--", "—" ...)."""
-    s = _stripped(_str(s))
-    if kind == "text":
-        return s.is_null() | (s == "")
-    return s.is_null() | s.is_in(MISSING_TOKENS)
-
-
 def _fallback(s: pl.Series, fast: pl.Series, slow: Any) -> pl.Series:
     """``fast`` where it parsed; ``slow(subset)`` for the non-missing cells where it did not."""
     need = fast.is_null() & s.is_not_null() & ~s.is_in(MISSING_TOKENS)

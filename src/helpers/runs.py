@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .paths import default_store, project_root, reports_dir, resolve
+from .paths import default_store, from_cwd, project_root, reports_dir, resolve
 from .report import RunResult, render, replace_dir
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,17 @@ def report_params(kind: str, args: argparse.Namespace, store: Path) -> tuple[dic
             raise ValueError(f"report {kind}: give a SESSION_ID or --week W (one of them)")
         params |= {"session_id": args.session_id, "week": args.week}
         return params, args.session_id or args.week
-    if kind == "comments":
+    if kind in ("comments", "pitch"):
         params |= {"session_id": args.session_id}
         return params, args.session_id
+    if kind == "room":
+        from .room.units import main_room
+
+        name = args.room or main_room(store)
+        params |= {"room": name, "date_from": args.date_from, "date_to": args.date_to}
+        return params, name
     if kind == "ingest":
-        params |= {"inputs": [str(resolve(p)) for p in args.paths]}
+        params |= {"inputs": [str(from_cwd(p)) for p in args.paths]}
         return params, "latest"
     raise ValueError(f"unknown report kind {kind!r}")
 
@@ -47,7 +53,7 @@ def run_report(
     kind: str, params: dict[str, Any], target: str, *, out: str | None = None, lang: str = "zh"
 ) -> RunResult:
     """Render one report atomically into ``out`` (default ``reports/<kind>/<target>``)."""
-    final = resolve(out) if out else reports_dir() / kind / target
+    final = from_cwd(out) if out else reports_dir() / kind / target
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-"))
     result = render(kind, params, staging, lang=lang, subtitle=target)
@@ -65,7 +71,7 @@ def _print_result(result: RunResult) -> None:
 
 
 def cli_report(args: argparse.Namespace) -> int:
-    store = resolve(args.store) if args.store else default_store()
+    store = from_cwd(args.store) if args.store else default_store()
     params, target = report_params(args.kind, args, store)
     result = run_report(args.kind, params, target, out=args.out, lang=args.lang)
     _print_result(result)

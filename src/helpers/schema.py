@@ -240,7 +240,7 @@ TABLES: dict[str, Table] = {
             ),
             key=("room", "date", "metric"),
         ),
-        # ingest of real files (issue 10/12): audience portraits and host transcripts
+        # audience portraits and host transcripts
         Table(
             "audience_profile",
             "room (or session) × period × population × dimension × bucket (人群画像)",

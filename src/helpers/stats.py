@@ -247,7 +247,3 @@ def overdispersed(r: RateRatio, phi: float) -> RateRatio:
 
     p = float(2 * norm.sf(abs(lr) / se)) if se > 0 else r.p_value
     return RateRatio(r.ratio, lo, hi, p, r.rate1, r.rate2)
-
-
-def finite(x: float | None) -> bool:
-    return x is not None and isinstance(x, int | float) and math.isfinite(x)

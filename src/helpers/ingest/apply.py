@@ -22,7 +22,6 @@ from .mapping import ColumnSpec, ExportMapping, norm
 from .readers import Block, Sheet
 from .rooms import Rooms
 
-ROW_TABLES = ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
 PREFIX = {"douyin": "dy", "taobao": "tb", "kuaishou": "ks"}
 Q_SCHEMA = {
     "file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,

@@ -190,17 +190,6 @@ def expand(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return unique, missing
 
 
-@dataclass
-class _Staged:
-    """What one file contributes, before merging."""
-
-    result: FileResult
-    mapping_priority: int
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # canonical table → all rows
-    platform: str = "douyin"
-    export_type: str = ""
-
-
 def _collect(sheet_apps: list[tuple[Sheet, ExportMapping, Applied]]) -> tuple[dict[str, list[pl.DataFrame]], dict[str, set[str]]]:
     frames: dict[str, list[pl.DataFrame]] = {}
     cumulative: dict[str, set[str]] = {}
