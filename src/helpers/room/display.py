@@ -60,41 +60,22 @@ def change_text(ch: PeriodChange, lang: str = "zh") -> nb.Markdown:
     pct = ch.gap / r["gmv"] if r["gmv"] else None
     factor = t("factor_" + main["factor"], lang) if main else "–"
     share = format_metric("gmv", main["contribution"], signed=True) if main else "–"
-    if lang == "zh":
-        return nb.say(
-            "{cf}–{ct}（{cu} 个单位）成交 {cg} 元，较 {rf}–{rt}（{ru} 个单位）的 {rg} 元变化 {gap} 元（{pct}）；"
-            "按 成交金额 = 观看人数 × 观看-成交率 × 客单价 拆分（LMDI 对数拆分，各项之和等于变化），"
-            "贡献最大的是{factor}（{share} 元）。",
-            cf=c["from"],
-            ct=c["to"],
-            cu=c["units"],
-            cg=format_metric("gmv", c["gmv"]),
-            rf=r["from"],
-            rt=r["to"],
-            ru=r["units"],
-            rg=format_metric("gmv", r["gmv"]),
-            gap=format_metric("gmv", ch.gap, signed=True),
-            pct=f"{pct:+.1%}" if pct is not None else "–",
-            factor=factor,
-            share=share,
-        )
-    return nb.say(
-        "{cf}–{ct} ({cu} units) took {cg} yuan, {gap} yuan ({pct}) against {rf}–{rt} ({ru} units, {rg} yuan); "
-        "split as GMV = viewers × conversion × order value per buyer (LMDI log split; the parts sum "
-        "to the change), the largest part is {factor} ({share} yuan).",
-        cf=c["from"],
-        ct=c["to"],
-        cu=c["units"],
-        cg=format_metric("gmv", c["gmv"]),
-        rf=r["from"],
-        rt=r["to"],
-        ru=r["units"],
-        rg=format_metric("gmv", r["gmv"]),
-        gap=format_metric("gmv", ch.gap, signed=True),
-        pct=f"{pct:+.1%}" if pct is not None else "–",
-        factor=factor,
-        share=share,
+    template = (
+        "{cf}–{ct}（{cu} 个单位）成交 {cg} 元，较 {rf}–{rt}（{ru} 个单位）的 {rg} 元变化 {gap} 元（{pct}）；"
+        "按 成交金额 = 观看人数 × 观看-成交率 × 客单价 拆分（LMDI 对数拆分，各项之和等于变化），"
+        "贡献最大的是{factor}（{share} 元）。"
+        if lang == "zh"
+        else "{cf}–{ct} ({cu} units) took {cg} yuan, {gap} yuan ({pct}) against {rf}–{rt} ({ru} units, "
+        "{rg} yuan); split as GMV = viewers × conversion × order value per buyer (LMDI log split; the "
+        "parts sum to the change), the largest part is {factor} ({share} yuan)."
     )
+    return nb.say(
+        template,
+        cf=c["from"], ct=c["to"], cu=c["units"], cg=format_metric("gmv", c["gmv"]),
+        rf=r["from"], rt=r["to"], ru=r["units"], rg=format_metric("gmv", r["gmv"]),
+        gap=format_metric("gmv", ch.gap, signed=True),
+        pct=f"{pct:+.1%}" if pct is not None else "–", factor=factor, share=share,
+    )  # fmt: skip
 
 
 def effects_tables(ef: Effects, lang: str = "zh") -> list[Any]:
