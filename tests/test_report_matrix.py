@@ -130,8 +130,6 @@ SECOND_FAMILY = {"ingest": "daily_overview_only", "segments": "daily_overview_on
                  "conversion": "daily_overview_only", "comments": "daily_overview_only",
                  "weekly": "daily_overview_only", "room": "daily_overview_only",
                  "session": "session_list_only", "pitch": "session_list_only"}
-#: Kinds whose sections other engineers are still making robust: a failing render is expected
-#: (not strict) until their work lands.
 KINDS = ("ingest", "session", "segments", "conversion", "comments", "weekly", "room", "pitch")
 
 

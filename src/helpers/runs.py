@@ -80,8 +80,8 @@ def cli_report(args: argparse.Namespace) -> int:
 
 def run_demo(jobs: int = 2) -> int:
     """Ingest the bundled sample and render every report kind under ``reports/``: the ingest
-    report, the last week's weekly report with all its session reviews, and segments, conversion
-    and comments reports of that week / its last session."""
+    report, the last week's weekly report with all its session reviews, segments, conversion
+    and comments reports of that week / its last session, and the room's history."""
     from .ingest import ingest_paths
     from .store import list_sessions
     from .weekly import resolve_week, run_weekly, week_of, week_sessions
@@ -107,6 +107,7 @@ def run_demo(jobs: int = 2) -> int:
         ("segments", {"week": week, "session_id": ""}, week),
         ("conversion", {"week": week, "session_id": ""}, week),
         ("comments", {"session_id": last}, last),
+        ("room", {"room": "", "date_from": "", "date_to": ""}, "sample"),
     ):
         results.append(run_report(kind, {"store": str(store), **params}, target))
         _print_result(results[-1])
