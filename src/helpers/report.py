@@ -91,6 +91,12 @@ def kernel_manager_class(warm: bool = False) -> type:
             prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd  # type: ignore[union-attr]
             self._reconcile_connection_info(prov.connection_info)  # type: ignore[union-attr]
 
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts before every shutdown; a finished report has nothing to
+            # stop, and the interrupt only makes ipykernel log "KeyboardInterrupt caught in kernel"
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
         def __del__(self) -> None:
             shutil.rmtree(self._socket_dir, ignore_errors=True)
 
