@@ -11,8 +11,9 @@
 # ---
 
 # %% [markdown]
-# **单场直播复盘 · Session review**: every number is computed by `helpers.metrics` / `helpers.review`
-# (glossary at the end), with 95% intervals.
+# **单场直播复盘 · Session review** — 每个数字由 `helpers.metrics` / `helpers.review` 计算，比率附 95% 区间，
+# 文末有指标说明 · every number is computed by `helpers.metrics` / `helpers.review`, ratios with 95%
+# intervals, glossary at the end.
 
 # %% tags=["parameters"]
 session_id: str = ""  # session to review (empty: the latest session in the store)

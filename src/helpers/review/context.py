@@ -55,10 +55,19 @@ def data_note(ctx: Context) -> dict[str, Any]:
     s = ctx.session
     names = ("session_totals", "trend", "events", "products", "viewers", "orders", "comments", "traffic",
              *s.tables)
-    present = [n for n in names if s.has(n)]
-    missing = [n for n in names if not s.has(n)]
+    sep = "、" if ctx.lang == "zh" else ", "
+    present = [_table_name(n, ctx.lang) for n in names if s.has(n)]
+    missing = [_table_name(n, ctx.lang) for n in names if not s.has(n)]
     return {"session_id": s.session_id, "room": s.info.get("room"), "host": s.info.get("host") or "–",
             "start": f"{s.info['start_ts']:%Y-%m-%d %H:%M}", "end": f"{s.info['end_ts']:%H:%M}",
             "as_of": f"{as_of(s):%Y-%m-%d %H:%M}" if as_of(s) else "–",
-            "present": ", ".join(present) or "–", "missing": ", ".join(missing) or "–",
+            "present": sep.join(present) or "–", "missing": sep.join(missing) or "–",
             "targets": len(ctx.targets), "category": ctx.category}
+
+
+def _table_name(table: str, lang: str) -> str:
+    """A table as a reader knows it (分钟趋势（trend 表）), from :data:`helpers.sections.TABLE_NAMES`."""
+    from ..sections import TABLE_NAMES
+
+    zh, en = TABLE_NAMES.get(table, (table, table))
+    return zh if lang == "zh" else en
