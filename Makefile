@@ -7,7 +7,7 @@ KERNEL := livecommerce-workbook
 export PYTHONHASHSEED := 0
 export WORKBOOK_HOME := $(CURDIR)
 
-.PHONY: help setup demo test test-fast lab bench goldens notebooks docs lint sample clean
+.PHONY: help setup demo test test-fast lab bench goldens docs lint sample clean
 
 ## List the targets with what they do
 help:
@@ -29,7 +29,8 @@ demo: setup
 
 ## The whole suite: ruff, unit tests, report renders, nbval goldens, browser tests
 test: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools notebooks
+	$(BIN)/ruff format --check src tests bench tools notebooks
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/goldens/sanitize.cfg tests/goldens/*.ipynb
@@ -48,26 +49,22 @@ bench: setup
 
 ## Regenerate nbval goldens deliberately after an intended change of numbers
 goldens: setup
-	$(BIN)/python -m helpers.goldens
-
-## Rebuild .ipynb templates from their py:percent sources (notebooks/*.py)
-notebooks: setup
-	$(BIN)/python -m helpers.notebooks_sync
+	$(BIN)/python -m tools.goldens
 
 ## Regenerate the committed sample week (data/sample) from the simulator
 sample: setup
 	rm -rf data/sample/raw data/sample/canonical
 	$(BIN)/workbook simulate --out data/sample --seed 7 --viewers 1200 --weeks 2
 
-## Regenerate the generated pages (data model, metrics glossary) and the notebook templates
+## Regenerate the generated pages (data model, metrics glossary)
 docs: setup
-	$(BIN)/python -m helpers.schema > docs/data-model.md
-	$(BIN)/python -m helpers.metrics > docs/metrics.md
-	$(BIN)/python -m helpers.notebooks_sync
+	$(BIN)/python -m helpers.data.schema > docs/data-model.md
+	$(BIN)/python -m helpers.metrics.definitions > docs/metrics.md
 
-## ruff on the package, tests and benchmarks
+## ruff (lint and format check) on the package, tests, benchmarks, tools and notebooks
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools notebooks
+	$(BIN)/ruff format --check src tests bench tools notebooks
 
 ## Remove rendered reports and the processed store
 clean:

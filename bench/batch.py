@@ -60,7 +60,7 @@ def _timed(cmd: list[str], **kw: object) -> float:
 
 def floor(tmp: Path) -> float:
     """F: a fresh process runs a two-cell notebook with papermill and exports its HTML."""
-    from helpers.report import kernel_name
+    from helpers.pipeline.render import kernel_name
 
     d = tmp / "floor"
     d.mkdir(exist_ok=True)
@@ -69,8 +69,18 @@ def floor(tmp: Path) -> float:
 
 def single_review(store: Path, out: Path) -> float:
     """``workbook report session`` of the sample's first W47 session, a fresh process."""
-    return _timed([str(BIN / "workbook"), "report", "session", SAMPLE_SESSION, "--store", str(store),
-                   "--out", str(out)])
+    return _timed(
+        [
+            str(BIN / "workbook"),
+            "report",
+            "session",
+            SAMPLE_SESSION,
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+        ]
+    )
 
 
 def week_store(tmp: Path) -> Path:
@@ -84,8 +94,21 @@ def week_store(tmp: Path) -> Path:
 
 
 def weekly_run(store: Path, out: Path, jobs: int = 2) -> tuple[float, dict]:
-    seconds = _timed([str(BIN / "workbook"), "report", "weekly", "--week", WEEK, "--jobs", str(jobs),
-                      "--store", str(store), "--out", str(out)])
+    seconds = _timed(
+        [
+            str(BIN / "workbook"),
+            "report",
+            "weekly",
+            "--week",
+            WEEK,
+            "--jobs",
+            str(jobs),
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+        ]
+    )
     return seconds, json.loads((out / "run.json").read_text("utf-8"))
 
 
@@ -109,22 +132,37 @@ def main() -> None:
         week = tmp / "weekly" / WEEK
         size = folder_mb(week)
         shared = (week / "plotly.min.js").stat().st_size / 1e6 + sum(
-            p.stat().st_size for p in week.iterdir() if p.is_file() and p.name != "plotly.min.js") / 1e6
+            p.stat().st_size for p in week.iterdir() if p.is_file() and p.name != "plotly.min.js"
+        ) / 1e6
         per_review = (size - shared) / max(1, len(run["sessions"]))
         # nothing stale needs every review ok (a failed one is retried): the sample's week, twice
         _, first = weekly_run(sample, tmp / "sample-weekly" / WEEK)
         again_s, again = weekly_run(sample, tmp / "sample-weekly" / WEEK)
-        kept = "folder kept as it was" if again["run_id"] == first["run_id"] else "SOMETHING RE-RENDERED"
-        print(f"F (floor: papermill 2-cell notebook + HTML, fresh process): {f:.2f}s (best of {REPEAT})")
-        print(f"single session review (sample, 1,200 viewers): {one:.2f}s = {one / f:.2f} F "
-              f"(target <= 1.5 F); report.html {html_mb:.1f} MB (self-contained)")
-        print(f"weekly of {SESSIONS} sessions, --jobs 2: {week_s:.1f}s = {week_s / f:.1f} F (target <= 12 F); "
-              f"{len(failed)} review(s) failed{': ' + ', '.join(failed[:3]) if failed else ''}")
-        print(f"weekly run with nothing stale (the sample's week, second run: {kept}): "
-              f"{again_s:.2f}s (target < 1 s) = {again_s / f:.2f} F")
-        print(f"weekly folder: {size:.1f} MB for {len(run['sessions'])} reviews + the weekly report "
-              f"({per_review:.2f} MB per review, {shared:.1f} MB plotly.js + weekly report; 30 reviews "
-              f"≈ {shared + 30 * per_review:.0f} MB, target < 40 MB)")
+        kept = (
+            "folder kept as it was"
+            if again["run_id"] == first["run_id"]
+            else "SOMETHING RE-RENDERED"
+        )
+        print(
+            f"F (floor: papermill 2-cell notebook + HTML, fresh process): {f:.2f}s (best of {REPEAT})"
+        )
+        print(
+            f"single session review (sample, 1,200 viewers): {one:.2f}s = {one / f:.2f} F "
+            f"(target <= 1.5 F); report.html {html_mb:.1f} MB (self-contained)"
+        )
+        print(
+            f"weekly of {SESSIONS} sessions, --jobs 2: {week_s:.1f}s = {week_s / f:.1f} F (target <= 12 F); "
+            f"{len(failed)} review(s) failed{': ' + ', '.join(failed[:3]) if failed else ''}"
+        )
+        print(
+            f"weekly run with nothing stale (the sample's week, second run: {kept}): "
+            f"{again_s:.2f}s (target < 1 s) = {again_s / f:.2f} F"
+        )
+        print(
+            f"weekly folder: {size:.1f} MB for {len(run['sessions'])} reviews + the weekly report "
+            f"({per_review:.2f} MB per review, {shared:.1f} MB plotly.js + weekly report; 30 reviews "
+            f"≈ {shared + 30 * per_review:.0f} MB, target < 40 MB)"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

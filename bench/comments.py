@@ -42,10 +42,21 @@ def make_comments(n: int, seed: int = 7):
     real = [i for i, name in enumerate(names) if name != "fabricated"]
     segment = rng.choice(real, size=n)
     texts, intents, _ = draw_comments(
-        rng, segment, names, rng.random(n) < 0.6, rng.random(n) < 0.1, rng.random(n) < 0.3,
+        rng,
+        segment,
+        names,
+        rng.random(n) < 0.6,
+        rng.random(n) < 0.1,
+        rng.random(n) < 0.3,
         rng.integers(1, 25, n),
     )
-    return pl.DataFrame({"text": texts, "sim_intent": intents, "viewer_id": rng.integers(0, n // 3 + 1, n).astype(str)})
+    return pl.DataFrame(
+        {
+            "text": texts,
+            "sim_intent": intents,
+            "viewer_id": rng.integers(0, n // 3 + 1, n).astype(str),
+        }
+    )
 
 
 _CHILD = r"""
@@ -76,7 +87,9 @@ print(json.dumps({"rows": out.height, "distinct": df["text"].n_unique(), "second
 def run_child(path: Path, tokens: bool = True, mode: str = "live") -> dict:
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(path), "1" if tokens else "0", mode],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -105,15 +118,21 @@ def main() -> None:
 
         r = run_child(full, tokens=True)
         rate = r["rows"] / r["seconds"]
-        print(f"classify_frame (tokens + intent + sentiment): {r['seconds']:.2f}s, {rate:,.0f} comments/s, "
-              f"peak RSS {r['peak_mb']:.0f} MB (data loaded: {r['rss_before_mb']:.0f} MB), "
-              f"segmenter load {r['segmenter_load_s']:.2f}s, learned models load "
-              f"{r['models_load_s']:.2f}s (once per process)")
-        print(f"  agreement with the simulator's generating intent group: {r['group_agreement']:.1%}")
+        print(
+            f"classify_frame (tokens + intent + sentiment): {r['seconds']:.2f}s, {rate:,.0f} comments/s, "
+            f"peak RSS {r['peak_mb']:.0f} MB (data loaded: {r['rss_before_mb']:.0f} MB), "
+            f"segmenter load {r['segmenter_load_s']:.2f}s, learned models load "
+            f"{r['models_load_s']:.2f}s (once per process)"
+        )
+        print(
+            f"  agreement with the simulator's generating intent group: {r['group_agreement']:.1%}"
+        )
 
         r2 = run_child(full, tokens=False)
-        print(f"classify_frame without tokens (intent + sentiment): {r2['seconds']:.2f}s, "
-              f"{r2['rows'] / r2['seconds']:,.0f} comments/s")
+        print(
+            f"classify_frame without tokens (intent + sentiment): {r2['seconds']:.2f}s, "
+            f"{r2['rows'] / r2['seconds']:,.0f} comments/s"
+        )
 
         k = min(DISTINCT_N, N)
         uniq = df.head(k).with_columns(
@@ -123,25 +142,39 @@ def main() -> None:
         upath = Path(tmp) / "distinct.parquet"
         uniq.write_parquet(upath)
         r3 = run_child(upath, tokens=True)
-        print(f"every text distinct ({k:,} comments, worst case for de-duplication): {r3['seconds']:.2f}s, "
-              f"{r3['rows'] / r3['seconds']:,.0f} comments/s")
+        print(
+            f"every text distinct ({k:,} comments, worst case for de-duplication): {r3['seconds']:.2f}s, "
+            f"{r3['rows'] / r3['seconds']:,.0f} comments/s"
+        )
         r4 = run_child(upath, tokens=False)
-        print(f"every text distinct, without tokens (intent + sentiment): {r4['seconds']:.2f}s, "
-              f"{r4['rows'] / r4['seconds']:,.0f} comments/s")
+        print(
+            f"every text distinct, without tokens (intent + sentiment): {r4['seconds']:.2f}s, "
+            f"{r4['rows'] / r4['seconds']:,.0f} comments/s"
+        )
         r5 = run_child(upath, tokens=False, mode="review")
-        print(f"every text distinct, review mode (every text gets a sentiment), without tokens: "
-              f"{r5['seconds']:.2f}s, {r5['rows'] / r5['seconds']:,.0f} comments/s")
+        print(
+            f"every text distinct, review mode (every text gets a sentiment), without tokens: "
+            f"{r5['seconds']:.2f}s, {r5['rows'] / r5['seconds']:,.0f} comments/s"
+        )
 
         sample = df.sample(min(SNOWNLP_N, N), seed=1)["text"].to_list()
         sn = snownlp_rate(sample)
-        print(f"baseline SnowNLP sentiment alone on {len(sample):,} of the same comments: {sn:,.0f} comments/s")
-        print(f"ratio: classify_frame {rate / sn:,.0f}x SnowNLP on the 1M set; "
-              f"{(r3['rows'] / r3['seconds']) / sn:,.1f}x with every text distinct")
+        print(
+            f"baseline SnowNLP sentiment alone on {len(sample):,} of the same comments: {sn:,.0f} comments/s"
+        )
+        print(
+            f"ratio: classify_frame {rate / sn:,.0f}x SnowNLP on the 1M set; "
+            f"{(r3['rows'] / r3['seconds']) / sn:,.1f}x with every text distinct"
+        )
         worst = r3["rows"] / r3["seconds"]
-        print(f"summary: dedup-friendly stream (simulated, {n_distinct:,} distinct in {N:,}) {rate:,.0f} comments/s; "
-              f"all-distinct worst case ({k:,} distinct) {worst:,.0f} comments/s")
-        print(f"target >= 20,000 comments/s: {'met' if rate >= 20000 else 'NOT met'} on the simulated stream, "
-              f"{'met' if worst >= 20000 else 'NOT met'} with every text distinct")
+        print(
+            f"summary: dedup-friendly stream (simulated, {n_distinct:,} distinct in {N:,}) {rate:,.0f} comments/s; "
+            f"all-distinct worst case ({k:,} distinct) {worst:,.0f} comments/s"
+        )
+        print(
+            f"target >= 20,000 comments/s: {'met' if rate >= 20000 else 'NOT met'} on the simulated stream, "
+            f"{'met' if worst >= 20000 else 'NOT met'} with every text distinct"
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ def make_export(path: Path, rows: int, seed: int = 5) -> Path:
     import numpy as np
     import polars as pl
 
-    from helpers.platform_exports import viewers_frame
-    from helpers.simulate import simulate_week
+    from helpers.sim.platform_exports import viewers_frame
+    from helpers.sim.simulate import simulate_week
 
     sim = simulate_week(seed=seed, viewers=min(TILE, rows), sessions=1)
     v = sim.tables["viewers"]
@@ -94,9 +94,13 @@ def phase_floor_chunked(path: Path) -> dict:
             data = rest + data
             cut = data.rfind(b"\n")
             chunk, rest = data[: cut + 1], data[cut + 1 :]
-            rows += pl.read_csv((header + chunk).decode("gb18030").encode("utf-8"), infer_schema=False).height
+            rows += pl.read_csv(
+                (header + chunk).decode("gb18030").encode("utf-8"), infer_schema=False
+            ).height
         if rest.strip():
-            rows += pl.read_csv((header + rest).decode("gb18030").encode("utf-8"), infer_schema=False).height
+            rows += pl.read_csv(
+                (header + rest).decode("gb18030").encode("utf-8"), infer_schema=False
+            ).height
     return {"seconds": time.perf_counter() - t0, "rows": rows}
 
 
@@ -111,8 +115,13 @@ def phase_ingest(path: Path) -> dict:
     import shutil
 
     shutil.rmtree(store, ignore_errors=True)
-    return {"seconds": secs, "rows": f.rows_kept, "rows_in": f.rows_in, "quarantined": f.rows_quarantined,
-            "status": f.status}
+    return {
+        "seconds": secs,
+        "rows": f.rows_kept,
+        "rows_in": f.rows_in,
+        "quarantined": f.rows_quarantined,
+        "status": f.status,
+    }
 
 
 _DUR = re.compile(r"^(?:(\d+(?:\.\d+)?)小时)?(?:(\d+(?:\.\d+)?)分)?(?:(\d+(?:\.\d+)?)秒)?$")
@@ -123,7 +132,12 @@ def _naive_dt(x: str):
     if x is None or x.strip() in _MISSING:
         return None
     x = x.strip()
-    for fmt in ("%Y/%m/%d %H:%M:%S.%f", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S"):
+    for fmt in (
+        "%Y/%m/%d %H:%M:%S.%f",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",
+    ):
         try:
             return datetime.strptime(x, fmt)
         except ValueError:
@@ -141,7 +155,7 @@ def _naive_dur(x: str):
         pass
     if ":" in x:
         parts = [float(p) for p in x.split(":")]
-        return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+        return sum(p * 60**i for i, p in enumerate(reversed(parts)))
     m = _DUR.match(x)
     if m:
         h, mi, s = (float(g) if g else 0.0 for g in m.groups())
@@ -180,7 +194,9 @@ def phase_naive(path: Path) -> dict:
         out[c] = df[c].map(_naive_bool)
     for c in ("来源渠道", "设备", "城市等级", "性别", "年龄段"):
         out[c] = df[c].map(lambda x: None if x.strip() in _MISSING else x.strip())
-    out["enter_ts"] = out["enter_ts"].map(lambda d: d and d - timedelta(hours=8))  # to UTC, as stored
+    out["enter_ts"] = out["enter_ts"].map(
+        lambda d: d and d - timedelta(hours=8)
+    )  # to UTC, as stored
     out.to_parquet(tempfile.mktemp(suffix=".parquet"))
     return {"seconds": time.perf_counter() - t0, "rows": len(out)}
 
@@ -190,7 +206,7 @@ def make_canonical(path: Path, rows: int, seed: int = 5) -> Path:
     sessions CSV beside it (``<name>.sessions.csv``)."""
     import polars as pl
 
-    from helpers.simulate import simulate_week
+    from helpers.sim.simulate import simulate_week
 
     sim = simulate_week(seed=seed, viewers=min(TILE, rows), sessions=1)
     v = sim.tables["viewers"].drop("sim_segment")
@@ -222,18 +238,44 @@ def phase_canonical_ingest(path: Path) -> dict:
     secs = time.perf_counter() - t0
     shutil.rmtree(store, ignore_errors=True)
     f = out.files[-1]
-    return {"seconds": secs, "rows": f.rows_kept, "rows_in": f.rows_in, "quarantined": f.rows_quarantined,
-            "status": f.status}
+    return {
+        "seconds": secs,
+        "rows": f.rows_kept,
+        "rows_in": f.rows_in,
+        "quarantined": f.rows_quarantined,
+        "status": f.status,
+    }
 
 
-PHASES = {"floor": phase_floor, "floor_chunked": phase_floor_chunked, "ingest": phase_ingest, "naive": phase_naive,
-          "canonical_floor": phase_canonical_floor, "canonical_ingest": phase_canonical_ingest}
+PHASES = {
+    "floor": phase_floor,
+    "floor_chunked": phase_floor_chunked,
+    "ingest": phase_ingest,
+    "naive": phase_naive,
+    "canonical_floor": phase_canonical_floor,
+    "canonical_ingest": phase_canonical_ingest,
+}
 
 
 def _run_phase(name: str, path: Path, repeat: int = 1) -> dict:
     """Run a phase in a fresh process (best of ``repeat`` runs); its result plus that process's peak RSS."""
-    cmd = [sys.executable, "-m", "bench.ingest", "--phase", name, "--file", str(path), "--repeat", str(repeat)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.ingest",
+        "--phase",
+        name,
+        "--file",
+        str(path),
+        "--repeat",
+        str(repeat),
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+        ),
+    }
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if res.returncode != 0:
         raise RuntimeError(f"phase {name} failed: {res.stderr[-2000:]}")
@@ -247,24 +289,36 @@ def main(rows: int | None = None, keep: str | None = None) -> dict:
     if not path.exists():
         t0 = time.perf_counter()
         make_export(path, rows)
-        print(f"export: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB GB18030 (written in {time.perf_counter() - t0:.1f}s)")
+        print(
+            f"export: {rows:,} rows, {path.stat().st_size / 1e6:.1f} MB GB18030 (written in {time.perf_counter() - t0:.1f}s)"
+        )
     big = rows > 2_000_000
     names = ["floor_chunked", "ingest"] if big else ["floor", "ingest", "naive"]
     repeat = 1 if big else REPEAT
     results = {n: _run_phase(n, path, 1 if n == "naive" else repeat) for n in names}
     floor = results.get("floor") or results["floor_chunked"]
     ing = results["ingest"]
-    print(f"best of {repeat} runs (naive: 1); the machine is shared, so compare ratios measured in this run")
+    print(
+        f"best of {repeat} runs (naive: 1); the machine is shared, so compare ratios measured in this run"
+    )
     print(f"{'phase':<34}{'seconds':>10}{'peak MB':>10}{'rows':>12}")
-    label = {"floor": "floor (decode + polars read_csv)", "floor_chunked": "floor, chunked (decode + read_csv)",
-             "ingest": "workbook ingest (end to end)", "naive": "naive pandas + per-cell Python"}
+    label = {
+        "floor": "floor (decode + polars read_csv)",
+        "floor_chunked": "floor, chunked (decode + read_csv)",
+        "ingest": "workbook ingest (end to end)",
+        "naive": "naive pandas + per-cell Python",
+    }
     for n, r in results.items():
         print(f"{label[n]:<34}{r['seconds']:>10.2f}{r['peak_mb']:>10.0f}{r['rows']:>12,}")
     print(f"ingest / floor: {ing['seconds'] / floor['seconds']:.2f}x (target <= 2x)")
     if "naive" in results:
-        print(f"naive / ingest: {results['naive']['seconds'] / ing['seconds']:.2f}x faster (target >= 4x)")
-    print(f"ingest peak memory: {ing['peak_mb']:.0f} MB (target < 2048 MB); "
-          f"rows in {ing['rows_in']:,}, kept {ing['rows']:,}, quarantined {ing['quarantined']:,}")
+        print(
+            f"naive / ingest: {results['naive']['seconds'] / ing['seconds']:.2f}x faster (target >= 4x)"
+        )
+    print(
+        f"ingest peak memory: {ing['peak_mb']:.0f} MB (target < 2048 MB); "
+        f"rows in {ing['rows_in']:,}, kept {ing['rows']:,}, quarantined {ing['quarantined']:,}"
+    )
     if not big:
         canonical(rows, tmp, repeat)
     if not keep:
@@ -279,10 +333,12 @@ def canonical(rows: int, tmp: Path, repeat: int) -> None:
     path = make_canonical(tmp / f"viewers_canonical_{rows}.csv", rows)
     floor = _run_phase("canonical_floor", path, repeat)
     ing = _run_phase("canonical_ingest", path, repeat)
-    print(f"canonical viewers CSV ({path.stat().st_size / 1e6:.0f} MB): polars read + Parquet "
-          f"{floor['seconds']:.2f}s, workbook ingest {ing['seconds']:.2f}s (kept {ing['rows']:,}, "
-          f"peak {ing['peak_mb']:.0f} MB); ingest / floor: {ing['seconds'] / floor['seconds']:.2f}x "
-          f"(target <= 2.5x)")
+    print(
+        f"canonical viewers CSV ({path.stat().st_size / 1e6:.0f} MB): polars read + Parquet "
+        f"{floor['seconds']:.2f}s, workbook ingest {ing['seconds']:.2f}s (kept {ing['rows']:,}, "
+        f"peak {ing['peak_mb']:.0f} MB); ingest / floor: {ing['seconds'] / floor['seconds']:.2f}x "
+        f"(target <= 2.5x)"
+    )
 
 
 if __name__ == "__main__":

@@ -23,13 +23,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-SIZES = [int(x) for x in os.environ.get("WORKBOOK_BENCH_MODELS_VIEWERS", "100000,1000000").split(",")]
+SIZES = [
+    int(x) for x in os.environ.get("WORKBOOK_BENCH_MODELS_VIEWERS", "100000,1000000").split(",")
+]
 TARGET_S, TARGET_MB = 30.0, 4096.0
 
 _PREPARE = r"""
 import sys
 from helpers.models import viewer_frame
-from helpers.simulate import simulate_week
+from helpers.sim.simulate import simulate_week
 n, out = int(sys.argv[1]), sys.argv[2]
 sim = simulate_week(seed=7, viewers=n, sessions=1)
 viewer_frame(sim.tables["viewers"], sim.tables["orders"]).write_parquet(out)
@@ -53,7 +55,7 @@ print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_
 _CLUSTER = r"""
 import json, resource, sys, time
 import pandas as pd
-from helpers.segments import CLUSTER_FEATURES, cluster_viewers, engagement_features
+from helpers.audience import CLUSTER_FEATURES, cluster_viewers, engagement_features
 design = pd.read_parquet(sys.argv[1])
 ru0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = ru0.ru_utime + ru0.ru_stime
@@ -68,7 +70,9 @@ print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_
 
 
 def _child(code: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    )
     lines = out.stdout.strip().splitlines()
     return json.loads(lines[-1]) if lines else {}
 
@@ -82,21 +86,30 @@ def main() -> None:
             fit = _child(_FIT, path)
             clu = _child(_CLUSTER, path)
             rows.append((n, fit, clu))
-            print(f"{n:>9,} viewers | logit fit {fit['seconds']:6.1f}s wall {fit['cpu_s']:6.1f}s CPU "
-                  f"peak {fit['peak_mb']:6.0f} MB (AUC {fit['auc']:.3f}, {fit['terms']} terms) | clustering "
-                  f"{clu['seconds']:6.1f}s wall {clu['cpu_s']:6.1f}s CPU peak {clu['peak_mb']:6.0f} MB "
-                  f"(k={clu['k']}, stability ARI {clu['stability_ari']:.3f})", flush=True)
+            print(
+                f"{n:>9,} viewers | logit fit {fit['seconds']:6.1f}s wall {fit['cpu_s']:6.1f}s CPU "
+                f"peak {fit['peak_mb']:6.0f} MB (AUC {fit['auc']:.3f}, {fit['terms']} terms) | clustering "
+                f"{clu['seconds']:6.1f}s wall {clu['cpu_s']:6.1f}s CPU peak {clu['peak_mb']:6.0f} MB "
+                f"(k={clu['k']}, stability ARI {clu['stability_ari']:.3f})",
+                flush=True,
+            )
     base_n, base_fit, base_clu = rows[0]
     for n, fit, clu in rows[1:]:
-        print(f"scaling {base_n:,} → {n:,} viewers ({n / base_n:.0f}×): logit time ×{fit['seconds'] / base_fit['seconds']:.1f}, "
-              f"clustering time ×{clu['seconds'] / base_clu['seconds']:.1f}")
+        print(
+            f"scaling {base_n:,} → {n:,} viewers ({n / base_n:.0f}×): logit time ×{fit['seconds'] / base_fit['seconds']:.1f}, "
+            f"clustering time ×{clu['seconds'] / base_clu['seconds']:.1f}"
+        )
     with open("/proc/loadavg") as fh:
-        print(f"machine load average (1 min) at the end: {fh.read().split()[0]} on {os.cpu_count()} cores")
+        print(
+            f"machine load average (1 min) at the end: {fh.read().split()[0]} on {os.cpu_count()} cores"
+        )
     n, fit, clu = rows[-1]
     for name, r in (("logit fit", fit), ("clustering", clu)):
         ok = r["seconds"] < TARGET_S and r["peak_mb"] < TARGET_MB
-        print(f"target {name} at {n:,} viewers: < {TARGET_S:.0f}s and < {TARGET_MB / 1024:.0f} GB: "
-              f"{'met' if ok else 'NOT met'}")
+        print(
+            f"target {name} at {n:,} viewers: < {TARGET_S:.0f}s and < {TARGET_MB / 1024:.0f} GB: "
+            f"{'met' if ok else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

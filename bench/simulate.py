@@ -29,7 +29,7 @@ BASELINE_VIEWERS = 20_000
 
 _CHILD = r"""
 import json, resource, sys, time
-from helpers.simulate import simulate_week
+from helpers.sim.simulate import simulate_week
 n, sessions = int(sys.argv[1]), int(sys.argv[2])
 t = time.perf_counter()
 sim = simulate_week(seed=7, viewers=n, sessions=sessions)

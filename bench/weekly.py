@@ -36,8 +36,8 @@ def _hwm_mb() -> float:
 
 def _build_store(store: str) -> int:
     """Simulate the week into ``store`` (in a child process, so the runners start small)."""
-    from helpers.simulate import simulate_week
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
+    from helpers.sim.simulate import simulate_week
 
     week = simulate_week(seed=7, viewers=VIEWERS, sessions=SESSIONS, week=WEEK)
     write_session_tables({k: v for k, v in week.tables.items() if k != "targets"}, store)
@@ -46,7 +46,7 @@ def _build_store(store: str) -> int:
 
 def _one_run(store: str, out: str, jobs: int) -> dict:
     """Run the weekly command once in this process; wall time and peak RSS (self, children)."""
-    from helpers.weekly import run_weekly
+    from helpers.pipeline.weekly import run_weekly
 
     started = time.perf_counter()
     outcome = run_weekly(WEEK, store=store, out=out, jobs=jobs, category="apparel")
@@ -57,9 +57,14 @@ def _one_run(store: str, out: str, jobs: int) -> dict:
         "rendered": sum(not r.reused for r in outcome.sessions),
         "weekly_rendered": bool(outcome.weekly and not outcome.weekly.reused),
         "failed": [r.target for r in outcome.failed],
-        "review_s": round(sum(r.seconds for r in outcome.sessions if not r.reused)
-                          / max(1, sum(not r.reused for r in outcome.sessions)), 1),
-        "weekly_s": round(outcome.weekly.seconds, 1) if outcome.weekly and not outcome.weekly.reused else 0.0,
+        "review_s": round(
+            sum(r.seconds for r in outcome.sessions if not r.reused)
+            / max(1, sum(not r.reused for r in outcome.sessions)),
+            1,
+        ),
+        "weekly_s": round(outcome.weekly.seconds, 1)
+        if outcome.weekly and not outcome.weekly.reused
+        else 0.0,
         "self_peak_mb": _hwm_mb(),
         "child_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 0),
     }
@@ -68,8 +73,14 @@ def _one_run(store: str, out: str, jobs: int) -> dict:
 def _spawn(call: str, home: Path) -> dict | int:
     code = f"import json, bench.weekly as b; print(json.dumps(b.{call}))"
     env = {**os.environ, "WORKBOOK_HOME": str(home)}
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         cwd=Path(__file__).resolve().parents[1], check=False)
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+    )
     if res.returncode != 0:
         raise RuntimeError(res.stderr[-2000:])
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -83,12 +94,16 @@ def main() -> None:
         # a frozen copy of the templates: an edit of notebooks/ during the bench must not make
         # the second run stale
         home = tmp / "home"
-        shutil.copytree(notebooks_dir(), home / "notebooks", ignore=shutil.ignore_patterns("*.py", ".*"))
+        shutil.copytree(
+            notebooks_dir(), home / "notebooks", ignore=shutil.ignore_patterns("*.py", ".*")
+        )
         store = tmp / "store"
         t0 = time.perf_counter()
         rows = _spawn(f"_build_store({str(store)!r})", home)
-        print(f"store: {SESSIONS} sessions x {VIEWERS:,} viewers ({rows:,} rows) built in "
-              f"{time.perf_counter() - t0:.1f}s (not timed below)")
+        print(
+            f"store: {SESSIONS} sessions x {VIEWERS:,} viewers ({rows:,} rows) built in "
+            f"{time.perf_counter() - t0:.1f}s (not timed below)"
+        )
         runs = [
             ("jobs=1, everything rendered", tmp / "r1" / "weekly" / WEEK, 1),
             ("jobs=2, everything rendered", tmp / "r2" / "weekly" / WEEK, 2),
@@ -99,15 +114,23 @@ def main() -> None:
             r = _spawn(f"_one_run({str(store)!r}, {str(out)!r}, {jobs})", home)
             assert isinstance(r, dict)
             results.append(r)
-            print(f"{name:34s} wall {r['wall_s']:7.1f}s  sessions rendered {r['rendered']}  "
-                  f"weekly rendered {r['weekly_rendered']!s:5s}  ok {r['ok']!s:5s}  "
-                  f"peak RSS runner {r['self_peak_mb']:.0f} MB, largest kernel/worker {r['child_peak_mb']:.0f} MB"
-                  f"  (per review {r['review_s']}s, weekly notebook {r['weekly_s']}s)")
+            print(
+                f"{name:34s} wall {r['wall_s']:7.1f}s  sessions rendered {r['rendered']}  "
+                f"weekly rendered {r['weekly_rendered']!s:5s}  ok {r['ok']!s:5s}  "
+                f"peak RSS runner {r['self_peak_mb']:.0f} MB, largest kernel/worker {r['child_peak_mb']:.0f} MB"
+                f"  (per review {r['review_s']}s, weekly notebook {r['weekly_s']}s)"
+            )
         one, two, again = results
-        print(f"speed-up jobs=2 vs jobs=1: x{one['wall_s'] / two['wall_s']:.2f} (baseline jobs=1 {one['wall_s']}s)")
-        print(f"nothing-stale run vs full jobs=2 run: {again['wall_s'] / two['wall_s']:.1%} of the time")
-        print(f"targets: jobs=2 < 90 s: {'met' if two['wall_s'] < 90 else 'MISSED'}; "
-              f"nothing stale < 20 s: {'met' if again['wall_s'] < 20 else 'MISSED'}")
+        print(
+            f"speed-up jobs=2 vs jobs=1: x{one['wall_s'] / two['wall_s']:.2f} (baseline jobs=1 {one['wall_s']}s)"
+        )
+        print(
+            f"nothing-stale run vs full jobs=2 run: {again['wall_s'] / two['wall_s']:.1%} of the time"
+        )
+        print(
+            f"targets: jobs=2 < 90 s: {'met' if two['wall_s'] < 90 else 'MISSED'}; "
+            f"nothing stale < 20 s: {'met' if again['wall_s'] < 20 else 'MISSED'}"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (live-commerce workbook)
+#     language: python
+#     name: livecommerce-workbook
+# ---
+
 # %% [markdown]
 # # 人群分层 · Audience segments
 #
@@ -17,21 +29,31 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 # %%
 from IPython.display import display
 
-from helpers import nb, sections
-from helpers import segments as sg
-from helpers.charts_models import cluster_chart, group_chart, migration_chart, rfm_chart
-from helpers.labels import chooser
+from helpers import audience as sg
+from helpers.audience.charts import cluster_chart, group_chart, migration_chart, rfm_chart
 from helpers.models.report import blocked, left_out
 from helpers.paths import resolve
+from helpers.present import nb, sections
+from helpers.present.labels import chooser
 
 # %%
 nb.setup(lang)
 L = chooser(lang)
-scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)  # exactly one of the two
+scope = sg.load_scope(
+    str(resolve(store)), session_id=session_id, week=week
+)  # exactly one of the two
 tables, outs = scope.frames(), []
-nb.say(L("范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单，{c:,} 条弹幕。",
-         "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines, {c:,} comments."),
-       label=scope.label, n=len(scope.session_ids), v=scope.viewers.height, o=scope.orders.height, c=scope.comments.height)
+nb.say(
+    L(
+        "范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单，{c:,} 条弹幕。",
+        "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines, {c:,} comments.",
+    ),
+    label=scope.label,
+    n=len(scope.session_ids),
+    v=scope.viewers.height,
+    o=scope.orders.height,
+    c=scope.comments.height,
+)
 
 # %% [markdown]
 # ## RFM 分层 · RFM of buyers
@@ -44,9 +66,20 @@ out = sections.run("segments.rfm", tables, scope)
 outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("rfm", out.value, lang))
-    top = out.value["segments"].sort_values(["gmv_share", "segment"], ascending=[False, True]).iloc[0]
-    display(nb.say(L("GMV 占比最高的分层是 **{s}**：{b:,} 位买家贡献了 {g:.1%} 的 GMV。", "The segment with the largest GMV share is **{s}**: {b:,} buyers, {g:.1%} of GMV."),
-                   s=top["segment_zh"] if lang == "zh" else top["segment"], b=int(top["buyers"]), g=float(top["gmv_share"])))
+    top = (
+        out.value["segments"].sort_values(["gmv_share", "segment"], ascending=[False, True]).iloc[0]
+    )
+    display(
+        nb.say(
+            L(
+                "GMV 占比最高的分层是 **{s}**：{b:,} 位买家贡献了 {g:.1%} 的 GMV。",
+                "The segment with the largest GMV share is **{s}**: {b:,} buyers, {g:.1%} of GMV.",
+            ),
+            s=top["segment_zh"] if lang == "zh" else top["segment"],
+            b=int(top["buyers"]),
+            g=float(top["gmv_share"]),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -54,7 +87,9 @@ else:
 rfm_chart(out.value["segments"], lang) if blocked(out, lang) is None else None
 
 # %% tags=["nbval-ignore-output"]
-migration_chart(out.value["migration"], lang) if blocked(out, lang) is None and len(out.value["migration"]) else None
+migration_chart(out.value["migration"], lang) if blocked(out, lang) is None and len(
+    out.value["migration"]
+) else None
 
 # %% [markdown]
 # ## 新买家与回头买家 · New vs returning buyers
@@ -67,8 +102,18 @@ outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("buyers_nr", out.value, lang))
     r = out.value.set_index("kind").loc["returning"]
-    display(nb.say(L("回头买家占 {s:.1%}（{lo:.1%}–{hi:.1%}），贡献 {g:.1%} 的成交金额。", "Returning buyers are {s:.1%} ({lo:.1%}–{hi:.1%}) of buyers and bring {g:.1%} of GMV."),
-                   s=r["buyer_share"], lo=r["buyer_share_lo"], hi=r["buyer_share_hi"], g=r["gmv_share"]))
+    display(
+        nb.say(
+            L(
+                "回头买家占 {s:.1%}（{lo:.1%}–{hi:.1%}），贡献 {g:.1%} 的成交金额。",
+                "Returning buyers are {s:.1%} ({lo:.1%}–{hi:.1%}) of buyers and bring {g:.1%} of GMV.",
+            ),
+            s=r["buyer_share"],
+            lo=r["buyer_share_lo"],
+            hi=r["buyer_share_hi"],
+            g=r["gmv_share"],
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -77,8 +122,15 @@ out = sections.run("segments.first_order_aov", tables, scope)
 outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("first_order", out.value, lang))
-    display(nb.say(L("首单客单价比复购订单低 {g:.0%}（经验值：低 25–40%）。", "First orders are {g:.0%} below repeat orders in value (rule of thumb: 25–40% lower)."),
-                   g=-float(out.value["gap"].iloc[0])))
+    display(
+        nb.say(
+            L(
+                "首单客单价比复购订单低 {g:.0%}（经验值：低 25–40%）。",
+                "First orders are {g:.0%} below repeat orders in value (rule of thumb: 25–40% lower).",
+            ),
+            g=-float(out.value["gap"].iloc[0]),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -93,8 +145,19 @@ outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("commenters", out.value, lang))
     first = out.value.iloc[0]
-    display(nb.say(L("发弹幕的 {n:,} 位观众中老客占 {s:.1%}（{lo:.1%}–{hi:.1%}，口径：{m}）。", "Of {n:,} commenters, {s:.1%} ({lo:.1%}–{hi:.1%}) are returning (basis: {m})."),
-                   n=int(first["commenters"]), s=first["share"], lo=first["lo"], hi=first["hi"], m=sg.group_words(out.value["method"], lang).iloc[0]))
+    display(
+        nb.say(
+            L(
+                "发弹幕的 {n:,} 位观众中老客占 {s:.1%}（{lo:.1%}–{hi:.1%}，口径：{m}）。",
+                "Of {n:,} commenters, {s:.1%} ({lo:.1%}–{hi:.1%}) are returning (basis: {m}).",
+            ),
+            n=int(first["commenters"]),
+            s=first["share"],
+            lo=first["lo"],
+            hi=first["hi"],
+            m=sg.group_words(out.value["method"], lang).iloc[0],
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -109,27 +172,48 @@ outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("viewers_nr", out.value, lang))
     r_ = out.value.set_index("returning")
-    display(nb.say(L("老客转化率 {a:.2%}，新客 {b:.2%}（区间见表）。", "Returning viewers convert at {a:.2%}, new viewers at {b:.2%} (intervals in the table)."),
-                   a=r_["conversion"].get("returning", float("nan")), b=r_["conversion"].get("new", float("nan"))))
+    display(
+        nb.say(
+            L(
+                "老客转化率 {a:.2%}，新客 {b:.2%}（区间见表）。",
+                "Returning viewers convert at {a:.2%}, new viewers at {b:.2%} (intervals in the table).",
+            ),
+            a=r_["conversion"].get("returning", float("nan")),
+            b=r_["conversion"].get("new", float("nan")),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
 # %%
 out = sections.run("segments.retention", tables, scope)
 outs.append(out)
-display(sg.segment_table("retention", out.value, lang) if blocked(out, lang) is None else nb.say("{w}", w=blocked(out, lang)))
+display(
+    sg.segment_table("retention", out.value, lang)
+    if blocked(out, lang) is None
+    else nb.say("{w}", w=blocked(out, lang))
+)
 
 # %%
 out = sections.run("segments.followers", tables, scope)
 outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("followers", out.value, lang))
-    display(nb.say(L("粉丝与非粉丝的转化率差异见上表（95% 区间）。", "Followers vs non-followers: conversion with 95% intervals above.")))
+    display(
+        nb.say(
+            L(
+                "粉丝与非粉丝的转化率差异见上表（95% 区间）。",
+                "Followers vs non-followers: conversion with 95% intervals above.",
+            )
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
 # %% tags=["nbval-ignore-output"]
-group_chart(out.value, "was_follower", lang, L("粉丝 vs 非粉丝转化率", "Conversion: followers vs not")) if blocked(out, lang) is None else None
+group_chart(
+    out.value, "was_follower", lang, L("粉丝 vs 非粉丝转化率", "Conversion: followers vs not")
+) if blocked(out, lang) is None else None
 
 # %% [markdown]
 # ## 互动分群 · Engagement clusters
@@ -144,8 +228,20 @@ if (why := blocked(out, lang)) is None:
     cl, prof = out.value
     display(sg.segment_table("clusters", prof, lang))
     best = prof.sort_values(["gmv_share", "cluster"], ascending=[False, True]).iloc[0]
-    display(nb.say(L("选出 k = {k}（稳定性 ARI {a:.2f}）。GMV 主要来自第 {c} 群（{d}）：占观众 {s:.0%}、GMV {g:.0%}。", "k = {k} (stability ARI {a:.2f}). Most GMV comes from cluster {c} ({d}): {s:.0%} of viewers, {g:.0%} of GMV."),
-                   k=cl.k, a=cl.stability_ari, c=int(best["cluster"]), d=best["description"], s=float(best["share"]), g=float(best["gmv_share"])))
+    display(
+        nb.say(
+            L(
+                "选出 k = {k}（稳定性 ARI {a:.2f}）。GMV 主要来自第 {c} 群（{d}）：占观众 {s:.0%}、GMV {g:.0%}。",
+                "k = {k} (stability ARI {a:.2f}). Most GMV comes from cluster {c} ({d}): {s:.0%} of viewers, {g:.0%} of GMV.",
+            ),
+            k=cl.k,
+            a=cl.stability_ari,
+            c=int(best["cluster"]),
+            d=best["description"],
+            s=float(best["share"]),
+            g=float(best["gmv_share"]),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -163,14 +259,25 @@ out = sections.run("segments.demographics", tables, scope)
 outs.append(out)
 if (why := blocked(out, lang)) is None:
     display(sg.segment_table("demographics", out.value, lang))
-    display(nb.say(L("来源：{s}。", "Source: {s}."), s=L("观众明细", "viewer rows") if out.value["source"].iloc[0] == "viewers" else L("平台人群画像", "the platform's portrait")))
+    display(
+        nb.say(
+            L("来源：{s}。", "Source: {s}."),
+            s=L("观众明细", "viewer rows")
+            if out.value["source"].iloc[0] == "viewers"
+            else L("平台人群画像", "the platform's portrait"),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
 # %%
 out = sections.run("segments.channels", tables, scope)
 outs.append(out)
-display(sg.segment_table("channels", out.value, lang) if blocked(out, lang) is None else nb.say("{w}", w=blocked(out, lang)))
+display(
+    sg.segment_table("channels", out.value, lang)
+    if blocked(out, lang) is None
+    else nb.say("{w}", w=blocked(out, lang))
+)
 
 # %% [markdown]
 # ## 跳过的部分 · What was left out
@@ -183,6 +290,6 @@ for name, why in gaps:
 display(nb.say(L("全部分析均已运行。", "Every section ran.")) if not gaps else None)
 
 # %%
-from helpers.report import write_summary
+from helpers.pipeline.render import write_summary
 
 write_summary(summary, summary_path)

@@ -1,3 +1,15 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (live-commerce workbook)
+#     language: python
+#     name: livecommerce-workbook
+# ---
+
 # %% [markdown]
 # # 转化驱动模型 · What drives purchase
 #
@@ -21,23 +33,33 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 # %%
 from IPython.display import display
 
-from helpers import charts_models as ch
+from helpers import audience as sg
 from helpers import models as md
-from helpers import nb, sections
-from helpers import segments as sg
-from helpers.labels import chooser
+from helpers.models import charts as ch
 from helpers.models import report as cv
 from helpers.paths import resolve
+from helpers.present import nb, sections
+from helpers.present.labels import chooser
 
 # %%
 nb.setup(lang)
 if not 0 < target_lift < 10 or looks < 1:
     raise ValueError("target_lift must be in (0, 10) and looks >= 1")
 L = chooser(lang)
-scope = sg.load_scope(str(resolve(store)), session_id=session_id, week=week)  # exactly one of the two
+scope = sg.load_scope(
+    str(resolve(store)), session_id=session_id, week=week
+)  # exactly one of the two
 tables, outs = scope.frames(), []
-nb.say(L("范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单。", "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines."),
-       label=scope.label, n=len(scope.session_ids), v=scope.viewers.height, o=scope.orders.height)
+nb.say(
+    L(
+        "范围：{label}，{n} 场直播，{v:,} 位观众记录，{o:,} 条订单。",
+        "Scope: {label}, {n} session(s), {v:,} viewer rows, {o:,} order lines.",
+    ),
+    label=scope.label,
+    n=len(scope.session_ids),
+    v=scope.viewers.height,
+    o=scope.orders.height,
+)
 
 # %% [markdown]
 # ## 观众级逻辑回归 · Viewer-level logistic model
@@ -53,8 +75,18 @@ outs.append(out)
 if (why := cv.blocked(out, lang)) is None:
     logit = out.value
     display(cv.logit_table(logit, lang))
-    display(nb.say(L("{n:,} 位观众、{e:,} 位买家；留出样本 AUC {auc:.3f}，Brier {b:.4f}。", "{n:,} viewers, {e:,} buyers; held-out AUC {auc:.3f}, Brier score {b:.4f}."),
-                   n=logit.n, e=logit.events, auc=logit.auc, b=logit.brier))
+    display(
+        nb.say(
+            L(
+                "{n:,} 位观众、{e:,} 位买家；留出样本 AUC {auc:.3f}，Brier {b:.4f}。",
+                "{n:,} viewers, {e:,} buyers; held-out AUC {auc:.3f}, Brier score {b:.4f}.",
+            ),
+            n=logit.n,
+            e=logit.events,
+            auc=logit.auc,
+            b=logit.brier,
+        )
+    )
 else:
     logit = None
     display(nb.say("{w}", w=why))
@@ -72,9 +104,13 @@ if logit is not None:
     for sentence in md.reading(logit, 3, lang):
         display(nb.say("- {s}", s=sentence))
     display(cv.vif_table(logit, lang))
-    display(nb.say(L("分离：{s}。共线性（VIF>5）：{v}。", "Separation: {s}. Collinearity (VIF > 5): {v}."),
-                   s=", ".join(cv.term_label(x, lang) for x in logit.separation) or L("无", "none"),
-                   v=", ".join(cv.term_label(x, lang) for x in logit.high_vif) or L("无", "none")))
+    display(
+        nb.say(
+            L("分离：{s}。共线性（VIF>5）：{v}。", "Separation: {s}. Collinearity (VIF > 5): {v}."),
+            s=", ".join(cv.term_label(x, lang) for x in logit.separation) or L("无", "none"),
+            v=", ".join(cv.term_label(x, lang) for x in logit.high_vif) or L("无", "none"),
+        )
+    )
     display(cv.calibration_table(logit, lang))
 
 # %% tags=["nbval-ignore-output"]
@@ -92,9 +128,18 @@ out = sections.run("conversion.sessions", tables, scope)
 outs.append(out)
 if (why := cv.blocked(out, lang)) is None:
     display(cv.session_table(out.value, lang))
-    display(nb.say(L("{n} 场直播；{how}", "{n} sessions; {how}"), n=out.value.n_sessions,
-                   how=L("已拟合模型（稳健标准误）。", "model fitted (robust errors).") if out.value.kind == "model"
-                   else L("少于 20 场，只描述不建模：场次间差异请看区间是否重叠。", "fewer than 20: described, not modelled; compare the intervals.")))
+    display(
+        nb.say(
+            L("{n} 场直播；{how}", "{n} sessions; {how}"),
+            n=out.value.n_sessions,
+            how=L("已拟合模型（稳健标准误）。", "model fitted (robust errors).")
+            if out.value.kind == "model"
+            else L(
+                "少于 20 场，只描述不建模：场次间差异请看区间是否重叠。",
+                "fewer than 20: described, not modelled; compare the intervals.",
+            ),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
@@ -114,8 +159,17 @@ outs.append(out)
 if (why := cv.blocked(out, lang)) is None:
     counts = out.value[0]
     display(cv.lift_table(counts, lang))
-    display(nb.say(L("模型：{f}（Pearson 离散度 {r:.2f}），{n:,} 个分钟。", "Model: {f} (Pearson dispersion {r:.2f}), {n:,} minutes."),
-                   f=counts.family, r=counts.dispersion_ratio, n=counts.n_minutes))
+    display(
+        nb.say(
+            L(
+                "模型：{f}（Pearson 离散度 {r:.2f}），{n:,} 个分钟。",
+                "Model: {f} (Pearson dispersion {r:.2f}), {n:,} minutes.",
+            ),
+            f=counts.family,
+            r=counts.dispersion_ratio,
+            n=counts.n_minutes,
+        )
+    )
 else:
     counts = None
     display(nb.say("{w}", w=why))
@@ -148,13 +202,23 @@ out = sections.run("conversion.elasticity", tables, scope)
 outs.append(out)
 if (why := cv.blocked(out, lang)) is None:
     display(cv.elasticity_table(out.value, lang))
-    display(nb.say(L("{k} 个品类可识别弹性，{u} 个不报告（原因见表）。", "{k} categories have an identified elasticity; {u} are not reported (reasons in the table)."),
-                   k=int(out.value["identified"].sum()), u=int((~out.value["identified"]).sum())))
+    display(
+        nb.say(
+            L(
+                "{k} 个品类可识别弹性，{u} 个不报告（原因见表）。",
+                "{k} categories have an identified elasticity; {u} are not reported (reasons in the table).",
+            ),
+            k=int(out.value["identified"].sum()),
+            u=int((~out.value["identified"]).sum()),
+        )
+    )
 else:
     display(nb.say("{w}", w=why))
 
 # %% tags=["nbval-ignore-output"]
-ch.elasticity_chart(out.value, lang) if out.ok and cv.blocked(out, lang) is None and out.value["identified"].any() else None
+ch.elasticity_chart(out.value, lang) if out.ok and cv.blocked(out, lang) is None and out.value[
+    "identified"
+].any() else None
 
 # %% [markdown]
 # ## A/B 检验 · A/B tests
@@ -163,7 +227,10 @@ ch.elasticity_chart(out.value, lang) if out.ok and cv.blocked(out, lang) is None
 # 5,000 次曝光），多次查看结果时给出警告。有观众明细时用观众，否则用平台的观看与成交人数。
 
 # %%
-arms = ([s.strip() for s in arm_a.split(",") if s.strip()], [s.strip() for s in arm_b.split(",") if s.strip()])
+arms = (
+    [s.strip() for s in arm_a.split(",") if s.strip()],
+    [s.strip() for s in arm_b.split(",") if s.strip()],
+)
 out = sections.run("conversion.ab", tables, scope, *arms, target_lift, looks)
 outs.append(out)
 if (why := cv.blocked(out, lang)) is None:
@@ -175,9 +242,17 @@ else:
 
 # %%
 if out.ok and isinstance(out.value, dict):
-    display(nb.say(L("未指定 A/B 分组。基线转化率 {b:.2%}；把本范围 {n:,} 位观看者平分两组，80% 检验力下最小可检测的相对提升为 {m:.1%}。",
-                     "No arms named. Baseline conversion {b:.2%}; splitting this scope's {n:,} viewers in two, the minimum detectable relative lift at 80% power is {m:.1%}."),
-                   b=out.value["baseline_conversion"], n=out.value["viewers"], m=out.value["mde_rel_half_split"]))
+    display(
+        nb.say(
+            L(
+                "未指定 A/B 分组。基线转化率 {b:.2%}；把本范围 {n:,} 位观看者平分两组，80% 检验力下最小可检测的相对提升为 {m:.1%}。",
+                "No arms named. Baseline conversion {b:.2%}; splitting this scope's {n:,} viewers in two, the minimum detectable relative lift at 80% power is {m:.1%}.",
+            ),
+            b=out.value["baseline_conversion"],
+            n=out.value["viewers"],
+            m=out.value["mde_rel_half_split"],
+        )
+    )
 
 # %% tags=["nbval-ignore-output"]
 ch.ab_chart(out.value, lang) if out.ok and hasattr(out.value, "arm_a") else None
@@ -193,6 +268,6 @@ for name, why in left_out:
 display(nb.say(L("全部分析均已运行。", "Every section ran.")) if not left_out else None)
 
 # %%
-from helpers.report import write_summary
+from helpers.pipeline.render import write_summary
 
 write_summary(summary, summary_path)

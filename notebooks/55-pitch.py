@@ -5,9 +5,9 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python (live-commerce workbook)
 #     language: python
-#     name: python3
+#     name: livecommerce-workbook
 # ---
 
 # %% [markdown]
@@ -30,10 +30,10 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 import polars as pl
 from IPython.display import display
 
-from helpers import nb, sections
-from helpers.labels import heading
 from helpers.pitch import analysis as pa
 from helpers.pitch import display as pd_
+from helpers.present import nb, sections
+from helpers.present.labels import heading
 
 nb.setup(lang)
 zh = lang == "zh"
@@ -323,6 +323,6 @@ else:
     display(nb.outcome(out["pitch.compliance"], lang))
 
 # %%
-from helpers.report import write_summary
+from helpers.pipeline.render import write_summary
 
 write_summary({"session_id": ctx.session_id, **pa.summary(out)}, summary_path)

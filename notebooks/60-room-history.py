@@ -5,16 +5,16 @@
 #       extension: .py
 #       format_name: percent
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python (live-commerce workbook)
 #     language: python
-#     name: python3
+#     name: livecommerce-workbook
 # ---
 
 # %% [markdown]
 # # 直播间历史 · Room history
 #
 # A room over time from what every user has: session lists, session totals and daily overviews.
-# Every figure is computed by `helpers.room` with the metric definitions of `helpers.metrics`.
+# Every figure is computed by `helpers.room` with the metric definitions of `helpers.metrics.definitions`.
 
 # %% tags=["parameters"]
 room: str = ""  # room name (empty: the store's room with the most sessions or days)
@@ -27,9 +27,9 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 # %%
 from IPython.display import display
 
-from helpers import nb, sections
 from helpers import room as rh
-from helpers.labels import heading
+from helpers.present import nb, sections
+from helpers.present.labels import heading
 
 nb.setup(lang)
 units = rh.open_room(store, room, date_from or None, date_to or None)
@@ -54,7 +54,9 @@ change = sections.run("room_change", tables, units)
 if change.ok and change.value is not None:
     display(rh.display.change_table(change.value, lang), rh.display.change_text(change.value, lang))
 else:
-    display(nb.outcome(change, lang) if not change.ok else nb.Markdown(rh.display.no_periods_text(lang)))
+    display(
+        nb.outcome(change, lang) if not change.ok else nb.Markdown(rh.display.no_periods_text(lang))
+    )
 
 # %%
 heading("room_effects", lang)
@@ -62,7 +64,10 @@ heading("room_effects", lang)
 # %%
 effects = sections.run("room_effects", tables, units)
 if effects.ok:
-    display(*rh.display.effects_tables(effects.value, lang), rh.display.effects_text(effects.value, lang))
+    display(
+        *rh.display.effects_tables(effects.value, lang),
+        rh.display.effects_text(effects.value, lang),
+    )
 else:
     display(nb.outcome(effects, lang))
 
@@ -78,9 +83,11 @@ heading("room_extremes", lang)
 
 # %%
 extremes = sections.run("room_extremes", tables, units)
-display(rh.display.extremes_table(extremes.value, lang) if extremes.ok else nb.outcome(extremes, lang))
+display(
+    rh.display.extremes_table(extremes.value, lang) if extremes.ok else nb.outcome(extremes, lang)
+)
 
 # %%
-from helpers.report import write_summary
+from helpers.pipeline.render import write_summary
 
 write_summary(rh.build_summary(units, change, effects, hosts, extremes), summary_path)

@@ -1,14 +1,30 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (live-commerce workbook)
+#     language: python
+#     name: livecommerce-workbook
+# ---
+
 # %% [markdown]
 # # 直播周报 · Weekly report
 #
-# Every section is computed by `helpers.weekly_report` (one module per section, registered with
-# `helpers.sections`): a section the data cannot support says what it needs instead.
+# Every section is computed by `helpers.weekly` (one module per section, registered with
+# `helpers.present.sections`): a section the data cannot support says what it needs instead.
 
 # %% tags=["parameters"]
-week: str = "last"  # ISO week to report (2026-W47) or "last": the latest week with data that has ended
+week: str = (
+    "last"  # ISO week to report (2026-W47) or "last": the latest week with data that has ended
+)
 store: str = "data/processed/store"  # canonical Parquet store
 rooms: str = ""  # comma-separated rooms to include; empty for all
-category: str = "general"  # benchmark category for the UV value alert: general, apparel, beauty, food
+category: str = (
+    "general"  # benchmark category for the UV value alert: general, apparel, beauty, food
+)
 reviews: list = []  # session reviews of this run (set by the runner): session_id, status, error, href
 lang: str = "zh"  # report language: zh or en
 summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
@@ -16,9 +32,9 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 # %%
 from IPython.display import display
 
-from helpers import nb
-from helpers import weekly_report as wr
-from helpers.labels import heading
+from helpers import weekly as wr
+from helpers.present import nb
+from helpers.present.labels import heading
 
 nb.setup(lang)
 wr.check_parameters(category, reviews)
@@ -108,8 +124,15 @@ links = wr.run("week_reviews", data, reviews)
 display(*wr.show(links, lang, data=data))
 
 # %%
-from helpers.report import write_summary
+from helpers.pipeline.render import write_summary
 
-write_summary(wr.summary(data, glance_df=glance.value, alerts_df=wr.alert_table(alerts, hero),
-                         hosts=hosts.value, products=products.value, links=links.value,
-                         verdict=verdict.value, gap=gap.value), summary_path)
+parts = {
+    "glance_df": glance.value,
+    "alerts_df": wr.alert_table(alerts, hero),
+    "hosts": hosts.value,
+    "products": products.value,
+    "links": links.value,
+    "verdict": verdict.value,
+    "gap": gap.value,
+}
+write_summary(wr.summary(data, **parts), summary_path)

@@ -14,7 +14,7 @@ os.environ.setdefault("WORKBOOK_HOME", str(ROOT))
 @pytest.fixture(scope="session")
 def sim_week():
     """A seeded simulated week of 7 sessions, 1,500 viewers each (canonical tables + truth)."""
-    from helpers.simulate import simulate_week
+    from helpers.sim.simulate import simulate_week
 
     return simulate_week(seed=11, viewers=1500)
 
@@ -22,7 +22,7 @@ def sim_week():
 @pytest.fixture(scope="session")
 def sim_store(sim_week, tmp_path_factory) -> Path:
     """A canonical store holding ``sim_week``."""
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
 
     store = tmp_path_factory.mktemp("store")
     write_session_tables(sim_week.tables, store)

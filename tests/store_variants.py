@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from helpers import schema
+from helpers.data import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_RAW = ROOT / "data" / "sample" / "raw"
@@ -43,8 +43,11 @@ _KEEP: dict[str, set[str] | None] = {
     "orders_session_list": {"sessions", "session_totals", "orders"},
     "daily_overview_only": {"room_days"},
 }
-_DROP = {"no_viewers": {"viewers"}, "no_viewers_comments": {"viewers", "comments"},
-         "required_only": {"viewers"}}
+_DROP = {
+    "no_viewers": {"viewers"},
+    "no_viewers_comments": {"viewers", "comments"},
+    "required_only": {"viewers"},
+}
 
 
 def sample_store(dest: Path) -> Path:
@@ -61,19 +64,37 @@ def _tables(store: Path) -> list[Path]:
 
 def _room_days(store: Path) -> pl.DataFrame:
     """room_days from the sessions' platform totals, one row per room, day and metric."""
-    from helpers.store import load_table
+    from helpers.data.store import load_table
 
-    sessions = load_table("sessions", store).select("session_id", "room", pl.col("start_ts").dt.date().alias("date"))
+    sessions = load_table("sessions", store).select(
+        "session_id", "room", pl.col("start_ts").dt.date().alias("date")
+    )
     totals = load_table("session_totals", store)
-    additive = ["gmv", "paid_gmv", "orders", "buyers", "viewers", "views", "comments", "new_followers",
-                "product_exposed", "product_clickers", "ad_spend", "refund_amount", "units", "duration_min"]
+    additive = [
+        "gmv",
+        "paid_gmv",
+        "orders",
+        "buyers",
+        "viewers",
+        "views",
+        "comments",
+        "new_followers",
+        "product_exposed",
+        "product_clickers",
+        "ad_spend",
+        "refund_amount",
+        "units",
+        "duration_min",
+    ]
     return (
         totals.filter(pl.col("metric").is_in(additive))
         .join(sessions, on="session_id")
         .group_by("room", "date", "metric")
         .agg(pl.col("value").sum(), pl.lit("直播间大盘").alias("source_column"))
         .with_columns(  # the daily overview gives air time in hours (直播时长(小时))
-            pl.when(pl.col("metric") == "duration_min").then(pl.col("value") / 60.0).otherwise("value"),
+            pl.when(pl.col("metric") == "duration_min")
+            .then(pl.col("value") / 60.0)
+            .otherwise("value"),
             pl.col("metric").replace("duration_min", "duration_h"),
         )
         .sort("room", "date", "metric")
@@ -87,12 +108,14 @@ def make_variant(full: Path, name: str, dest: Path) -> Path:
     if dest.exists():
         shutil.rmtree(dest)
     if name == "daily_overview_only":
-        from helpers.store import atomic_write_parquet
+        from helpers.data.store import atomic_write_parquet
 
         days = schema.validate("room_days", _room_days(full))
         dest.mkdir(parents=True)
         for (day,), part in days.partition_by("date", as_dict=True).items():
-            atomic_write_parquet(part, dest / "room_days" / "platform=douyin" / f"date={day}" / "room.parquet")
+            atomic_write_parquet(
+                part, dest / "room_days" / "platform=douyin" / f"date={day}" / "room.parquet"
+            )
         return dest
     shutil.copytree(full, dest, ignore=shutil.ignore_patterns("_history", ".txn-*"))
     keep, drop = _KEEP[name], _DROP.get(name, set())

@@ -22,8 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _chromium_args() -> list[str]:
-    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -31,30 +38,45 @@ def report(tmp_path_factory) -> Path:
     """A session report rendered from a store with a malicious comment and product name planted."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Debian's chromium is absent: apt-get install chromium")
-    from helpers.report import render
-    from helpers.simulate import simulate_week
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
+    from helpers.pipeline.render import render
+    from helpers.sim.simulate import simulate_week
 
     week = simulate_week(seed=5, viewers=800, sessions=1)
     tables = dict(week.tables)
     sid = tables["sessions"]["session_id"][0]
     # raw viewer ids that must never reach the report
-    tables["viewers"] = tables["viewers"].with_columns((pl.lit(RAW_ID_PREFIX) + pl.col("viewer_id")).alias("viewer_id"))
+    tables["viewers"] = tables["viewers"].with_columns(
+        (pl.lit(RAW_ID_PREFIX) + pl.col("viewer_id")).alias("viewer_id")
+    )
     for name in ("orders", "comments"):
-        tables[name] = tables[name].with_columns((pl.lit(RAW_ID_PREFIX) + pl.col("viewer_id")).alias("viewer_id"))
+        tables[name] = tables[name].with_columns(
+            (pl.lit(RAW_ID_PREFIX) + pl.col("viewer_id")).alias("viewer_id")
+        )
     c = tables["comments"]
     # 40 accounts post the injected text within a minute: it is both frequent and a duplicate burst
-    evil = c.head(40).with_columns(pl.lit(XSS).alias("text"), pl.col("ts").first() + pl.duration(seconds=pl.int_range(40)),
-                                   (pl.lit("evil-") + pl.int_range(40).cast(pl.String)).alias("viewer_id"))
+    evil = c.head(40).with_columns(
+        pl.lit(XSS).alias("text"),
+        pl.col("ts").first() + pl.duration(seconds=pl.int_range(40)),
+        (pl.lit("evil-") + pl.int_range(40).cast(pl.String)).alias("viewer_id"),
+    )
     tables["comments"] = pl.concat([c, evil])
     top = tables["products"].sort("gmv", descending=True)["product_id"][0]
     tables["products"] = tables["products"].with_columns(
-        pl.when(pl.col("product_id") == top).then(pl.lit(XSS_PRODUCT)).otherwise(pl.col("name")).alias("name"))
+        pl.when(pl.col("product_id") == top)
+        .then(pl.lit(XSS_PRODUCT))
+        .otherwise(pl.col("name"))
+        .alias("name")
+    )
     store = tmp_path_factory.mktemp("xss-store")
     write_session_tables(tables, store)
     out = tmp_path_factory.mktemp("xss-report")
-    result = render("session", {"session_id": sid, "store": str(store), "targets": "", "category": "apparel"},
-                    out, lang="zh")
+    result = render(
+        "session",
+        {"session_id": sid, "store": str(store), "targets": "", "category": "apparel"},
+        out,
+        lang="zh",
+    )
     assert result.ok, result.error
     return out
 
@@ -64,15 +86,22 @@ def report_html(request, report: Path, tmp_path_factory) -> Path:
     """The report's HTML as rendered, or converted again as a weekly run folder lays it out."""
     if request.param == "embedded":
         return report / "report.html"
-    from helpers.report import PLOTLYJS, to_html, write_plotlyjs
+    from helpers.pipeline.render import PLOTLYJS, to_html, write_plotlyjs
 
     week = tmp_path_factory.mktemp("week")
     review = week / "sessions" / "s1"
     review.mkdir(parents=True)
     write_plotlyjs(week)
-    html = to_html(report / "20-session-review.ipynb", review / "report.html", title="t", subtitle="s",
-                   plotlyjs=f"../../{PLOTLYJS}")
-    assert len(html.read_bytes()) < 1_000_000 and f'src="../../{PLOTLYJS}"' in html.read_text("utf-8")
+    html = to_html(
+        report / "20-session-review.ipynb",
+        review / "report.html",
+        title="t",
+        subtitle="s",
+        plotlyjs=f"../../{PLOTLYJS}",
+    )
+    assert len(html.read_bytes()) < 1_000_000 and f'src="../../{PLOTLYJS}"' in html.read_text(
+        "utf-8"
+    )
     return html
 
 
@@ -115,7 +144,8 @@ def test_report_in_chromium_offline(report_html: Path):
         n = divs.count()
         rendered = page.locator(".plotly-graph-div .main-svg").count()
         unrendered = page.evaluate(
-            "Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => !d.querySelector('.main-svg')).length")
+            "Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => !d.querySelector('.main-svg')).length"
+        )
         body_text = page.inner_text("body")
         toc = page.locator("#wb-toc li").count()
         shot = "session-report-folder" if html.parent.name == "s1" else "session-report"

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from helpers.data.store import load_table
 from helpers.ingest import ingest_paths
 from helpers.sim import real_shapes as rs
-from helpers.store import load_table
 
 T0 = datetime(2026, 11, 18, 20, 0, 0, tzinfo=rs.CN)
 SID = "dy-70010000001-20261118-2000"

@@ -59,8 +59,25 @@ def test_full_width_and_mixed_latin_are_normalised():
     assert "?" not in tokenize("链接呢？？")  # punctuation dropped
 
 
-AWKWARD = ["", "   ", "😍😍好看", "[比心][赞]", "👍🏻", "❤️", "M码 still有吗", "链接呢？？", "a_b", "__",
-           "3.5折", "c++", "ｔ恤好看！！", "哈哈哈哈哈", "10000块", "主播 已拍 优惠券 福袋", "<img src=x onerror=alert(1)>"]
+AWKWARD = [
+    "",
+    "   ",
+    "😍😍好看",
+    "[比心][赞]",
+    "👍🏻",
+    "❤️",
+    "M码 still有吗",
+    "链接呢？？",
+    "a_b",
+    "__",
+    "3.5折",
+    "c++",
+    "ｔ恤好看！！",
+    "哈哈哈哈哈",
+    "10000块",
+    "主播 已拍 优惠券 福袋",
+    "<img src=x onerror=alert(1)>",
+]
 
 
 def test_tokenize_many_gives_the_same_tokens_as_tokenize():
@@ -72,7 +89,12 @@ def test_tokenize_many_gives_the_same_tokens_as_tokenize():
 def test_rust_and_python_jieba_segment_alike():
     """rjieba (used when installed) and pure-Python jieba: same dictionary, same tokens."""
     pytest.importorskip("rjieba")
-    texts = [normalise(t) for t in AWKWARD[6:]] + ["160斤穿什么码", "质量太差了起球", "几号发货包邮吗", "这件羽绒服真的很保暖"]
+    texts = [normalise(t) for t in AWKWARD[6:]] + [
+        "160斤穿什么码",
+        "质量太差了起球",
+        "几号发货包邮吗",
+        "这件羽绒服真的很保暖",
+    ]
     fast, slow = segmenter("rjieba"), segmenter("jieba")
     assert [fast(t, False) for t in texts] == [slow(t, False) for t in texts]
 
@@ -112,12 +134,26 @@ def test_intent_of_known_comments(text, intent):
 
 
 def test_every_rule_intent_is_declared():
-    assert {group_of(i) for i in INTENTS} == {"question", "purchase", "praise", "complaint", "interaction", "spam", "other"}
+    assert {group_of(i) for i in INTENTS} == {
+        "question",
+        "purchase",
+        "praise",
+        "complaint",
+        "interaction",
+        "spam",
+        "other",
+    }
 
 
 def test_negation_flips_the_reading():
     out = classify_texts(["会起球吗", "不起球", "起球了", "不好看", "好看"], tokens=False)
-    assert out["intent"].to_list() == ["question_usage", "praise", "complaint_quality", "complaint_design", "praise"]
+    assert out["intent"].to_list() == [
+        "question_usage",
+        "praise",
+        "complaint_quality",
+        "complaint_design",
+        "praise",
+    ]
     s = out["sentiment"].to_list()
     assert s[0] is None and s[1] > 0.5 and s[2] < 0.5 and s[3] < 0.5 and s[4] > 0.5
 
@@ -160,7 +196,9 @@ def test_a_not_a_questions():
 
 def test_questions_have_no_sentiment_but_opinions_do():
     """The issue's example: 链接呢？多少钱 is a buying question, not a negative review."""
-    out = classify_texts(["链接呢？多少钱", "已拍", "666", "太喜欢了", "质量太差了", "已拍 太喜欢了"], tokens=False)
+    out = classify_texts(
+        ["链接呢？多少钱", "已拍", "666", "太喜欢了", "质量太差了", "已拍 太喜欢了"], tokens=False
+    )
     s = out["sentiment"].to_list()
     assert s[0] is None and s[1] is None and s[2] is None
     assert s[3] > 0.8 and s[4] < 0.2 and s[5] > 0.5
@@ -195,7 +233,15 @@ def test_classify_frame_keeps_rows_order_and_columns():
     assert out.columns == [*df.columns, "intent", "intent_group", "sentiment", "tokens"]
     assert out.height == df.height
     assert out["text"].to_list() == texts  # nulls kept, order kept
-    assert out["intent"].to_list() == ["purchase", "question_link", "other", "purchase", "praise", "other", "purchase"]
+    assert out["intent"].to_list() == [
+        "purchase",
+        "question_link",
+        "other",
+        "purchase",
+        "praise",
+        "other",
+        "purchase",
+    ]
     assert out.schema["tokens"] == pl.List(pl.String)
     assert out["tokens"][2].to_list() == []
 
@@ -241,7 +287,9 @@ def test_cli_classify_missing_column_names_file_and_column(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("text\n好看\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"in\.csv.*'content'"):
-        cli_classify(argparse.Namespace(file=str(src), text_column="content", out=str(tmp_path / "o.csv")))
+        cli_classify(
+            argparse.Namespace(file=str(src), text_column="content", out=str(tmp_path / "o.csv"))
+        )
 
 
 def test_workbook_cli_reports_missing_column_as_error(tmp_path, capsys):
@@ -249,7 +297,17 @@ def test_workbook_cli_reports_missing_column_as_error(tmp_path, capsys):
 
     src = tmp_path / "in.csv"
     src.write_text("text\n好看\n", encoding="utf-8")
-    rc = main(["comments", "classify", str(src), "--text-column", "nope", "--out", str(tmp_path / "o.csv")])
+    rc = main(
+        [
+            "comments",
+            "classify",
+            str(src),
+            "--text-column",
+            "nope",
+            "--out",
+            str(tmp_path / "o.csv"),
+        ]
+    )
     assert rc == 2
     assert "nope" in capsys.readouterr().err
 
@@ -306,7 +364,10 @@ def test_packaged_models_are_small_plain_npz_and_load():
         path = MODEL_DIR / f"{name}_model.npz"
         assert path.stat().st_size < 5_000_000
         m = load_model(path)  # allow_pickle=False inside
-        assert m.coef.shape == (1 if name == "sentiment" else len(m.classes), len(m.vocab) + len(m.extra))
+        assert m.coef.shape == (
+            1 if name == "sentiment" else len(m.classes),
+            len(m.vocab) + len(m.extra),
+        )
     assert load_model(MODEL_DIR / "sentiment_model.npz").classes == ("neg", "pos")
     intent = load_model(MODEL_DIR / "intent_model.npz")
     assert intent.extra == FEATURE_NAMES and set(intent.classes) <= set(INTENTS)
@@ -321,7 +382,9 @@ def test_polars_tfidf_equals_scikit_learn():
 
     docs = ["质量不错", "不错不错👍", "链接呢", "太贵了 不值", "x"]
     vocab = build_vocab(docs, min_df=1)
-    ours = tfidf(docs, pl.DataFrame({"ngram": vocab}).with_row_index("idx"), document_idf(docs, vocab))
+    ours = tfidf(
+        docs, pl.DataFrame({"ngram": vocab}).with_row_index("idx"), document_idf(docs, vocab)
+    )
     sk = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False, vocabulary=vocab)
     ref = sk.fit_transform([f" {d} " for d in docs])
     assert np.allclose(ours.toarray(), ref.toarray())

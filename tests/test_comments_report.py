@@ -13,15 +13,26 @@ MARKUP = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
 
     s = _session()
     s["comments"] = pl.concat(
-        [s["comments"], pl.DataFrame({"session_id": ["s1"], "ts": [at(2.5)], "text": [MARKUP], "viewer_id": ["x1"]},
-                                     schema_overrides={"ts": TS})]
+        [
+            s["comments"],
+            pl.DataFrame(
+                {"session_id": ["s1"], "ts": [at(2.5)], "text": [MARKUP], "viewer_id": ["x1"]},
+                schema_overrides={"ts": TS},
+            ),
+        ]
     ).sort("ts")
     sessions = pl.DataFrame(
-        {"session_id": ["s1"], "platform": ["douyin"], "room": ["测试直播间"], "start_ts": [at(0)], "end_ts": [at(30)]},
+        {
+            "session_id": ["s1"],
+            "platform": ["douyin"],
+            "room": ["测试直播间"],
+            "start_ts": [at(0)],
+            "end_ts": [at(30)],
+        },
         schema_overrides={"start_ts": TS, "end_ts": TS},
     )
     store = tmp_path_factory.mktemp("comments-store")
@@ -31,9 +42,11 @@ def small_store(tmp_path_factory):
 
 @pytest.mark.slow
 def test_comments_report_escapes_markup_and_writes_summary(small_store, tmp_path):
-    from helpers.report import render
+    from helpers.pipeline.render import render
 
-    res = render("comments", {"session_id": "s1", "store": str(small_store)}, tmp_path / "out", lang="en")
+    res = render(
+        "comments", {"session_id": "s1", "store": str(small_store)}, tmp_path / "out", lang="en"
+    )
     assert res.ok, res.error
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert "&lt;img src=x onerror=alert(1)&gt;" in html

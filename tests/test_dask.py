@@ -19,15 +19,19 @@ WEEK = "2026-W47"
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                  dashboard_address=None) as c, distributed.Client(c) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        ) as c,
+        distributed.Client(c) as client,
+    ):
         yield c, set(client.run(os.getpid).values())
 
 
 def test_weekly_on_a_dask_cluster(cluster, tmp_path: Path) -> None:
-    from helpers.simulate import simulate_week
-    from helpers.store import write_session_tables
-    from helpers.weekly import run_weekly
+    from helpers.data.store import write_session_tables
+    from helpers.pipeline.weekly import run_weekly
+    from helpers.sim.simulate import simulate_week
 
     c, worker_pids = cluster
     week = simulate_week(seed=7, viewers=300, sessions=2, week=WEEK, weeks=2)  # W46 is history

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.decompose import decompose, gmv_of, method
+from helpers.metrics.decompose import decompose, gmv_of, method
 
 
 def _by(parts):

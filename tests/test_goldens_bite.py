@@ -13,7 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import goldens
+from helpers.pipeline.render import load_template
+from tools import goldens
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDENS = ROOT / "tests" / "goldens"
@@ -24,9 +25,22 @@ MUTATION = '\n# goldens-bite test: UV value divided by views (PV) instead of vie
 def _nbval(golden: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WORKBOOK_HOME": str(ROOT)}
     if pythonpath is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    cmd = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
-           str(GOLDENS / "sanitize.cfg"), "-p", "no:cacheprovider", "-q", str(golden)]
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(GOLDENS / "sanitize.cfg"),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        str(golden),
+    ]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -35,45 +49,59 @@ def _nbval(golden: Path, pythonpath: Path | None = None) -> subprocess.Completed
 def test_goldens_bite(name: str, tmp_path: Path) -> None:
     golden = GOLDENS / f"{name}.ipynb"
     assert golden.exists(), f"no golden {golden.name}: run `make goldens`"
-    checked = [o for c in nbformat.read(golden, as_version=4).cells if c.cell_type == "code"
-               and goldens.IGNORE_TAG not in c.metadata.get("tags", []) for o in c.outputs]
+    checked = [
+        o
+        for c in nbformat.read(golden, as_version=4).cells
+        if c.cell_type == "code" and goldens.IGNORE_TAG not in c.metadata.get("tags", [])
+        for o in c.outputs
+    ]
     assert checked, f"{golden.name} checks no output: it cannot catch a changed number"
 
     real = _nbval(golden)
     assert real.returncode == 0, real.stdout[-3000:]
 
-    shutil.copytree(ROOT / "src" / "helpers", tmp_path / "helpers",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    metrics = tmp_path / "helpers" / "metrics.py"
+    shutil.copytree(
+        ROOT / "src" / "helpers", tmp_path / "helpers", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    metrics = tmp_path / "helpers" / "metrics" / "definitions.py"
     metrics.write_text(metrics.read_text("utf-8") + MUTATION, encoding="utf-8")
     changed = _nbval(golden, pythonpath=tmp_path)
     assert changed.returncode != 0, "nbval passed although UV value was redefined"
-    assert "failed" in changed.stdout and "mismatch" in changed.stdout.lower(), changed.stdout[-3000:]
+    assert "failed" in changed.stdout and "mismatch" in changed.stdout.lower(), changed.stdout[
+        -3000:
+    ]
 
 
 def test_strip_is_stable_and_drops_figures() -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["papermill"] = {"start_time": "2026-11-22T01:00:00"}
-    fig = nbformat.v4.new_code_cell("fig", metadata={"tags": [goldens.IGNORE_TAG], "papermill": {"duration": 1.0}})
-    fig.outputs = [nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {}})]
+    fig = nbformat.v4.new_code_cell(
+        "fig", metadata={"tags": [goldens.IGNORE_TAG], "papermill": {"duration": 1.0}}
+    )
+    fig.outputs = [
+        nbformat.v4.new_output("display_data", data={"application/vnd.plotly.v1+json": {}})
+    ]
     table = nbformat.v4.new_code_cell("t", metadata={"execution": {"iopub.status.busy": "x"}})
-    table.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "uv 10.84"}, execution_count=1)]
+    table.outputs = [
+        nbformat.v4.new_output("execute_result", data={"text/plain": "uv 10.84"}, execution_count=1)
+    ]
     nb.cells = [fig, table]
     out = goldens.strip(nb)
     assert "papermill" not in out.metadata
     assert out.cells[0].outputs == [] and out.cells[0].metadata == {"tags": [goldens.IGNORE_TAG]}
     assert out.cells[1].outputs[0]["data"] == {"text/plain": "uv 10.84"}
-    assert out.cells[1].metadata == {} and [c["id"] for c in out.cells] == ["golden-000", "golden-001"]
+    assert out.cells[1].metadata == {} and [c["id"] for c in out.cells] == [
+        "golden-000",
+        "golden-001",
+    ]
     assert nbformat.writes(goldens.strip(out)) == nbformat.writes(out)
 
 
 def test_ci_params_cover_every_template() -> None:
-    import papermill as pm
-
     ci = goldens.load_ci()
     for template in goldens.templates():
         assert template.stem in ci["notebooks"], f"params/ci.yaml has no entry for {template.stem}"
-        declared = set(pm.inspect_notebook(str(template)))
+        declared = goldens.declared_parameters(template)
         params = goldens.notebook_params(template, ci)
         assert set(params) <= declared, f"{template.stem}: undeclared {set(params) - declared}"
         assert params["summary_path"] == ""
@@ -85,10 +113,13 @@ def test_golden_runs_the_template_as_it_is_now(name: str) -> None:
     so nbval re-running the goldens runs every template — a template changed without `make goldens`
     fails here."""
     golden = nbformat.read(GOLDENS / f"{name}.ipynb", as_version=4)
-    template = nbformat.read(goldens.templates([name])[0], as_version=4)
+    template = load_template(goldens.templates([name])[0])
 
     def code(nb: nbformat.NotebookNode) -> list[str]:
-        return [c.source for c in nb.cells if c.cell_type == "code"
-                and "injected-parameters" not in c.metadata.get("tags", [])]
+        return [
+            c.source
+            for c in nb.cells
+            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+        ]
 
     assert code(golden) == code(template), f"{name}: run `make goldens`"

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from helpers import cli
+from helpers.data.store import list_sessions, load_table
 from helpers.ingest import ingest_paths
 from helpers.ingest.rooms import RoomsError, load_rooms
 from helpers.sim import real_shapes as rs
-from helpers.store import list_sessions, load_table
 
 T0 = datetime(2026, 11, 18, 20, 0, 12, tzinfo=rs.CN)
 A = rs.Show("阿强的店", "70010000001", T0, 120)

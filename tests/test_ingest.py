@@ -13,9 +13,9 @@ import pytest
 import xlsxwriter
 
 from helpers.cli import main as cli_main
+from helpers.data.store import load_table
 from helpers.ingest import ingest_paths, load_checks, load_quarantine
 from helpers.ingest.mapping import detect, get_mapping, load_mappings
-from helpers.store import load_table
 
 CN = ZoneInfo("Asia/Shanghai")
 SID = "dy-nuanyang88-20261116-2000"
@@ -44,12 +44,51 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 
 
 SESSION_LIST = [
-    ["主播昵称", "主播抖音号", "直播开始时间", "直播结束时间", "直播间观看人数", "直播间观看次数", "直播间成交金额",
-     "直播间成交人数", "直播间商品点击人数", "直播间商品曝光人数", "观看-成交率(人数)", "商品点击-成交率(人数)", "未知的新列"],
-    ["暖阳服饰旗舰店", "nuanyang88", "2026/11/16 20:00:00", "2026/11/16 23:00:00", "1,000", "1500", "¥12,345.60",
-     "60", "300", "900", "6.00%", "20.00%", "abc"],
-    ["暖阳服饰旗舰店", "nuanyang88", "2026/11/17 14:00:00", "2026/11/17 16:00:00", "3.06万", "40000", "23456",
-     "1530", "6000", "20000", "25.50%", "25.50%", "-"],
+    [
+        "主播昵称",
+        "主播抖音号",
+        "直播开始时间",
+        "直播结束时间",
+        "直播间观看人数",
+        "直播间观看次数",
+        "直播间成交金额",
+        "直播间成交人数",
+        "直播间商品点击人数",
+        "直播间商品曝光人数",
+        "观看-成交率(人数)",
+        "商品点击-成交率(人数)",
+        "未知的新列",
+    ],
+    [
+        "暖阳服饰旗舰店",
+        "nuanyang88",
+        "2026/11/16 20:00:00",
+        "2026/11/16 23:00:00",
+        "1,000",
+        "1500",
+        "¥12,345.60",
+        "60",
+        "300",
+        "900",
+        "6.00%",
+        "20.00%",
+        "abc",
+    ],
+    [
+        "暖阳服饰旗舰店",
+        "nuanyang88",
+        "2026/11/17 14:00:00",
+        "2026/11/17 16:00:00",
+        "3.06万",
+        "40000",
+        "23456",
+        "1530",
+        "6000",
+        "20000",
+        "25.50%",
+        "25.50%",
+        "-",
+    ],
 ]
 
 
@@ -85,37 +124,73 @@ def test_writer_headers_come_from_mappings():
 def test_session_list_sessions_totals_extras_and_cross_check_mislabel(tmp_path, store):
     f = write_xlsx(tmp_path / "直播间列表.xlsx", {"Sheet1": SESSION_LIST})
     r = one(ingest_paths([f], store))
-    assert (r.status, r.export_type, r.rows_in, r.rows_kept, r.rows_quarantined) == ("ingested", "douyin_session_list", 2, 2, 0)
+    assert (r.status, r.export_type, r.rows_in, r.rows_kept, r.rows_quarantined) == (
+        "ingested",
+        "douyin_session_list",
+        2,
+        2,
+        0,
+    )
     s = load_table("sessions", store)
     assert s["session_id"].to_list() == [SID, "dy-nuanyang88-20261117-1400"]
     assert s["room"][0] == "暖阳服饰旗舰店"
     assert s["start_ts"][0] == datetime(2026, 11, 16, 20, tzinfo=CN)
     assert s["未知的新列"].to_list() == ["abc", "-"]  # unknown columns are kept
-    t = load_table("session_totals", store).filter(pl.col("session_id") == "dy-nuanyang88-20261117-1400")
+    t = load_table("session_totals", store).filter(
+        pl.col("session_id") == "dy-nuanyang88-20261117-1400"
+    )
     vals = dict(zip(t["metric"], t["value"], strict=True))
-    assert vals["viewers"] == 30600 and vals["gmv"] == 23456 and vals["conversion_rate"] == pytest.approx(0.255)
+    assert (
+        vals["viewers"] == 30600
+        and vals["gmv"] == 23456
+        and vals["conversion_rate"] == pytest.approx(0.255)
+    )
     checks = load_checks(store)
     bad = checks.filter(pl.col("status") == "mismatch")
     # second row: 观看-成交率 = 25.5% = buyers / product clickers, not buyers / viewers (5%)
-    assert bad.select("session_id", "metric").rows() == [("dy-nuanyang88-20261117-1400", "conversion_rate")]
+    assert bad.select("session_id", "metric").rows() == [
+        ("dy-nuanyang88-20261117-1400", "conversion_rate")
+    ]
     assert "mislabeled" in bad["note"][0]
     assert r.checks["mismatch"] == 1
     assert checks.filter(pl.col("status") == "ok").height == 3
 
 
 def test_session_workbook_vertical_sheet_total_row_and_context(tmp_path, store):
-    f = write_xlsx(tmp_path / "整场数据.xlsx", {
-        "基本信息": [["达人昵称", "暖阳服饰旗舰店"], ["抖音号", "nuanyang88"],
-                 ["直播时间", "2026/11/16 20:00:00-2026/11/16 23:00:00"], ["直播间用户支付金额", "¥1,000.00"],
-                 ["直播间观看次数", 2000], ["千次观看用户支付金额", 500]],
-        "整体看板": [["直播间观看人数", "平均在线人数", "人均观看时长", "成交人数", "直播间观看-成交率(人数)"],
-                 [1000, 55.5, "1分5秒", 50, "5%"]],
-        "流量分析-渠道分析": [["渠道名称", "观看人数", "成交金额", "成交订单数", "千川消耗"],
-                        ["整体", 1000, 3000, 30, 200], ["直播推荐", 700, 2000, 20, "-"], ["千川", 300, 1000, 10, 200]],
-        "商品分析-商品明细": [["商品ID", "商品名称", "用户支付金额", "成交件数", "成交人数"],
-                        ['="3701087276940114534"', "暖阳 毛衣", 1000, 10, 9]],
-        "说明": [["本表由系统生成"]],
-    })
+    f = write_xlsx(
+        tmp_path / "整场数据.xlsx",
+        {
+            "基本信息": [
+                ["达人昵称", "暖阳服饰旗舰店"],
+                ["抖音号", "nuanyang88"],
+                ["直播时间", "2026/11/16 20:00:00-2026/11/16 23:00:00"],
+                ["直播间用户支付金额", "¥1,000.00"],
+                ["直播间观看次数", 2000],
+                ["千次观看用户支付金额", 500],
+            ],
+            "整体看板": [
+                [
+                    "直播间观看人数",
+                    "平均在线人数",
+                    "人均观看时长",
+                    "成交人数",
+                    "直播间观看-成交率(人数)",
+                ],
+                [1000, 55.5, "1分5秒", 50, "5%"],
+            ],
+            "流量分析-渠道分析": [
+                ["渠道名称", "观看人数", "成交金额", "成交订单数", "千川消耗"],
+                ["整体", 1000, 3000, 30, 200],
+                ["直播推荐", 700, 2000, 20, "-"],
+                ["千川", 300, 1000, 10, 200],
+            ],
+            "商品分析-商品明细": [
+                ["商品ID", "商品名称", "用户支付金额", "成交件数", "成交人数"],
+                ['="3701087276940114534"', "暖阳 毛衣", 1000, 10, 9],
+            ],
+            "说明": [["本表由系统生成"]],
+        },
+    )
     r = one(ingest_paths([f], store))
     assert r.status == "ingested" and r.export_type == "douyin_session_workbook"
     assert r.rows_skipped == 1  # the 整体 total row
@@ -149,14 +224,51 @@ def test_minute_trend_gb18030_cumulative_columns_are_differenced(tmp_path, store
 
 
 def test_products_title_row_and_explain_windows(tmp_path, store):
-    f = write_xlsx(tmp_path / "商品.xlsx", {"商品": [
-        ["暖阳服饰旗舰店 直播商品数据 导出于 2026/11/17"], [],
-        ["抖音号", "开播时间", "商品ID", "商品名称", "到手价", "商品角色", "商品曝光人数", "商品点击人数",
-         "曝光-点击转化率", "讲解时段"],
-        ["nuanyang88", "2026/11/16 20:00:00", "A1", "毛衣", "¥99.00", "主推款", 1000, 100, "10.00%",
-         "2026/11/16 20:05:00-2026/11/16 20:10:00; 2026/11/16 21:00:00-21:06:00"],
-        ["nuanyang88", "2026/11/16 20:00:00", "A2", "裤子", 59, "引流款", 500, 50, "20.00%", "-"],
-    ]})
+    f = write_xlsx(
+        tmp_path / "商品.xlsx",
+        {
+            "商品": [
+                ["暖阳服饰旗舰店 直播商品数据 导出于 2026/11/17"],
+                [],
+                [
+                    "抖音号",
+                    "开播时间",
+                    "商品ID",
+                    "商品名称",
+                    "到手价",
+                    "商品角色",
+                    "商品曝光人数",
+                    "商品点击人数",
+                    "曝光-点击转化率",
+                    "讲解时段",
+                ],
+                [
+                    "nuanyang88",
+                    "2026/11/16 20:00:00",
+                    "A1",
+                    "毛衣",
+                    "¥99.00",
+                    "主推款",
+                    1000,
+                    100,
+                    "10.00%",
+                    "2026/11/16 20:05:00-2026/11/16 20:10:00; 2026/11/16 21:00:00-21:06:00",
+                ],
+                [
+                    "nuanyang88",
+                    "2026/11/16 20:00:00",
+                    "A2",
+                    "裤子",
+                    59,
+                    "引流款",
+                    500,
+                    50,
+                    "20.00%",
+                    "-",
+                ],
+            ]
+        },
+    )
     r = one(ingest_paths([f], store))
     assert r.sheets[0]["header_row"] == 3
     p = load_table("products", store)
@@ -165,16 +277,37 @@ def test_products_title_row_and_explain_windows(tmp_path, store):
     assert e["kind"].to_list() == ["explain", "explain"]
     assert e["end_ts"][1] == datetime(2026, 11, 16, 21, 6, tzinfo=CN)
     ck = load_checks(store)
-    assert ck.filter(pl.col("product_id") == "A2")["status"].to_list() == ["mismatch"]  # 50/500 is 10%, not 20%
+    assert ck.filter(pl.col("product_id") == "A2")["status"].to_list() == [
+        "mismatch"
+    ]  # 50/500 is 10%, not 20%
 
 
 def test_events_run_sheet(tmp_path, store):
-    f = write_csv(tmp_path / "场记.csv", [
-        ["抖音号", "开播时间", "事件类型", "开始时间", "结束时间", "商品ID", "说明"],
-        ["nuanyang88", "2026/11/16 20:00:00", "福袋", "2026/11/16 20:30:00", "2026/11/16 20:35:00", "-", "整点福袋"],
-        ["nuanyang88", "2026/11/16 20:00:00", "优惠券", "2026/11/16 20:40:00", "-", "", "满199减30"],
-        ["nuanyang88", "2026/11/16 20:00:00", "跳舞", "2026/11/16 20:50:00", "", "", "?"],
-    ])
+    f = write_csv(
+        tmp_path / "场记.csv",
+        [
+            ["抖音号", "开播时间", "事件类型", "开始时间", "结束时间", "商品ID", "说明"],
+            [
+                "nuanyang88",
+                "2026/11/16 20:00:00",
+                "福袋",
+                "2026/11/16 20:30:00",
+                "2026/11/16 20:35:00",
+                "-",
+                "整点福袋",
+            ],
+            [
+                "nuanyang88",
+                "2026/11/16 20:00:00",
+                "优惠券",
+                "2026/11/16 20:40:00",
+                "-",
+                "",
+                "满199减30",
+            ],
+            ["nuanyang88", "2026/11/16 20:00:00", "跳舞", "2026/11/16 20:50:00", "", "", "?"],
+        ],
+    )
     r = one(ingest_paths([f], store))
     assert (r.rows_in, r.rows_kept, r.rows_quarantined) == (3, 2, 1)
     assert r.quarantined[0]["column"] == "事件类型" and "one of" in r.quarantined[0]["expected"]
@@ -182,17 +315,64 @@ def test_events_run_sheet(tmp_path, store):
 
 
 def test_live_orders_bom_excel_wrapped_ids_and_statuses(tmp_path, store):
-    f = write_csv(tmp_path / "订单.csv", [
-        ["抖音号", "开播时间", "订单编号", "订单时间", "订单金额", "订单状态", "买家ID", "商品ID", "商品数量"],
-        ["nuanyang88", "2026/11/16 20:00:00", '"=""6938345900000000001"""', "2026/11/16 20:10:47", '"¥1,234.50"', "已支付", "u1", '"=""3701087276940114534"""', 1],
-        ["nuanyang88", "2026/11/16 20:00:00", '"=""6938345900000000002"""', "2026/11/16 20:11:00", "23.9", "超时未支付", "u2", "A2", 2],
-        ["nuanyang88", "2026/11/16 20:00:00", '"=""6938345900000000002"""', "2026/11/16 20:11:00", "23.9", "超时未支付", "u2", "A2", 2],
-    ], "utf-8-sig")
+    f = write_csv(
+        tmp_path / "订单.csv",
+        [
+            [
+                "抖音号",
+                "开播时间",
+                "订单编号",
+                "订单时间",
+                "订单金额",
+                "订单状态",
+                "买家ID",
+                "商品ID",
+                "商品数量",
+            ],
+            [
+                "nuanyang88",
+                "2026/11/16 20:00:00",
+                '"=""6938345900000000001"""',
+                "2026/11/16 20:10:47",
+                '"¥1,234.50"',
+                "已支付",
+                "u1",
+                '"=""3701087276940114534"""',
+                1,
+            ],
+            [
+                "nuanyang88",
+                "2026/11/16 20:00:00",
+                '"=""6938345900000000002"""',
+                "2026/11/16 20:11:00",
+                "23.9",
+                "超时未支付",
+                "u2",
+                "A2",
+                2,
+            ],
+            [
+                "nuanyang88",
+                "2026/11/16 20:00:00",
+                '"=""6938345900000000002"""',
+                "2026/11/16 20:11:00",
+                "23.9",
+                "超时未支付",
+                "u2",
+                "A2",
+                2,
+            ],
+        ],
+        "utf-8-sig",
+    )
     assert f.read_bytes().startswith(codecs.BOM_UTF8)
     r = one(ingest_paths([f], store))
     o = load_table("orders", store)
     assert o["order_id"].to_list() == ["6938345900000000001", "6938345900000000002"]
-    assert o["status"].to_list() == ["paid", "cancelled"] and o["amount"].to_list() == [1234.5, 23.9]
+    assert o["status"].to_list() == ["paid", "cancelled"] and o["amount"].to_list() == [
+        1234.5,
+        23.9,
+    ]
     assert o["product_id"][0] == "3701087276940114534"
     # the repeated order is quarantined as a duplicate key, the accounting still adds up
     assert (r.rows_in, r.rows_kept, r.rows_quarantined) == (3, 2, 1)
@@ -200,55 +380,128 @@ def test_live_orders_bom_excel_wrapped_ids_and_statuses(tmp_path, store):
 
 def test_doudian_orders_find_their_session_by_time(tmp_path, store):
     sl = write_xlsx(tmp_path / "list.xlsx", {"s": SESSION_LIST})
-    f = write_csv(tmp_path / "抖店订单.csv", [
-        ["主订单编号", "子订单编号", "订单提交时间", "达人ID", "商品ID", "商品数量", "订单应付金额", "订单状态", "售后状态"],
-        ["P1", "C1", "2026/11/16 21:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
-        ["P2", "C2", "2026/11/17 15:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
-        ["P3", "C3", "2026/11/18 09:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
-    ], "utf-8-sig")
+    f = write_csv(
+        tmp_path / "抖店订单.csv",
+        [
+            [
+                "主订单编号",
+                "子订单编号",
+                "订单提交时间",
+                "达人ID",
+                "商品ID",
+                "商品数量",
+                "订单应付金额",
+                "订单状态",
+                "售后状态",
+            ],
+            ["P1", "C1", "2026/11/16 21:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
+            ["P2", "C2", "2026/11/17 15:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
+            ["P3", "C3", "2026/11/18 09:00:00", "nuanyang88", "A1", 1, "99.00", "已完成", "-"],
+        ],
+        "utf-8-sig",
+    )
     out = ingest_paths([f, sl], store)  # the session list is ingested first whatever the order
     r = next(x for x in out.files if x.path == str(f))
     assert (r.rows_in, r.rows_kept, r.rows_quarantined) == (3, 2, 1)
     assert "no known live session" in r.quarantined[0]["reason"]
     o = load_table("orders", store)
-    assert o.select("order_id", "session_id").rows() == [("C1", SID), ("C2", "dy-nuanyang88-20261117-1400")]
+    assert o.select("order_id", "session_id").rows() == [
+        ("C1", SID),
+        ("C2", "dy-nuanyang88-20261117-1400"),
+    ]
 
 
 def test_comments_unix_seconds_and_text_kept(tmp_path, store):
-    f = write_csv(tmp_path / "评论.csv", [
-        ["抖音号", "开播时间", "用户ID", "评论时间", "评论内容", "标签"],
-        ["nuanyang88", "2026/11/16 20:00:00", "u1", "1794830656", "<b>多少钱</b>", "老客"],
-        ["nuanyang88", "2026/11/16 20:00:00", "u2", "1794830700.5", "链接呢", "-"],
-    ])
+    f = write_csv(
+        tmp_path / "评论.csv",
+        [
+            ["抖音号", "开播时间", "用户ID", "评论时间", "评论内容", "标签"],
+            ["nuanyang88", "2026/11/16 20:00:00", "u1", "1794830656", "<b>多少钱</b>", "老客"],
+            ["nuanyang88", "2026/11/16 20:00:00", "u2", "1794830700.5", "链接呢", "-"],
+        ],
+    )
     one(ingest_paths([f], store))
     c = load_table("comments", store).sort("ts")
-    assert c["text"].to_list() == ["<b>多少钱</b>", "链接呢"] and c["tag"].to_list() == ["老客", None]
+    assert c["text"].to_list() == ["<b>多少钱</b>", "链接呢"] and c["tag"].to_list() == [
+        "老客",
+        None,
+    ]
     assert c["ts"][0] == datetime(2026, 11, 16, 20, 4, 16, tzinfo=CN)
 
 
 def test_daily_room_overview_87_columns_keeps_unmapped(tmp_path, store):
-    head = ["直播间名称", "日期", "直播时长(小时)", "成交金额", "成交人数", "直播间观看人数", "直播间观看人次", "GPM",
-            "看播成交转化率(人数)"]
+    head = [
+        "直播间名称",
+        "日期",
+        "直播时长(小时)",
+        "成交金额",
+        "成交人数",
+        "直播间观看人数",
+        "直播间观看人次",
+        "GPM",
+        "看播成交转化率(人数)",
+    ]
     extra = [f"指标{i}" for i in range(78)]
-    row = ["暖阳服饰旗舰店", "2026/11/16", "3", '"10,000"', "50", "1000", "2000", "5000", "5.00%"] + [str(i) for i in range(78)]
+    row = [
+        "暖阳服饰旗舰店",
+        "2026/11/16",
+        "3",
+        '"10,000"',
+        "50",
+        "1000",
+        "2000",
+        "5000",
+        "5.00%",
+    ] + [str(i) for i in range(78)]
     f = write_csv(tmp_path / "日报.csv", [head + extra, row], "utf-8-sig")
     r = one(ingest_paths([f], store))
     assert r.export_type == "douyin_room_daily" and r.rows_kept == 1
     d = load_table("room_days", store)
     vals = dict(zip(d["metric"], d["value"], strict=True))
-    assert vals["gmv"] == 10000 and vals["指标77"] == 77 and len(vals) == 8 + 78 - 1  # 直播时长 + 7 mapped + 78 kept
+    assert (
+        vals["gmv"] == 10000 and vals["指标77"] == 77 and len(vals) == 8 + 78 - 1
+    )  # 直播时长 + 7 mapped + 78 kept
     assert d["date"][0].isoformat() == "2026-11-16"
     assert set(load_checks(store)["status"]) == {"ok"}
 
 
 def test_simulator_viewer_export_repeated_header_and_mixed_formats(tmp_path, store):
     head = ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长", "设备", "是否粉丝", "点赞次数"]
-    rows = [head,
-            ["nuanyang88", "2026/11/16 20:00:00", "v1", "2026/11/16 20:01:00.5", "1分5秒", "苹果", "是", "3.06万"],
-            head,
-            ["nuanyang88", "2026/11/16 20:00:00", "v2", "2026-11-16 20:02:00", "00:01:05", "安卓", "否", "12"],
-            ["nuanyang88", "2026/11/16 20:00:00", "v3", "2026/11/16 20:03:00", "65.5", "电脑", "-", "-"],
-            ["nuanyang88", "2026/11/16 20:00:00", "v4", "昨天", "65", "电脑", "否", "1"]]
+    rows = [
+        head,
+        [
+            "nuanyang88",
+            "2026/11/16 20:00:00",
+            "v1",
+            "2026/11/16 20:01:00.5",
+            "1分5秒",
+            "苹果",
+            "是",
+            "3.06万",
+        ],
+        head,
+        [
+            "nuanyang88",
+            "2026/11/16 20:00:00",
+            "v2",
+            "2026-11-16 20:02:00",
+            "00:01:05",
+            "安卓",
+            "否",
+            "12",
+        ],
+        [
+            "nuanyang88",
+            "2026/11/16 20:00:00",
+            "v3",
+            "2026/11/16 20:03:00",
+            "65.5",
+            "电脑",
+            "-",
+            "-",
+        ],
+        ["nuanyang88", "2026/11/16 20:00:00", "v4", "昨天", "65", "电脑", "否", "1"],
+    ]
     f = write_csv(tmp_path / "观众明细.csv", rows, "gb18030")
     r = one(ingest_paths([f], store))
     assert (r.rows_in, r.rows_kept, r.rows_quarantined, r.rows_skipped) == (4, 3, 1, 1)
@@ -256,34 +509,122 @@ def test_simulator_viewer_export_repeated_header_and_mixed_formats(tmp_path, sto
     q = r.quarantined[0]
     assert (q["row"], q["column"], q["value"]) == (6, "进入时间", "昨天")
     v = load_table("viewers", store)
-    assert v["watch_s"].to_list() == [65.0, 65.0, 65.5] and v["likes"].to_list() == [30600, 12, None]
-    assert v["device"].to_list() == ["ios", "android", "pc"] and v["was_follower"].to_list() == [True, False, None]
+    assert v["watch_s"].to_list() == [65.0, 65.0, 65.5] and v["likes"].to_list() == [
+        30600,
+        12,
+        None,
+    ]
+    assert v["device"].to_list() == ["ios", "android", "pc"] and v["was_follower"].to_list() == [
+        True,
+        False,
+        None,
+    ]
     assert load_quarantine(store, action="quarantined")["reason"].to_list() == ["unreadable value"]
 
 
 def test_taobao_session_results_with_header_on_row_6_and_orders(tmp_path, store):
-    f = write_xlsx(tmp_path / "直播分场次效果.xlsx", {"Sheet1": [
-        ["淘宝直播 分场次效果"], ["统计时间 2026-11-16"], [], ["说明: 数据仅供参考"], [],
-        ["场次信息", "场次id", "直播开播时间", "开播时长", "观看人数", "成交金额（元）", "成交人数", "成交转化率"],
-        ["双11返场", "123456789", "2026-11-16 19:30:00", 7200, 2000, "50,000.00", 100, "5.00%"],
-    ]})
-    o = write_xlsx(tmp_path / "直播间成交订单明细.xlsx", {"Sheet1": [
-        ["直播标题", "开播时间", "场次ID", "支付时间", "支付金额", "商品ID", "父订单", "子订单", "下单时间"],
-        ["双11返场", "2026-11-16 19:30:00", "123456789", "2026-11-16 19:40:00", 99, "T1", "F1", "S1", "2026-11-16 19:39:00"],
-    ]})
+    f = write_xlsx(
+        tmp_path / "直播分场次效果.xlsx",
+        {
+            "Sheet1": [
+                ["淘宝直播 分场次效果"],
+                ["统计时间 2026-11-16"],
+                [],
+                ["说明: 数据仅供参考"],
+                [],
+                [
+                    "场次信息",
+                    "场次id",
+                    "直播开播时间",
+                    "开播时长",
+                    "观看人数",
+                    "成交金额（元）",
+                    "成交人数",
+                    "成交转化率",
+                ],
+                [
+                    "双11返场",
+                    "123456789",
+                    "2026-11-16 19:30:00",
+                    7200,
+                    2000,
+                    "50,000.00",
+                    100,
+                    "5.00%",
+                ],
+            ]
+        },
+    )
+    o = write_xlsx(
+        tmp_path / "直播间成交订单明细.xlsx",
+        {
+            "Sheet1": [
+                [
+                    "直播标题",
+                    "开播时间",
+                    "场次ID",
+                    "支付时间",
+                    "支付金额",
+                    "商品ID",
+                    "父订单",
+                    "子订单",
+                    "下单时间",
+                ],
+                [
+                    "双11返场",
+                    "2026-11-16 19:30:00",
+                    "123456789",
+                    "2026-11-16 19:40:00",
+                    99,
+                    "T1",
+                    "F1",
+                    "S1",
+                    "2026-11-16 19:39:00",
+                ],
+            ]
+        },
+    )
     out = ingest_paths([f, o], store)
     assert [x.export_type for x in out.files] == ["taobao_sessions", "taobao_orders"]
     assert out.files[0].sheets[0]["header_row"] == 6
     s = load_table("sessions", store)
-    assert s.select("session_id", "platform", "title").rows() == [("tb-123456789", "taobao", "双11返场")]
+    assert s.select("session_id", "platform", "title").rows() == [
+        ("tb-123456789", "taobao", "双11返场")
+    ]
     assert s["end_ts"][0] == datetime(2026, 11, 16, 21, 30, tzinfo=CN)
-    assert load_table("orders", store).select("session_id", "order_id", "status").rows() == [("tb-123456789", "S1", "paid")]
+    assert load_table("orders", store).select("session_id", "order_id", "status").rows() == [
+        ("tb-123456789", "S1", "paid")
+    ]
 
 
 def test_kuaishou_partial_mapping(tmp_path, store):
-    f = write_xlsx(tmp_path / "ks.xlsx", {"Sheet1": [
-        ["主播昵称", "快手号", "开播时间", "下播时间", "成交金额", "成交订单数", "成交件数", "退款金额"],
-        ["暖阳", "ks_nuanyang", "2026/11/16 20:00", "2026/11/16 22:00", "8,000", 80, 90, "500"]]})
+    f = write_xlsx(
+        tmp_path / "ks.xlsx",
+        {
+            "Sheet1": [
+                [
+                    "主播昵称",
+                    "快手号",
+                    "开播时间",
+                    "下播时间",
+                    "成交金额",
+                    "成交订单数",
+                    "成交件数",
+                    "退款金额",
+                ],
+                [
+                    "暖阳",
+                    "ks_nuanyang",
+                    "2026/11/16 20:00",
+                    "2026/11/16 22:00",
+                    "8,000",
+                    80,
+                    90,
+                    "500",
+                ],
+            ]
+        },
+    )
     r = one(ingest_paths([f], store))
     assert r.export_type == "kuaishou_sessions"
     assert load_table("sessions", store)["session_id"].to_list() == ["ks-ks_nuanyang-20261116-2000"]
@@ -291,12 +632,28 @@ def test_kuaishou_partial_mapping(tmp_path, store):
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_canonical_csv_and_parquet(tmp_path, store, fmt):
-    sessions = pl.DataFrame({"session_id": ["x-1"], "platform": ["canonical"], "room": ["r"],
-                             "start_ts": ["2026-11-16 20:00:00"], "end_ts": ["2026-11-16 22:00:00"]})
-    orders = pl.DataFrame({"session_id": ["x-1", "x-1"], "order_id": ["1", "2"], "ts": ["2026-11-16 20:10:00"] * 2,
-                           "amount": [10.0, 20.0], "status": ["paid", "refunded"]})
+    sessions = pl.DataFrame(
+        {
+            "session_id": ["x-1"],
+            "platform": ["canonical"],
+            "room": ["r"],
+            "start_ts": ["2026-11-16 20:00:00"],
+            "end_ts": ["2026-11-16 22:00:00"],
+        }
+    )
+    orders = pl.DataFrame(
+        {
+            "session_id": ["x-1", "x-1"],
+            "order_id": ["1", "2"],
+            "ts": ["2026-11-16 20:10:00"] * 2,
+            "amount": [10.0, 20.0],
+            "status": ["paid", "refunded"],
+        }
+    )
     if fmt == "parquet":
-        sessions = sessions.with_columns(pl.col("start_ts", "end_ts").str.to_datetime().dt.replace_time_zone("Asia/Shanghai"))
+        sessions = sessions.with_columns(
+            pl.col("start_ts", "end_ts").str.to_datetime().dt.replace_time_zone("Asia/Shanghai")
+        )
         sessions.write_parquet(tmp_path / "sessions.parquet")
         orders.write_parquet(tmp_path / "orders.parquet")
     else:
@@ -313,25 +670,45 @@ def test_canonical_csv_and_parquet(tmp_path, store, fmt):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"])
 def test_encodings_are_detected(tmp_path, store, encoding):
-    f = write_csv(tmp_path / "c.csv", [["抖音号", "开播时间", "评论时间", "评论内容"],
-                                       ["nuanyang88", "2026/11/16 20:00:00", "2026/11/16 20:01:00", "质量好，好看"]], encoding)
+    f = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["抖音号", "开播时间", "评论时间", "评论内容"],
+            ["nuanyang88", "2026/11/16 20:00:00", "2026/11/16 20:01:00", "质量好，好看"],
+        ],
+        encoding,
+    )
     r = one(ingest_paths([f], store))
     assert r.status == "ingested"
     assert load_table("comments", store)["text"].to_list() == ["质量好，好看"]
 
 
-def test_unreadable_and_unknown_files_are_rejected_with_one_line_and_others_still_ingest(tmp_path, store):
-    good = write_csv(tmp_path / "c.csv", [["抖音号", "开播时间", "评论时间", "评论内容"],
-                                          ["nuanyang88", "2026/11/16 20:00:00", "2026/11/16 20:01:00", "好"]])
+def test_unreadable_and_unknown_files_are_rejected_with_one_line_and_others_still_ingest(
+    tmp_path, store
+):
+    good = write_csv(
+        tmp_path / "c.csv",
+        [
+            ["抖音号", "开播时间", "评论时间", "评论内容"],
+            ["nuanyang88", "2026/11/16 20:00:00", "2026/11/16 20:01:00", "好"],
+        ],
+    )
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     unknown = write_csv(tmp_path / "other.csv", [["a", "b"], ["1", "2"]])
     before = {p: p.read_bytes() for p in (good, broken, unknown)}
     out = ingest_paths([good, broken, unknown, tmp_path / "missing.csv"], store)
     status = {Path(f.path).name: (f.status, len(f.errors)) for f in out.files}
-    assert status == {"c.csv": ("ingested", 0), "broken.xlsx": ("rejected", 1), "other.csv": ("rejected", 1),
-                      "missing.csv": ("rejected", 1)}
-    assert "no known export type" in next(f for f in out.files if f.path.endswith("other.csv")).errors[0]
+    assert status == {
+        "c.csv": ("ingested", 0),
+        "broken.xlsx": ("rejected", 1),
+        "other.csv": ("rejected", 1),
+        "missing.csv": ("rejected", 1),
+    }
+    assert (
+        "no known export type"
+        in next(f for f in out.files if f.path.endswith("other.csv")).errors[0]
+    )
     assert not out.ok
     assert {p: p.read_bytes() for p in before} == before  # raw files are never modified
 
@@ -345,10 +722,15 @@ def test_rows_without_account_and_no_known_session_are_quarantined_with_the_reas
 
 def test_rows_in_equals_kept_plus_quarantined_for_every_file(tmp_path, store):
     write_xlsx(tmp_path / "l.xlsx", {"s": SESSION_LIST})
-    write_csv(tmp_path / "v.csv", [["抖音号", "开播时间", "用户ID", "进入时间", "观看时长"],
-                                   ["nuanyang88", "2026/11/16 20:00:00", "v1", "bad", "1"],
-                                   ["", "", "", "", ""],
-                                   ["nuanyang88", "2026/11/16 20:00:00", "v2", "2026/11/16 20:01", "x"]])
+    write_csv(
+        tmp_path / "v.csv",
+        [
+            ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长"],
+            ["nuanyang88", "2026/11/16 20:00:00", "v1", "bad", "1"],
+            ["", "", "", "", ""],
+            ["nuanyang88", "2026/11/16 20:00:00", "v2", "2026/11/16 20:01", "x"],
+        ],
+    )
     out = ingest_paths([tmp_path], store)
     for f in out.files:
         assert f.rows_in == f.rows_kept + f.rows_quarantined
@@ -365,7 +747,15 @@ def test_cli_json_fields_and_exit_codes(tmp_path, capsys):
     assert cli_main(["ingest", str(f), "--store", str(store), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     row = data["files"][0]
-    for key in ("path", "export_type", "status", "rows_in", "rows_kept", "rows_quarantined", "errors"):
+    for key in (
+        "path",
+        "export_type",
+        "status",
+        "rows_in",
+        "rows_kept",
+        "rows_quarantined",
+        "errors",
+    ):
         assert key in row
     assert row["status"] == "ingested" and data["ok"] is True
     assert cli_main(["ingest", str(f), "--store", str(store), "--json"]) == 0
@@ -382,10 +772,21 @@ def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_pa
     from helpers.ingest import apply, readers, run
 
     head = ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长", "点赞次数"]
-    rows = [head] + [["nuanyang88", "2026/11/16 20:00:00", f"v{i}", f"2026/11/16 20:{i % 60:02d}:00", str(i), str(i % 7)]
-                     for i in range(500)]
+    rows = [head] + [
+        [
+            "nuanyang88",
+            "2026/11/16 20:00:00",
+            f"v{i}",
+            f"2026/11/16 20:{i % 60:02d}:00",
+            str(i),
+            str(i % 7),
+        ]
+        for i in range(500)
+    ]
     rows.insert(200, head)  # a repeated header in the middle of a chunk
-    rows.append(["nuanyang88", "2026/11/16 20:00:00", "v3", "2026/11/16 20:03:00", "3", "3"])  # duplicate viewer
+    rows.append(
+        ["nuanyang88", "2026/11/16 20:00:00", "v3", "2026/11/16 20:03:00", "3", "3"]
+    )  # duplicate viewer
     f = write_csv(tmp_path / "v.csv", rows, "gb18030")
     whole = ingest_paths([f], tmp_path / "a")
     monkeypatch.setattr(readers, "CHUNK_BYTES", 2000)

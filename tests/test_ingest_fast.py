@@ -8,15 +8,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from helpers.data.store import load_table
 from helpers.ingest import fast, ingest_paths
 from helpers.ingest.readers import read_csv
-from helpers.store import load_table
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> tuple[Path, Path, Path]:
     """A canonical sessions CSV, a clean canonical viewers CSV and a messy copy of it."""
-    from helpers.simulate import simulate_week
+    from helpers.sim.simulate import simulate_week
 
     sim = simulate_week(seed=4, viewers=400, sessions=1)
     d = tmp_path_factory.mktemp("canonical")
@@ -30,7 +30,9 @@ def files(tmp_path_factory) -> tuple[Path, Path, Path]:
     cells[5][header.index("likes")] = "many"  # unreadable count: quarantined
     cells[7][header.index("returning")] = "是"  # another boolean spelling
     cells[9][header.index("source")] = " 关注 "  # padded text
-    (d / "messy.csv").write_text("\n".join([text[0], *(",".join(c) for c in cells)]) + "\n", "utf-8")
+    (d / "messy.csv").write_text(
+        "\n".join([text[0], *(",".join(c) for c in cells)]) + "\n", "utf-8"
+    )
     return d / "sessions.csv", d / "viewers.csv", d / "messy.csv"
 
 
@@ -63,7 +65,11 @@ def test_fast_and_general_paths_give_the_same_store(files, which, tmp_path, monk
     assert fast_viewers.equals(slow_viewers)
     if which == "messy":  # file lines 5 (watch_s "-", required) and 7 (likes "many") set aside
         assert fast_counts[1] == (400, 398, 2)
-        q = pl.concat([pl.read_parquet(f) for f in (tmp_path / "fast" / "_quarantine").glob("*.parquet")])
+        q = pl.concat(
+            [pl.read_parquet(f) for f in (tmp_path / "fast" / "_quarantine").glob("*.parquet")]
+        )
         assert sorted(zip(q["row"], q["column"], q["value"], strict=True)) == [
-            (5, "watch_s", "-"), (7, "likes", "many")]
+            (5, "watch_s", "-"),
+            (7, "likes", "many"),
+        ]
         assert fast_viewers["source"].str.starts_with(" ").sum() == 0  # padding stripped

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import polars as pl
 import xlsxwriter
 
+from helpers.data.store import load_session, load_table
 from helpers.ingest import ingest_paths
 from helpers.sim import real_shapes as rs
-from helpers.store import load_session, load_table
 
 LONG = (
     "直播间,开始日期,结束日期,维度,人群类型,分布,占比,人数\n"

@@ -14,12 +14,22 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from helpers import schema
+from helpers.data import schema
+from helpers.data.store import HISTORY, ledger_table, load_table, read_ledger
 from helpers.ingest import ingest_paths, load_quarantine
-from helpers.platform_exports import write_platform_exports
-from helpers.store import HISTORY, ledger_table, load_table, read_ledger
+from helpers.sim.platform_exports import write_platform_exports
 
-MONEY = {"amount", "gmv", "paid_gmv", "refund_amount", "ad_spend", "spend", "price", "list_price", "target"}
+MONEY = {
+    "amount",
+    "gmv",
+    "paid_gmv",
+    "refund_amount",
+    "ad_spend",
+    "spend",
+    "price",
+    "list_price",
+    "target",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +56,15 @@ def snapshot(root: Path) -> dict[str, str]:
 def test_exports_exercise_the_quirks(exports):
     names = sorted(p.name for p in exports.iterdir())
     assert any(n.startswith("直播间列表") for n in names)
-    for prefix in ("整场数据_", "分钟趋势_", "直播商品_", "场记_", "直播订单_", "评论_", "观众明细_"):
+    for prefix in (
+        "整场数据_",
+        "分钟趋势_",
+        "直播商品_",
+        "场记_",
+        "直播订单_",
+        "评论_",
+        "观众明细_",
+    ):
         assert sum(n.startswith(prefix) for n in names) == 7, prefix
     orders = next(exports.glob("直播订单_*.csv")).read_bytes()
     assert orders.startswith(b"\xef\xbb\xbf") and b'"=""' in orders
@@ -54,7 +72,9 @@ def test_exports_exercise_the_quirks(exports):
     with pytest.raises(UnicodeDecodeError):
         viewers.decode("utf-8")
     text = viewers.decode("gb18030")
-    assert "分" in text and "秒" in text and text.count("用户ID") == 2  # mixed durations, a repeated header
+    assert (
+        "分" in text and "秒" in text and text.count("用户ID") == 2
+    )  # mixed durations, a repeated header
     trend = next(exports.glob("分钟趋势_*.csv")).read_bytes().decode("gb18030")
     assert "累计成交订单数" in trend and "累计成交金额" in trend
 
@@ -68,8 +88,13 @@ def test_round_trip_equals_the_simulation(sim_week, ingested):
         cols = [c for c in sim.columns if not c.startswith("sim_")]
         got = load_table(name, store)
         assert set(cols) <= set(got.columns), (name, set(cols) - set(got.columns))
-        key = list(schema.TABLES[name].key) or [c for c in ("session_id", "metric", "ts", "text", "viewer_id") if c in cols]
-        a, b = sim.select(cols).sort(key, nulls_last=True), got.select(cols).sort(key, nulls_last=True)
+        key = list(schema.TABLES[name].key) or [
+            c for c in ("session_id", "metric", "ts", "text", "viewer_id") if c in cols
+        ]
+        a, b = (
+            sim.select(cols).sort(key, nulls_last=True),
+            got.select(cols).sort(key, nulls_last=True),
+        )
         assert a.height == b.height, name
         for c in cols:
             x, y = a[c], b[c]
@@ -86,7 +111,12 @@ def test_round_trip_equals_the_simulation(sim_week, ingested):
 def test_platform_ratios_agree_with_recomputed(ingested):
     _store, outcome = ingested
     checks = outcome.cross_checks
-    assert checks.height > 50 and set(checks["metric"]) >= {"conversion_rate", "product_ctr", "click_to_order", "gpm"}
+    assert checks.height > 50 and set(checks["metric"]) >= {
+        "conversion_rate",
+        "product_ctr",
+        "click_to_order",
+        "gpm",
+    }
     assert outcome.totals()["cross_check_mismatches"] == 0
 
 
@@ -94,7 +124,10 @@ def test_skipped_rows_are_listed_with_reasons(ingested):
     store, _ = ingested
     skipped = load_quarantine(store, action="skipped")
     reasons = skipped.group_by("reason").len().sort("reason")
-    assert dict(reasons.iter_rows()) == {"repeated header row": 7, "total row (整体/合计), not a data row": 7}
+    assert dict(reasons.iter_rows()) == {
+        "repeated header row": 7,
+        "total row (整体/合计), not a data row": 7,
+    }
 
 
 def test_same_folder_twice_changes_nothing_and_says_so(exports, ingested, tmp_path):
@@ -131,9 +164,14 @@ def test_newer_export_replaces_older_and_keeps_history(exports, ingested, tmp_pa
     df = pl.read_csv(old, infer_schema=False)
     paid = df["订单状态"].to_list().index("已支付")
     df = df.with_columns(
-        pl.when(pl.int_range(pl.len()) == paid).then(pl.lit("已退款")).otherwise(pl.col("订单状态")).alias("订单状态"),
-        pl.when(pl.int_range(pl.len()) == paid).then(pl.col("订单金额").str.replace("¥", "").str.replace_all(",", ""))
-        .otherwise(pl.col("退款金额")).alias("退款金额"),
+        pl.when(pl.int_range(pl.len()) == paid)
+        .then(pl.lit("已退款"))
+        .otherwise(pl.col("订单状态"))
+        .alias("订单状态"),
+        pl.when(pl.int_range(pl.len()) == paid)
+        .then(pl.col("订单金额").str.replace("¥", "").str.replace_all(",", ""))
+        .otherwise(pl.col("退款金额"))
+        .alias("退款金额"),
     )
     newer = tmp_path / "新下载" / old.name
     newer.parent.mkdir()
@@ -179,7 +217,7 @@ def test_crash_mid_ingest_leaves_the_store_as_it_was(exports, ingested, tmp_path
 
 
 def test_crash_after_commit_marker_is_rolled_forward(exports, tmp_path, monkeypatch):
-    from helpers import store as st
+    from helpers.data import store as st
 
     src = next(exports.glob("场记_*.csv"))
     root = tmp_path / "store"
@@ -197,7 +235,9 @@ def test_crash_after_commit_marker_is_rolled_forward(exports, tmp_path, monkeypa
     assert load_table("events", root).height > 0 and len(read_ledger(root)) == 1
 
 
-def test_canonical_and_platform_exports_of_the_same_week_are_not_counted_twice(sim_week, exports, ingested, tmp_path):
+def test_canonical_and_platform_exports_of_the_same_week_are_not_counted_twice(
+    sim_week, exports, ingested, tmp_path
+):
     store, _ = ingested
     copy = tmp_path / "store"
     shutil.copytree(store, copy)
@@ -206,6 +246,10 @@ def test_canonical_and_platform_exports_of_the_same_week_are_not_counted_twice(s
     for name in ("viewers", "comments", "orders"):
         sim_week.tables[name].write_parquet(canon / f"{name}.parquet")
     out = ingest_paths([canon], copy)
-    assert out.ok and {f.export_type for f in out.files} == {"canonical_viewers", "canonical_comments", "canonical_orders"}
+    assert out.ok and {f.export_type for f in out.files} == {
+        "canonical_viewers",
+        "canonical_comments",
+        "canonical_orders",
+    }
     for name in ("viewers", "comments", "orders"):
         assert load_table(name, copy).height == sim_week.tables[name].height, name

@@ -1,4 +1,4 @@
-"""helpers.models and helpers.experiments on small frames with known answers."""
+"""helpers.models and helpers.models.experiments on small frames with known answers."""
 
 from __future__ import annotations
 
@@ -12,33 +12,57 @@ import polars as pl
 import pytest
 from scipy.stats import norm
 
-from helpers import experiments as ex
 from helpers import models as md
+from helpers.audience import charts as audience_charts
+from helpers.models import experiments as ex
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 11, 16, 19, 0, tzinfo=TZ)
 
 
 def _viewers(rows: list[dict]) -> pl.DataFrame:
-    base = {"session_id": "s1", "watch_s": 60.0, "source": "直播推荐", "device": "android", "region": "三线",
-            "was_follower": False, "returning": False, "likes": 0, "comments": 0, "shares": 0}
+    base = {
+        "session_id": "s1",
+        "watch_s": 60.0,
+        "source": "直播推荐",
+        "device": "android",
+        "region": "三线",
+        "was_follower": False,
+        "returning": False,
+        "likes": 0,
+        "comments": 0,
+        "shares": 0,
+    }
     return pl.DataFrame([{**base, **r} for r in rows])
 
 
 def test_viewer_design_outcome_and_covariates() -> None:
-    v = _viewers([
-        {"viewer_id": "a", "enter_ts": T0 + timedelta(minutes=59, seconds=59), "watch_s": 600.0, "likes": 3,
-         "comments": 1, "shares": 0, "was_follower": True},
-        {"viewer_id": "b", "enter_ts": T0 + timedelta(hours=1)},
-        {"viewer_id": "c", "enter_ts": T0 + timedelta(hours=2, minutes=59)},
-        {"viewer_id": "d", "enter_ts": T0 + timedelta(hours=3), "source": "搜索"},
-    ])
-    o = pl.DataFrame({
-        "session_id": ["s1"] * 5, "order_id": ["1", "2", "3", "4", "5"],
-        "ts": [T0] * 5, "amount": [100.0, 50.0, 70.0, 30.0, 20.0],
-        "status": ["paid", "refunded", "unpaid", "cancelled", "paid"],
-        "viewer_id": ["a", "a", "b", "c", "d"],
-    })
+    v = _viewers(
+        [
+            {
+                "viewer_id": "a",
+                "enter_ts": T0 + timedelta(minutes=59, seconds=59),
+                "watch_s": 600.0,
+                "likes": 3,
+                "comments": 1,
+                "shares": 0,
+                "was_follower": True,
+            },
+            {"viewer_id": "b", "enter_ts": T0 + timedelta(hours=1)},
+            {"viewer_id": "c", "enter_ts": T0 + timedelta(hours=2, minutes=59)},
+            {"viewer_id": "d", "enter_ts": T0 + timedelta(hours=3), "source": "搜索"},
+        ]
+    )
+    o = pl.DataFrame(
+        {
+            "session_id": ["s1"] * 5,
+            "order_id": ["1", "2", "3", "4", "5"],
+            "ts": [T0] * 5,
+            "amount": [100.0, 50.0, 70.0, 30.0, 20.0],
+            "status": ["paid", "refunded", "unpaid", "cancelled", "paid"],
+            "viewer_id": ["a", "a", "b", "c", "d"],
+        }
+    )
     d = md.viewer_design(v, o).set_index("viewer_id")
     # paid or refunded count as a purchase; unpaid / cancelled do not
     assert d["bought"].to_dict() == {"a": 1, "b": 0, "c": 0, "d": 1}
@@ -54,22 +78,35 @@ def test_viewer_design_outcome_and_covariates() -> None:
 def synth_design(n: int = 20_000, seed: int = 0) -> tuple[pd.DataFrame, dict[str, float]]:
     """Viewers drawn from a known logistic model with the simulator's covariate names."""
     rng = np.random.default_rng(seed)
-    coef = {"Intercept": -3.0, "log_watch_min": 0.6, "was_follower": 0.5, "channel[T.搜索]": 0.7,
-            "channel[T.千川]": -0.4}
-    d = pd.DataFrame({
-        "log_watch_min": np.log1p(rng.lognormal(1.0, 1.0, n)),
-        "was_follower": (rng.random(n) < 0.3).astype(float),
-        "channel": rng.choice(["直播推荐", "搜索", "千川"], n),
-    })
-    eta = (coef["Intercept"] + coef["log_watch_min"] * d["log_watch_min"] + coef["was_follower"] * d["was_follower"]
-           + d["channel"].map({"直播推荐": 0.0, "搜索": 0.7, "千川": -0.4}))
+    coef = {
+        "Intercept": -3.0,
+        "log_watch_min": 0.6,
+        "was_follower": 0.5,
+        "channel[T.搜索]": 0.7,
+        "channel[T.千川]": -0.4,
+    }
+    d = pd.DataFrame(
+        {
+            "log_watch_min": np.log1p(rng.lognormal(1.0, 1.0, n)),
+            "was_follower": (rng.random(n) < 0.3).astype(float),
+            "channel": rng.choice(["直播推荐", "搜索", "千川"], n),
+        }
+    )
+    eta = (
+        coef["Intercept"]
+        + coef["log_watch_min"] * d["log_watch_min"]
+        + coef["was_follower"] * d["was_follower"]
+        + d["channel"].map({"直播推荐": 0.0, "搜索": 0.7, "千川": -0.4})
+    )
     d["bought"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
     return d, coef
 
 
 def test_fit_logit_recovers_known_coefficients() -> None:
     d, coef = synth_design()
-    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    r = md.fit_logit(
+        d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"}
+    )
     assert set(r.table["term"]) == set(coef)  # patsy/statsmodels names, reference level first
     for term, true in coef.items():
         row = r.coef(term)
@@ -81,7 +118,9 @@ def test_fit_logit_recovers_known_coefficients() -> None:
     assert (r.calibration["observed"] - r.calibration["predicted"]).abs().max() < 0.05
     assert r.separation == [] and r.high_vif == []
     s = r.summary()
-    assert s["coefficients"]["was_follower"]["or_lo"] < s["coefficients"]["was_follower"]["odds_ratio"]
+    assert (
+        s["coefficients"]["was_follower"]["or_lo"] < s["coefficients"]["was_follower"]["odds_ratio"]
+    )
     assert s["auc_holdout"] == pytest.approx(r.auc, abs=1e-6)
 
 
@@ -92,8 +131,14 @@ def test_fit_logit_separation_rare_levels_and_vif() -> None:
     d.loc[d.index[40:45], "channel"] = "商城推荐"  # 5 rows: pooled into "other"
     d.loc[d.index[40:45], "bought"] = [1, 0, 0, 0, 0]
     d["watch_copy"] = d["log_watch_min"] * 2 + np.random.default_rng(2).normal(0, 0.05, len(d))
-    r = md.fit_logit(d, "bought", ["log_watch_min", "watch_copy", "was_follower"], ["channel"],
-                     {"channel": "直播推荐"}, min_level_n=20)
+    r = md.fit_logit(
+        d,
+        "bought",
+        ["log_watch_min", "watch_copy", "was_follower"],
+        ["channel"],
+        {"channel": "直播推荐"},
+        min_level_n=20,
+    )
     assert "channel[关注]" in r.separation
     assert r.pooled == {"channel": ["商城推荐"]}
     assert {"log_watch_min", "watch_copy"} <= set(r.high_vif)
@@ -109,14 +154,21 @@ def test_fit_logit_needs_both_outcomes() -> None:
 
 def test_reading_names_top_effects() -> None:
     d, _ = synth_design()
-    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    r = md.fit_logit(
+        d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"}
+    )
     lines = md.reading(r, 2, "en")
     assert len(lines) == 2 and "points on average" in lines[0]
     assert md.describe_term("channel[T.搜索]") == "channel = 搜索"
 
 
-def _minutes(n_sessions: int = 3, minutes: int = 180, seed: int = 0,
-             lifts: dict[str, float] | None = None, nb_alpha: float = 0.0):
+def _minutes(
+    n_sessions: int = 3,
+    minutes: int = 180,
+    seed: int = 0,
+    lifts: dict[str, float] | None = None,
+    nb_alpha: float = 0.0,
+):
     """Trend + events with a known per-viewer order rate and event lifts."""
     lifts = lifts or {"explain": 1.5, "lottery": 1.3, "coupon": 1.8}
     rng = np.random.default_rng(seed)
@@ -131,33 +183,67 @@ def _minutes(n_sessions: int = 3, minutes: int = 180, seed: int = 0,
         cou = np.zeros(minutes, bool)
         evs = []
         for a in range(25, minutes - 5, 60):
-            lot[a:a + 5] = True
-            evs.append({"start_ts": start + timedelta(minutes=a), "kind": "lottery", "end_ts": None})
+            lot[a : a + 5] = True
+            evs.append(
+                {"start_ts": start + timedelta(minutes=a), "kind": "lottery", "end_ts": None}
+            )
         for a in (10, 90):
-            cou[a:a + 10] = True
-            evs.append({"start_ts": start + timedelta(minutes=a), "kind": "coupon",
-                        "end_ts": start + timedelta(minutes=a + 10)})
+            cou[a : a + 10] = True
+            evs.append(
+                {
+                    "start_ts": start + timedelta(minutes=a),
+                    "kind": "coupon",
+                    "end_ts": start + timedelta(minutes=a + 10),
+                }
+            )
         i = 0
         while i < minutes:
             if ex_on[i]:
                 j = i
                 while j < minutes and ex_on[j]:
                     j += 1
-                evs.append({"start_ts": start + timedelta(minutes=i), "kind": "explain",
-                            "end_ts": start + timedelta(minutes=j), "product_id": f"p{i % 4}"})
+                evs.append(
+                    {
+                        "start_ts": start + timedelta(minutes=i),
+                        "kind": "explain",
+                        "end_ts": start + timedelta(minutes=j),
+                        "product_id": f"p{i % 4}",
+                    }
+                )
                 i = j
             else:
                 i += 1
-        mu = online * 0.002 * np.where(ex_on, lifts["explain"], 1) * np.where(lot, lifts["lottery"], 1) \
+        mu = (
+            online
+            * 0.002
+            * np.where(ex_on, lifts["explain"], 1)
+            * np.where(lot, lifts["lottery"], 1)
             * np.where(cou, lifts["coupon"], 1)
+        )
         if nb_alpha:
             mu = mu * rng.gamma(1 / nb_alpha, nb_alpha, minutes)
-        trends.append(pl.DataFrame({"session_id": sid, "minute_ts": [start + timedelta(minutes=int(x)) for x in m],
-                                    "online": online, "orders": rng.poisson(mu)}))
-        events.append(pl.DataFrame([{"session_id": sid, "product_id": None, **e} for e in evs],
-                                   schema_overrides={"end_ts": pl.Datetime("us", "Asia/Shanghai"),
-                                                     "product_id": pl.String}))
-        sessions.append({"session_id": sid, "start_ts": start, "end_ts": start + timedelta(minutes=minutes)})
+        trends.append(
+            pl.DataFrame(
+                {
+                    "session_id": sid,
+                    "minute_ts": [start + timedelta(minutes=int(x)) for x in m],
+                    "online": online,
+                    "orders": rng.poisson(mu),
+                }
+            )
+        )
+        events.append(
+            pl.DataFrame(
+                [{"session_id": sid, "product_id": None, **e} for e in evs],
+                schema_overrides={
+                    "end_ts": pl.Datetime("us", "Asia/Shanghai"),
+                    "product_id": pl.String,
+                },
+            )
+        )
+        sessions.append(
+            {"session_id": sid, "start_ts": start, "end_ts": start + timedelta(minutes=minutes)}
+        )
     return pl.concat(trends), pl.concat(events, how="diagonal_relaxed"), pl.DataFrame(sessions)
 
 
@@ -196,8 +282,17 @@ def test_price_elasticity_recovers_and_refuses() -> None:
             for cat, e in (("外套", 1.5), ("固定价", 1.0)):
                 pr = price if cat == "外套" else base
                 mu = 400 * (pr / base) ** (-e) * math.exp(0.3 * p) * (1 + 0.3 * s) / 6
-                rows.append({"session_id": f"s{s}", "product_id": f"{cat}{p}", "category": cat, "price": pr,
-                             "units": float(rng.poisson(mu)), "explain_share": 0.0, "flash": 0.0})
+                rows.append(
+                    {
+                        "session_id": f"s{s}",
+                        "product_id": f"{cat}{p}",
+                        "category": cat,
+                        "price": pr,
+                        "units": float(rng.poisson(mu)),
+                        "explain_share": 0.0,
+                        "flash": 0.0,
+                    }
+                )
     el = md.price_elasticity(pd.DataFrame(rows)).set_index("category")
     # elasticity = % change in units per 1% higher price: the planted demand curve has −1.5
     assert el.loc["外套", "identified"] and el.loc["外套", "lo"] <= -1.5 <= el.loc["外套", "hi"]
@@ -216,8 +311,17 @@ def _priced_sales(exponent: float, noise: float, seed: int = 0) -> pd.DataFrame:
             base = 100 + 20 * p
             price = base * rng.uniform(0.6, 1.0)
             mu = 300 * (price / base) ** exponent * math.exp(rng.normal(0, noise))
-            rows.append({"session_id": f"s{s}", "product_id": f"p{p}", "category": "上衣", "price": price,
-                         "units": float(rng.poisson(mu)), "explain_share": 0.0, "flash": 0.0})
+            rows.append(
+                {
+                    "session_id": f"s{s}",
+                    "product_id": f"p{p}",
+                    "category": "上衣",
+                    "price": price,
+                    "units": float(rng.poisson(mu)),
+                    "explain_share": 0.0,
+                    "flash": 0.0,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -256,7 +360,9 @@ def test_sample_size_matches_the_normal_formula() -> None:
 
 def test_ab_test_reads_difference_power_and_peeking() -> None:
     rng = np.random.default_rng(0)
-    r = ex.ab_test(300, 5000, 240, 5000, rng.normal(200, 30, 300), rng.normal(180, 30, 240), looks=1)
+    r = ex.ab_test(
+        300, 5000, 240, 5000, rng.normal(200, 30, 300), rng.normal(180, 30, 240), looks=1
+    )
     assert r.conv_diff == pytest.approx(0.012)
     assert r.conv_lo < 0.012 < r.conv_hi and r.p_value < 0.05 and r.significant
     assert 10 < r.aov_diff < 30 and r.aov_lo < r.aov_diff < r.aov_hi
@@ -265,12 +371,19 @@ def test_ab_test_reads_difference_power_and_peeking() -> None:
     peeked = ex.ab_test(300, 5000, 240, 5000, looks=5)
     assert any("peeking" in w for w in peeked.warnings) and not peeked.significant
     small = ex.ab_test(30, 800, 20, 800)
-    assert any("small test" in w for w in small.warnings) and any("under-powered" in w for w in small.warnings)
+    assert any("small test" in w for w in small.warnings) and any(
+        "under-powered" in w for w in small.warnings
+    )
 
 
 def test_ab_from_design_uses_session_arms() -> None:
-    d = pd.DataFrame({"session_id": ["a"] * 4 + ["b"] * 4, "bought": [1, 1, 0, 0, 1, 0, 0, 0],
-                      "gmv": [100.0, 50.0, 0, 0, 80.0, 0, 0, 0]})
+    d = pd.DataFrame(
+        {
+            "session_id": ["a"] * 4 + ["b"] * 4,
+            "bought": [1, 1, 0, 0, 1, 0, 0, 0],
+            "gmv": [100.0, 50.0, 0, 0, 80.0, 0, 0, 0],
+        }
+    )
     r = ex.ab_from_design(d, {"a": "A", "b": "B"}, arm_a="A", arm_b="B")
     assert (r.n_a, r.buyers_a, r.n_b, r.buyers_b) == (4, 2, 4, 1)
     assert r.aov_a == 75.0 and r.aov_b == 80.0
@@ -278,18 +391,33 @@ def test_ab_from_design_uses_session_arms() -> None:
 
 @pytest.mark.slow
 def test_conversion_report_end_to_end(sim_store, tmp_path) -> None:
-    from helpers.runs import run_report
+    from helpers.pipeline.commands import run_report
 
-    res = run_report("conversion", {"store": str(sim_store), "session_id": "", "week": "2026-W47"},
-                     "2026-W47", out=str(tmp_path / "conv"), lang="en")
+    res = run_report(
+        "conversion",
+        {"store": str(sim_store), "session_id": "", "week": "2026-W47"},
+        "2026-W47",
+        out=str(tmp_path / "conv"),
+        lang="en",
+    )
     assert res.ok, res.error
     s = res.data
-    assert s["logit"]["coefficients"]["log_watch_min"]["lo"] < 0.55 < s["logit"]["coefficients"]["log_watch_min"]["hi"]
+    assert (
+        s["logit"]["coefficients"]["log_watch_min"]["lo"]
+        < 0.55
+        < s["logit"]["coefficients"]["log_watch_min"]["hi"]
+    )
     assert s["counts"]["family"] in ("poisson", "negative_binomial")
     assert set(s["order_timing"]["lifts"]) >= {"coupon", "lottery", "explain"}
-    assert s["ab"]["arms"] is None and s["ab"]["baseline_conversion"] > 0 and s["report"]["status"] == "ok"
+    assert (
+        s["ab"]["arms"] is None
+        and s["ab"]["baseline_conversion"] > 0
+        and s["report"]["status"] == "ok"
+    )
     assert "logit" not in s["skipped"]
-    assert "session_totals" in s["skipped"]["session_model"]  # the simulated store has no platform totals
+    assert (
+        "session_totals" in s["skipped"]["session_model"]
+    )  # the simulated store has no platform totals
     html = (tmp_path / "conv" / "report.html").read_text("utf-8")
     assert "AUC" in html
 
@@ -297,43 +425,70 @@ def test_conversion_report_end_to_end(sim_store, tmp_path) -> None:
 def test_charts_are_built_from_results() -> None:
     import plotly.graph_objects as go
 
-    from helpers import charts_models as ch
-    from helpers import segments as sg
+    from helpers import audience as sg
+    from helpers.models import charts as ch
 
     d, _ = synth_design(4000)
-    r = md.fit_logit(d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"})
+    r = md.fit_logit(
+        d, "bought", ["log_watch_min", "was_follower"], ["channel"], {"channel": "直播推荐"}
+    )
     fig = ch.coefficient_chart(r, "en")
     assert isinstance(fig, go.Figure) and len(fig.data[0].y) == len(r.table) - 1  # no intercept
     assert len(ch.calibration_chart(r).data[1].x) == len(r.calibration)
     trend, events, sessions = _minutes(2, 120)
     counts = md.fit_counts(md.minute_design(trend, events, sessions))
-    words = {"explain": "explain", "lottery": "lottery", "coupon": "coupon", "flash_sale": "flash sale"}
+    words = {
+        "explain": "explain",
+        "lottery": "lottery",
+        "coupon": "coupon",
+        "flash_sale": "flash sale",
+    }
     assert list(ch.lift_chart(counts, "en").data[0].x) == [words[x] for x in counts.lifts["term"]]
     g = sg.group_table(d.assign(gmv=d["bought"] * 100.0), "channel")
-    assert len(ch.group_chart(g, "channel").data[0].x) == 3
+    assert len(audience_charts.group_chart(g, "channel").data[0].x) == 3
     ab = ex.ab_test(30, 500, 20, 500)
     assert [b for b in ch.ab_chart(ab).data[0].x] == ["A", "B"]
 
 
 def _scope_of(products: pl.DataFrame):
     """A one-session scope holding only ``products`` (every other table empty)."""
-    from helpers import schema
-    from helpers import segments as sg
+    from helpers import audience as sg
+    from helpers.data import schema
 
     start = datetime(2026, 11, 16, 20, tzinfo=ZoneInfo("Asia/Shanghai"))
-    sessions = pl.DataFrame({"session_id": ["s1"], "platform": ["douyin"], "room": ["r"],
-                             "start_ts": [start], "end_ts": [start + timedelta(hours=2)]})
+    sessions = pl.DataFrame(
+        {
+            "session_id": ["s1"],
+            "platform": ["douyin"],
+            "room": ["r"],
+            "start_ts": [start],
+            "end_ts": [start + timedelta(hours=2)],
+        }
+    )
     e = {n: schema.empty(n) for n in ("viewers", "orders", "trend", "events")}
-    return sg.Scope(label="s1", sessions=schema.conform("sessions", sessions), products=products,
-                    all_orders=e["orders"], all_sessions=schema.conform("sessions", sessions),
-                    all_products=products, all_events=e["events"], **e)
+    return sg.Scope(
+        label="s1",
+        sessions=schema.conform("sessions", sessions),
+        products=products,
+        all_orders=e["orders"],
+        all_sessions=schema.conform("sessions", sessions),
+        all_products=products,
+        all_events=e["events"],
+        **e,
+    )
 
 
 def test_conversion_sections_on_products_with_only_required_columns_and_price() -> None:
     from helpers.models import report as cv
 
-    products = pl.DataFrame({"session_id": ["s1"] * 3, "product_id": ["a", "b", "c"],
-                             "name": ["外套", "裤子", "帽子"], "price": [299.0, 129.0, 59.0]})
+    products = pl.DataFrame(
+        {
+            "session_id": ["s1"] * 3,
+            "product_id": ["a", "b", "c"],
+            "name": ["外套", "裤子", "帽子"],
+            "price": [299.0, 129.0, 59.0],
+        }
+    )
     assert md.price_observations(products).empty  # was: ColumnNotFoundError "orders"
     outs = cv.run_all(_scope_of(products))
     assert {o.status for o in outs.values()} == {"needs"}  # nothing failed, nothing to fit
@@ -348,9 +503,15 @@ def test_conversion_sections_on_products_with_only_required_columns_and_price() 
 def test_session_model_is_descriptive_below_twenty_sessions_and_robust_above() -> None:
     rng = np.random.default_rng(1)
     n = 30
-    frame = pd.DataFrame({"session_id": [f"s{i:02d}" for i in range(n)],
-                          "start_hour": rng.choice([10.0, 14.0, 20.0], n), "weekend": rng.integers(0, 2, n) * 1.0,
-                          "duration_h": rng.choice([2.0, 3.0], n), "viewers": 2000})
+    frame = pd.DataFrame(
+        {
+            "session_id": [f"s{i:02d}" for i in range(n)],
+            "start_hour": rng.choice([10.0, 14.0, 20.0], n),
+            "weekend": rng.integers(0, 2, n) * 1.0,
+            "duration_h": rng.choice([2.0, 3.0], n),
+            "viewers": 2000,
+        }
+    )
     p = 1 / (1 + np.exp(-(-3.0 + 0.6 * frame["weekend"])))  # weekend: odds × e^0.6 = 1.82
     frame["buyers"] = rng.binomial(2000, p)
     few = md.fit_session_conversion(frame.head(12))

@@ -21,32 +21,48 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
     }
     env = yaml.safe_load((ROOT / "environment.yml").read_text("utf-8"))
     have = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
-    assert wanted == have, f"only in pyproject: {wanted - have}; only in environment.yml: {have - wanted}"
+    assert wanted == have, (
+        f"only in pyproject: {wanted - have}; only in environment.yml: {have - wanted}"
+    )
 
 
 def test_design_card_layout_exists():
-    for name in ("notebooks", "data", "src/helpers", "reports", "tests", "environment.yml", "pyproject.toml"):
+    for name in (
+        "notebooks",
+        "data",
+        "src/helpers",
+        "reports",
+        "tests",
+        "environment.yml",
+        "pyproject.toml",
+    ):
         assert (ROOT / name).exists(), name
 
 
-def test_notebook_templates_are_in_step_with_their_sources_and_have_no_outputs():
-    from helpers.notebooks_sync import out_of_step, sources
+def test_templates_are_py_percent_sources_naming_the_project_kernel():
+    """The .py sources are the truth (read with jupytext at render time); no .ipynb copy to drift,
+    and the header names the kernel JupyterLab should start (the one `make setup` registers)."""
+    import jupytext
 
-    assert sources(), "no notebook sources found"
-    assert out_of_step() == [], "run `make notebooks`"
-    for src in sources():
-        text = src.with_suffix(".ipynb").read_text("utf-8")
-        assert '"output_type"' not in text, f"{src.stem}.ipynb keeps outputs"
+    from helpers.pipeline.render import KERNEL_NAME
+
+    sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.py"))
+    assert len(sources) == 8
+    assert not list((ROOT / "notebooks").glob("*.ipynb")), "templates are .py only"
+    for src in sources:
+        assert jupytext.read(src).metadata["kernelspec"]["name"] == KERNEL_NAME, src.name
 
 
 def test_every_template_has_a_tagged_parameters_cell_with_lang_and_summary_path():
-    import nbformat
+    from helpers.pipeline.render import load_template
 
-    for nb_path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
-        nb = nbformat.read(nb_path, as_version=4)
+    for nb_path in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.py")):
+        nb = load_template(nb_path)
         params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(params) == 1, nb_path.name
-        assert "lang: str" in params[0].source and "summary_path: str" in params[0].source, nb_path.name
+        assert "lang: str" in params[0].source and "summary_path: str" in params[0].source, (
+            nb_path.name
+        )
 
 
 def test_ci_runs_the_readme_test_command():
@@ -76,13 +92,19 @@ def test_runtime_dependencies_are_exactly_what_the_package_imports():
     from importlib.metadata import packages_distributions
 
     dist_of = packages_distributions()
-    imported = {_name(dist_of.get(m, [m])[0]) for m in _imported_top_modules(ROOT / "src" / "helpers")}
+    imported = {
+        _name(dist_of.get(m, [m])[0]) for m in _imported_top_modules(ROOT / "src" / "helpers")
+    }
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     declared = {_name(r) for r in project["dependencies"]}
     # the evaluation modules compare against SnowNLP, a test extra they import lazily
-    declared_for_evaluation = {_name(r) for r in project["optional-dependencies"]["test"]} & {"snownlp"}
+    declared_for_evaluation = {_name(r) for r in project["optional-dependencies"]["test"]} & {
+        "snownlp"
+    }
     imported -= declared_for_evaluation
     imported -= {_name(r) for r in project["optional-dependencies"]["dask"]}  # --executor dask://
     engines = {"fastexcel", "pyarrow", "ipykernel", "jupyterlab", "nbformat", "patsy", "jupytext"}
     assert imported - declared == set(), f"imported but not declared: {imported - declared}"
-    assert declared - imported - engines == set(), f"declared but never imported: {declared - imported - engines}"
+    assert declared - imported - engines == set(), (
+        f"declared but never imported: {declared - imported - engines}"
+    )

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.parsing import KINDS, ParseError, parse_range, parse_series, parse_value
+from helpers.ingest.parsing import KINDS, ParseError, parse_range, parse_series, parse_value
 
 CN = ZoneInfo("Asia/Shanghai")
 
@@ -20,7 +20,9 @@ def dt(*a: int) -> datetime:
 
 
 @pytest.mark.parametrize("token", ["-", "--", "—", "——", "", "  ", " - ", None, "N/A", "nan"])
-@pytest.mark.parametrize("kind", ["number", "count", "money", "ratio", "duration", "datetime", "bool", "id", "string"])
+@pytest.mark.parametrize(
+    "kind", ["number", "count", "money", "ratio", "duration", "datetime", "bool", "id", "string"]
+)
 def test_missing_tokens_are_missing_not_errors(token, kind):
     assert parse_value(token, kind) is None
 
@@ -50,8 +52,14 @@ def test_money_in_fen_from_apis():
 
 @pytest.mark.parametrize(
     ("text", "scale", "expected"),
-    [("12.5%", "fraction", 0.125), ("0.68%", "fraction", 0.0068), ("0.1528", "fraction", 0.1528),
-     ("12.5", "percent", 0.125), ("12.5%", "percent", 0.125), ("1,250%", "percent", 12.5)],
+    [
+        ("12.5%", "fraction", 0.125),
+        ("0.68%", "fraction", 0.0068),
+        ("0.1528", "fraction", 0.1528),
+        ("12.5", "percent", 0.125),
+        ("12.5%", "percent", 0.125),
+        ("1,250%", "percent", 12.5),
+    ],
 )
 def test_ratios_by_column_meaning(text, scale, expected):
     assert parse_value(text, "ratio", scale=scale) == pytest.approx(expected)
@@ -59,9 +67,18 @@ def test_ratios_by_column_meaning(text, scale, expected):
 
 @pytest.mark.parametrize(
     ("text", "unit", "seconds"),
-    [("1分5秒", "s", 65), ("1小时2分3.5秒", "s", 3723.5), ("00:01:23", "s", 83), ("01:23", "s", 83),
-     ("1:02:03.25", "s", 3723.25), ("65", "s", 65), ("1.07", "min", 64.2), ("2", "h", 7200), ("45秒", "s", 45),
-     ("3分钟", "s", 180)],
+    [
+        ("1分5秒", "s", 65),
+        ("1小时2分3.5秒", "s", 3723.5),
+        ("00:01:23", "s", 83),
+        ("01:23", "s", 83),
+        ("1:02:03.25", "s", 3723.25),
+        ("65", "s", 65),
+        ("1.07", "min", 64.2),
+        ("2", "h", 7200),
+        ("45秒", "s", 45),
+        ("3分钟", "s", 180),
+    ],
 )
 def test_durations(text, unit, seconds):
     assert parse_value(text, "duration", unit=unit) == pytest.approx(seconds)
@@ -93,15 +110,23 @@ def test_date_kind():
     assert parse_value("2026/11/16", "date") == date(2026, 11, 16)
 
 
-@pytest.mark.parametrize("bad", ["2026-02-30", "99999-1-1", "2026-11-16T20:00:00Z", "tomorrow", "1800-01-01"])
+@pytest.mark.parametrize(
+    "bad", ["2026-02-30", "99999-1-1", "2026-11-16T20:00:00Z", "tomorrow", "1800-01-01"]
+)
 def test_bad_datetimes_are_rejected_with_reason(bad):
     with pytest.raises(ParseError, match="date-time"):
         parse_value(bad, "datetime")
 
 
 def test_one_cell_range_and_time_only_end():
-    assert parse_range("2026/07/28 08:15:49-2026/07/28 15:44:39") == (dt(2026, 7, 28, 8, 15, 49), dt(2026, 7, 28, 15, 44, 39))
-    assert parse_range("2026/07/28 08:15 ~ 2026/07/28 09:00") == (dt(2026, 7, 28, 8, 15), dt(2026, 7, 28, 9))
+    assert parse_range("2026/07/28 08:15:49-2026/07/28 15:44:39") == (
+        dt(2026, 7, 28, 8, 15, 49),
+        dt(2026, 7, 28, 15, 44, 39),
+    )
+    assert parse_range("2026/07/28 08:15 ~ 2026/07/28 09:00") == (
+        dt(2026, 7, 28, 8, 15),
+        dt(2026, 7, 28, 9),
+    )
     assert parse_range("2026/07/28 20:00-23:30") == (dt(2026, 7, 28, 20), dt(2026, 7, 28, 23, 30))
     with pytest.raises(ParseError, match="range"):
         parse_range("2026/07/28")
@@ -109,8 +134,14 @@ def test_one_cell_range_and_time_only_end():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [('="3701087276940114534"', "3701087276940114534"), ("'123456", "123456"), ("123.0", "123"),
-     ("6938345900000000001", "6938345900000000001"), (" abc ", "abc"), ("\t3701087276940114534", "3701087276940114534")],
+    [
+        ('="3701087276940114534"', "3701087276940114534"),
+        ("'123456", "123456"),
+        ("123.0", "123"),
+        ("6938345900000000001", "6938345900000000001"),
+        (" abc ", "abc"),
+        ("\t3701087276940114534", "3701087276940114534"),
+    ],
 )
 def test_ids_stay_strings(text, expected):
     assert parse_value(text, "id") == expected
@@ -121,7 +152,9 @@ def test_ids_mangled_by_excel_are_rejected():
         parse_value("3.70109E+18", "id")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("是", True), ("否", False), ("true", True), ("0", False), ("Y", True)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("是", True), ("否", False), ("true", True), ("0", False), ("Y", True)]
+)
 def test_bools(text, expected):
     assert parse_value(text, "bool") is expected
 
@@ -134,8 +167,18 @@ def test_enum_labels_and_canonical_values():
         parse_value("发货中", "enum", values=values)
 
 
-@pytest.mark.parametrize(("text", "kind"), [("abc", "count"), ("1.5", "count"), ("-3", "count"), ("inf", "number"),
-                                            ("1e400", "money"), ("12%%", "ratio"), ("1分钟5", "duration")])
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("abc", "count"),
+        ("1.5", "count"),
+        ("-3", "count"),
+        ("inf", "number"),
+        ("1e400", "money"),
+        ("12%%", "ratio"),
+        ("1分钟5", "duration"),
+    ],
+)
 def test_rejections(text, kind):
     with pytest.raises(ParseError):
         parse_value(text, kind)
@@ -151,8 +194,15 @@ def test_series_mixes_fast_and_slow_forms_in_one_column():
     p = parse_series(s, "duration")
     assert p.values.to_list() == [65.0, 65.0, 65.0, None, None, None, 1.5]
     assert p.rejected.to_list() == [False, False, False, False, True, False, False]
-    d = parse_series(pl.Series(["2026/11/16 20:00:00.5", "2026-11-16 20:00:01", "2026年11月16日 20:00", "x"]), "datetime")
-    assert d.values.to_list()[:3] == [dt(2026, 11, 16, 20, 0, 0, 500000), dt(2026, 11, 16, 20, 0, 1), dt(2026, 11, 16, 20)]
+    d = parse_series(
+        pl.Series(["2026/11/16 20:00:00.5", "2026-11-16 20:00:01", "2026年11月16日 20:00", "x"]),
+        "datetime",
+    )
+    assert d.values.to_list()[:3] == [
+        dt(2026, 11, 16, 20, 0, 0, 500000),
+        dt(2026, 11, 16, 20, 0, 1),
+        dt(2026, 11, 16, 20),
+    ]
     assert d.rejected.to_list() == [False, False, False, True]
 
 
@@ -162,7 +212,9 @@ cells = st.one_of(
     st.none(),
     st.text(max_size=30),
     st.from_regex(r"[ ¥￥]?[0-9]{1,9}([.,][0-9]{0,6})?[万亿%]?", fullmatch=True),
-    st.from_regex(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}( \d{1,2}:\d{2}(:\d{2}(\.\d{1,8})?)?)?", fullmatch=True),
+    st.from_regex(
+        r"\d{4}[-/]\d{1,2}[-/]\d{1,2}( \d{1,2}:\d{2}(:\d{2}(\.\d{1,8})?)?)?", fullmatch=True
+    ),
     st.from_regex(r"(\d+小时)?(\d+分)?(\d+(\.\d+)?秒)?|\d+:\d{1,2}(:\d{1,2})?", fullmatch=True),
     st.from_regex(r'="?\d{1,20}"?|\d\.\d+E\+\d+', fullmatch=True),
 )
@@ -179,18 +231,34 @@ def test_no_input_crashes_a_parser(value, kind):
         return
     if out is None:
         return
-    expected_types = {"count": int, "number": float, "money": float, "ratio": float, "duration": float,
-                      "datetime": datetime, "date": date, "bool": bool, "id": str, "string": str, "text": str}
+    expected_types = {
+        "count": int,
+        "number": float,
+        "money": float,
+        "ratio": float,
+        "duration": float,
+        "datetime": datetime,
+        "date": date,
+        "bool": bool,
+        "id": str,
+        "string": str,
+        "text": str,
+    }
     assert isinstance(out, expected_types[kind])
     if kind in ("count", "duration"):
         assert out >= 0
 
 
 @settings(max_examples=60, deadline=None)
-@given(values=st.lists(cells, min_size=1, max_size=12), kind=st.sampled_from(["count", "money", "duration", "datetime", "id"]))
+@given(
+    values=st.lists(cells, min_size=1, max_size=12),
+    kind=st.sampled_from(["count", "money", "duration", "datetime", "id"]),
+)
 def test_column_parse_equals_cell_by_cell(values, kind):
     """The vectorised column path gives each cell exactly what the scalar path gives it."""
-    col = parse_series(pl.Series("v", [None if v is None else str(v) for v in values], dtype=pl.String), kind)
+    col = parse_series(
+        pl.Series("v", [None if v is None else str(v) for v in values], dtype=pl.String), kind
+    )
     for v, got, rejected in zip(values, col.values.to_list(), col.rejected.to_list(), strict=True):
         try:
             assert parse_value(v, kind) == got

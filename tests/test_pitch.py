@@ -16,10 +16,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from helpers import sections
 from helpers.pitch import analysis as pa
 from helpers.pitch import answers, effect, elements, minutes, opening
 from helpers.pitch.text import chinese_number, link_numbers, to_simplified
+from helpers.present import sections
 
 TS = pl.Datetime("us", "Asia/Shanghai")
 T0 = datetime(2026, 11, 20, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -345,7 +345,7 @@ def test_sections_say_what_they_need() -> None:
 
 @pytest.fixture(scope="module")
 def pitch_store(tmp_path_factory):
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
 
     store = tmp_path_factory.mktemp("pitch-store")
     write_session_tables(frames(), store)
@@ -354,7 +354,7 @@ def pitch_store(tmp_path_factory):
 
 @pytest.mark.slow
 def test_pitch_report_renders_and_writes_summary(pitch_store, tmp_path) -> None:
-    from helpers.report import render
+    from helpers.pipeline.render import render
 
     res = render(
         "pitch", {"session_id": SID, "store": str(pitch_store)}, tmp_path / "out", lang="en"

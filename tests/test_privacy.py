@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from helpers import privacy
+from helpers.data import privacy
 
 
 def test_pseudonymise_stable_salted_and_null_safe(monkeypatch):

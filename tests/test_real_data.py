@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import pytest
+from realdata import UCI_PATH, uci_design
 
+from helpers import audience as sg
 from helpers import models as md
-from helpers import segments as sg
 from helpers.paths import project_root
-from helpers.realdata import UCI_PATH, uci_design
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,9 @@ def test_logit_runs_unchanged_and_reads_sensibly(uci) -> None:
     top_terms = r.top_effects(4)["term"].tolist()
     assert "log_page_value" in top_terms and "month[T.Nov]" in top_terms
     assert r.coef("month[T.Nov]")["or_lo"] > 2  # November converts far better than May
-    assert r.coef("visitor_type[T.New_Visitor]")["lo"] > 0  # new visitors buy more, other things equal
+    assert (
+        r.coef("visitor_type[T.New_Visitor]")["lo"] > 0
+    )  # new visitors buy more, other things equal
     assert r.coef("exit_rate")["hi"] < 0
     # the checks fire on real data: sparse traffic types pooled, one separated, rates collinear
     assert "traffic_type" in r.pooled and r.separation
@@ -50,9 +52,15 @@ def test_logit_runs_unchanged_and_reads_sensibly(uci) -> None:
 def test_segmentation_runs_unchanged(uci) -> None:
     cl = sg.cluster_viewers(uci.frame, uci.behaviour, seed=0)
     assert 2 <= cl.k <= 8 and cl.stability_ari > 0.9
-    prof = sg.cluster_profiles(uci.frame, cl, uci.frame[uci.behaviour],
-                               words={"log_page_value": ("high page value", "no page value"),
-                                      "exit_rate": ("high exit rate", "low exit rate")})
+    prof = sg.cluster_profiles(
+        uci.frame,
+        cl,
+        uci.frame[uci.behaviour],
+        words={
+            "log_page_value": ("high page value", "no page value"),
+            "exit_rate": ("high exit rate", "low exit rate"),
+        },
+    )
     assert prof["viewers"].sum() == 12_330
     assert prof["conversion"].max() > 3 * prof["conversion"].min()
     best = prof.sort_values("conversion").iloc[-1]

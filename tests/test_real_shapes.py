@@ -9,9 +9,9 @@ import fastexcel
 import polars as pl
 import pytest
 
+from helpers.data.store import list_sessions, load_table
 from helpers.ingest import ingest_paths
 from helpers.sim import real_shapes as rs
-from helpers.store import list_sessions, load_table
 
 SHOWS = rs.week_shows(27, seed=3)
 SHOW = SHOWS[5]

@@ -1,4 +1,4 @@
-"""Recovery of the simulator's planted truth (helpers.simulate): logistic coefficients, event
+"""Recovery of the simulator's planted truth (helpers.sim.simulate): logistic coefficients, event
 lifts, audience segments, price elasticity. The figures are recorded in docs/models.md.
 
 20 seeds × (3 sessions × 3,000 viewers) are simulated once per module (~10 s) and shared.
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from helpers import audience as sg
 from helpers import models as md
-from helpers import segments as sg
-from helpers.simulate import simulate_week
+from helpers.sim.simulate import simulate_week
 
 SEEDS = range(100, 120)
 
@@ -28,7 +28,9 @@ def fits():
         logit = md.fit_viewer_logit(design, test_size=0, marginal_effects=False)
         mdf = md.minute_design(t["trend"], t["events"], t["sessions"])
         counts = md.fit_counts(mdf)
-        timing = md.fit_order_timing(md.order_timing_design(t["viewers"], t["orders"], mdf, t["sessions"]))
+        timing = md.fit_order_timing(
+            md.order_timing_design(t["viewers"], t["orders"], mdf, t["sessions"])
+        )
         out.append((w.truth, logit, counts, timing))
     return out
 
@@ -47,7 +49,9 @@ def test_logit_intervals_cover_the_true_coefficients(fits) -> None:
             pairs.append((true, row["lo"], row["hi"]))
     rate = _coverage(pairs)
     # 17 coefficients × 20 seeds = 340 intervals; binomial sd of the rate at 95% is 1.2 points
-    assert 0.91 <= rate <= 0.99, f"95% intervals covered the true coefficients in {rate:.1%} of {len(pairs)}"
+    assert 0.91 <= rate <= 0.99, (
+        f"95% intervals covered the true coefficients in {rate:.1%} of {len(pairs)}"
+    )
     print(f"logit coverage {rate:.3f} over {len(pairs)} intervals")
 
 
@@ -58,7 +62,9 @@ def test_order_timing_lifts_cover_the_planted_lifts(fits) -> None:
             row = timing.lift(term)
             pairs.append((true, row["lo"], row["hi"]))
     rate = _coverage(pairs)
-    assert rate >= 0.88, f"order-timing lift intervals covered the planted lifts in {rate:.1%} of {len(pairs)}"
+    assert rate >= 0.88, (
+        f"order-timing lift intervals covered the planted lifts in {rate:.1%} of {len(pairs)}"
+    )
     print(f"order-timing lift coverage {rate:.3f} over {len(pairs)} intervals")
 
 
@@ -72,7 +78,9 @@ def test_minute_level_lifts_are_recovered(fits) -> None:
     rate = _coverage(pairs)
     # orders per online viewer is a population-level lift, diluted by short stays inside an event
     # (see fit_order_timing): its intervals hold the planted lifts less often than nominal
-    assert rate >= 0.70, f"minute-level lift intervals covered the planted lifts in {rate:.1%} of {len(pairs)}"
+    assert rate >= 0.70, (
+        f"minute-level lift intervals covered the planted lifts in {rate:.1%} of {len(pairs)}"
+    )
     med = {k: float(np.median(v)) for k, v in estimates.items()}
     truth = fits[0][0]["event_lifts"]
     for k, v in med.items():
@@ -105,7 +113,9 @@ def test_apparel_elasticities_are_recovered(sim_week) -> None:
     assert set(el["category"]) == set(truth)
     # intervals (also of estimates too imprecise to report) hold the truth at about the nominal
     # rate: 92% over 10 seeds × 5 categories in docs/models.md; here at least 4 of 5
-    held = [r["lo"] <= -truth[r["category"]] <= r["hi"] for r in el.to_dict("records")]  # demand falls
+    held = [
+        r["lo"] <= -truth[r["category"]] <= r["hi"] for r in el.to_dict("records")
+    ]  # demand falls
     assert sum(held) >= 4, el
     # too-wide intervals are refused, not reported
     wide = el["hi"] - el["lo"] > md.MAX_ELASTICITY_WIDTH

@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from helpers import charts, metrics, review, schema
-from helpers.labels import heading
-from helpers.store import Session
+from helpers import review
+from helpers.data import schema
+from helpers.data.store import Session
+from helpers.metrics import definitions as metrics
+from helpers.present.labels import heading
+from helpers.review import charts
 
 SH = ZoneInfo(schema.TZ)
 T0 = datetime(2026, 11, 16, 20, 0, tzinfo=SH)
@@ -24,27 +27,55 @@ def _ts(minute: float) -> datetime:
 
 
 def _session(minutes: int = 60, **tables: pl.DataFrame) -> Session:
-    info = {"session_id": SID, "platform": "douyin", "room": "r", "host": "h", "start_ts": T0,
-            "end_ts": T0 + timedelta(minutes=minutes)}
-    frames = {n: schema.conform(n, tables[n]) if n in tables else schema.empty(n)
-              for n in ("trend", "events", "products", "viewers", "orders", "comments", "traffic")}
+    info = {
+        "session_id": SID,
+        "platform": "douyin",
+        "room": "r",
+        "host": "h",
+        "start_ts": T0,
+        "end_ts": T0 + timedelta(minutes=minutes),
+    }
+    frames = {
+        n: schema.conform(n, tables[n]) if n in tables else schema.empty(n)
+        for n in ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
+    }
     return Session(SID, info, totals=schema.empty("session_totals"), **frames)
 
 
 def _orders(rows: list[tuple[float, float, str, str, str]]) -> pl.DataFrame:
     """(minute, amount, status, viewer, product) → order lines."""
-    return pl.DataFrame({"session_id": SID, "order_id": [f"o{i}" for i in range(len(rows))],
-                         "ts": [_ts(m) for m, *_ in rows], "amount": [a for _, a, *_ in rows],
-                         "status": [st for _, _, st, _, _ in rows], "viewer_id": [v for *_, v, _ in rows],
-                         "product_id": [p for *_, p in rows], "units": [1] * len(rows)})
+    return pl.DataFrame(
+        {
+            "session_id": SID,
+            "order_id": [f"o{i}" for i in range(len(rows))],
+            "ts": [_ts(m) for m, *_ in rows],
+            "amount": [a for _, a, *_ in rows],
+            "status": [st for _, _, st, _, _ in rows],
+            "viewer_id": [v for *_, v, _ in rows],
+            "product_id": [p for *_, p in rows],
+            "units": [1] * len(rows),
+        }
+    )
 
 
 def test_free_channel_never_gets_a_budget_cut():
     s = _session()
-    traffic = pl.DataFrame({"channel": ["直播推荐", "关注"], "paid": [False, False], "viewers": [500, 500],
-                            "buyers": [5, 60], "gmv": [500.0, 6000.0], "conversion": [0.01, 0.12],
-                            "conv_lo": [0.004, 0.09], "conv_hi": [0.023, 0.15], "level": ["channel", "channel"],
-                            "spend": [0.0, 0.0], "impressions": [None, None], "cpm": [None, None]})
+    traffic = pl.DataFrame(
+        {
+            "channel": ["直播推荐", "关注"],
+            "paid": [False, False],
+            "viewers": [500, 500],
+            "buyers": [5, 60],
+            "gmv": [500.0, 6000.0],
+            "conversion": [0.01, 0.12],
+            "conv_lo": [0.004, 0.09],
+            "conv_hi": [0.023, 0.15],
+            "level": ["channel", "channel"],
+            "spend": [0.0, 0.0],
+            "impressions": [None, None],
+            "cpm": [None, None],
+        }
+    )
     for lang in ("zh", "en"):
         found = review.findings(review.empty_headline(s), traffic=traffic, lang=lang)
         weak = [f for f in found if f["figure"] == "traffic"]
@@ -55,11 +86,21 @@ def test_free_channel_never_gets_a_budget_cut():
 def _explained_session() -> Session:
     # product A: 6 orders while explained (minutes 0-5), 1 outside: a huge lift on a base of 1 order
     # product B: 10 orders while explained (minutes 20-30), 20 over the other 50 minutes
-    a = [(0.5 + i * 0.7, 100.0, "paid", f"a{i}", "A") for i in range(6)] + [(40.0, 100.0, "paid", "a9", "A")]
+    a = [(0.5 + i * 0.7, 100.0, "paid", f"a{i}", "A") for i in range(6)] + [
+        (40.0, 100.0, "paid", "a9", "A")
+    ]
     b = [(20.5 + i, 50.0, "paid", f"b{i}", "B") for i in range(10)]
     b += [(31.0 + i * 1.4, 50.0, "paid", f"c{i}", "B") for i in range(20)]
-    events = pl.DataFrame({"session_id": SID, "start_ts": [_ts(0), _ts(20)], "end_ts": [_ts(5), _ts(30)],
-                           "kind": ["explain", "explain"], "product_id": ["A", "B"], "label": ["讲解 A", "讲解 B"]})
+    events = pl.DataFrame(
+        {
+            "session_id": SID,
+            "start_ts": [_ts(0), _ts(20)],
+            "end_ts": [_ts(5), _ts(30)],
+            "kind": ["explain", "explain"],
+            "product_id": ["A", "B"],
+            "label": ["讲解 A", "讲解 B"],
+        }
+    )
     products = pl.DataFrame({"session_id": SID, "product_id": ["A", "B"], "name": ["甲", "乙"]})
     return _session(orders=_orders(a + b), events=events, products=products)
 
@@ -74,7 +115,10 @@ def test_explanation_lift_on_a_tiny_base_is_too_little_data():
     shown = review.with_lift_text(win, "zh")
     assert shown.filter(pl.col("product_id") == "A")["lift"][0] == "数据太少"
     assert shown.filter(pl.col("product_id") == "B")["lift"][0].endswith(")")
-    assert review.with_lift_text(win, "en").filter(pl.col("product_id") == "A")["lift"][0] == "too little data"
+    assert (
+        review.with_lift_text(win, "en").filter(pl.col("product_id") == "A")["lift"][0]
+        == "too little data"
+    )
     prods = review.Products(pl.DataFrame(), review.explanation_effect(s), pl.DataFrame())
     found = review.findings(review.empty_headline(s), prods=prods, lang="zh")
     assert not any("甲" in f["text"] for f in found)  # no "lifted 114×" finding from one order
@@ -82,14 +126,24 @@ def test_explanation_lift_on_a_tiny_base_is_too_little_data():
 
 def test_roi_on_tiny_spend_is_not_a_headline():
     o = _orders([(m, 800.0, "paid", f"v{m}", "A") for m in range(0, 50, 2)])
-    traffic = pl.DataFrame({"session_id": SID, "channel": ["千川", "直播推荐"], "viewers": [100, 400],
-                            "paid": [True, False], "gmv": [300.0, 19700.0], "orders": [1, 24],
-                            "spend": [225.7, 0.0]})
+    traffic = pl.DataFrame(
+        {
+            "session_id": SID,
+            "channel": ["千川", "直播推荐"],
+            "viewers": [100, 400],
+            "paid": [True, False],
+            "gmv": [300.0, 19700.0],
+            "orders": [1, 24],
+            "spend": [225.7, 0.0],
+        }
+    )
     s = _session(orders=o, traffic=traffic)
     head = review.headline(s)
     assert head.kpis["roi"] == pytest.approx(20_000 / 225.7)  # the KPI itself is computed ...
     table = review.headline_table(head, "zh")
-    roi_row = table.filter(pl.col("指标").str.starts_with(metrics.label("roi", "zh"))).row(0, named=True)
+    roi_row = table.filter(pl.col("指标").str.starts_with(metrics.label("roi", "zh"))).row(
+        0, named=True
+    )
     assert roi_row["实际"] == "数据太少"  # ... but not shown as a headline figure
     tr = review.traffic_sources(s).filter(pl.col("channel") == "千川").row(0, named=True)
     assert tr["roi"] is None and tr["roi_reliable"] is False
@@ -100,15 +154,29 @@ def test_peak_table_shows_the_observed_value():
     orders = [0] * 60
     orders[30], orders[29], orders[31] = 4, 1, 1
     mins = pl.DataFrame({"minute_ts": minute_ts, "orders": orders})
-    peak = review.find_extrema(mins, "orders", smooth=3).filter(pl.col("kind") == "peak").row(0, named=True)
+    peak = (
+        review.find_extrema(mins, "orders", smooth=3)
+        .filter(pl.col("kind") == "peak")
+        .row(0, named=True)
+    )
     assert peak["minute_ts"] == _ts(30) and peak["value"] == 4.0  # not the smoothed 2.0
 
 
 def test_aov_is_paid_gmv_per_paying_buyer():
-    o = _orders([(1, 100.0, "paid", "a", "A"), (2, 50.0, "unpaid", "a", "A"), (3, 200.0, "paid", "b", "A"),
-                 (4, 90.0, "cancelled", "c", "A")])
+    o = _orders(
+        [
+            (1, 100.0, "paid", "a", "A"),
+            (2, 50.0, "unpaid", "a", "A"),
+            (3, 200.0, "paid", "b", "A"),
+            (4, 90.0, "cancelled", "c", "A"),
+        ]
+    )
     k = metrics.session_kpis(_session(orders=o))
-    assert k["gmv"] == pytest.approx(440.0) and k["paid_gmv"] == pytest.approx(300.0) and k["buyers"] == 2
+    assert (
+        k["gmv"] == pytest.approx(440.0)
+        and k["paid_gmv"] == pytest.approx(300.0)
+        and k["buyers"] == 2
+    )
     assert k["aov"] == pytest.approx(150.0)  # paid 300 / 2 paying buyers, not placed 440 / 2
     assert k["unit_price"] == pytest.approx(440.0 / 4)  # 件单价 stays on the GMV basis
     assert metrics.METRICS["aov"].formula == "paid GMV / paying buyers"
@@ -120,13 +188,24 @@ def test_shares_print_as_percentages():
     assert "43.7%" in text and "8.8%" in text and "0.437" not in text and "1,234" in text
 
 
-@pytest.mark.parametrize(("lang", "want"), [("zh", ["是", "否", "女", "安卓", "讲解", "付费", "粉丝"]),
-                                            ("en", ["yes", "no", "female", "Android", "explain", "paid",
-                                                    "followers"])])
+@pytest.mark.parametrize(
+    ("lang", "want"),
+    [
+        ("zh", ["是", "否", "女", "安卓", "讲解", "付费", "粉丝"]),
+        ("en", ["yes", "no", "female", "Android", "explain", "paid", "followers"]),
+    ],
+)
 def test_tables_show_no_raw_keys(lang, want):
-    df = pl.DataFrame({"paid": [True, False], "dimension": ["gender", "device"], "level": ["female", "android"],
-                       "kind": ["explain", "lottery"], "traffic_type": ["paid", "free"],
-                       "audience": ["followers", "non_followers"]})
+    df = pl.DataFrame(
+        {
+            "paid": [True, False],
+            "dimension": ["gender", "device"],
+            "level": ["female", "android"],
+            "kind": ["explain", "lottery"],
+            "traffic_type": ["paid", "free"],
+            "audience": ["followers", "non_followers"],
+        }
+    )
     out = review.display_frame(df, lang)
     cells = [v for col in out.columns for v in out[col].to_list()]
     for w in want:
@@ -136,9 +215,16 @@ def test_tables_show_no_raw_keys(lang, want):
 
 def test_minute_chart_has_a_legend_for_each_shaded_kind_and_says_what_was_on_screen():
     s = _explained_session()
-    ev = pl.DataFrame({"session_id": SID, "start_ts": [_ts(0), _ts(20), _ts(40)],
-                       "end_ts": [_ts(5), _ts(30), _ts(43)], "kind": ["explain", "explain", "lottery"],
-                       "product_id": ["A", "B", None], "label": ["讲解 A", "讲解 B", "福袋"]})
+    ev = pl.DataFrame(
+        {
+            "session_id": SID,
+            "start_ts": [_ts(0), _ts(20), _ts(40)],
+            "end_ts": [_ts(5), _ts(30), _ts(43)],
+            "kind": ["explain", "explain", "lottery"],
+            "product_id": ["A", "B", None],
+            "label": ["讲解 A", "讲解 B", "福袋"],
+        }
+    )
     s = _session(orders=s.orders, events=ev, products=s.products)
     story = review.minute_story(s)
     fig = charts.minute_story_chart(story.minutes, story.events, story.extrema, "zh")

@@ -10,8 +10,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from helpers import room, schema, sections
-from helpers.store import atomic_write_parquet, write_session_tables
+from helpers import room
+from helpers.data import schema
+from helpers.data.store import atomic_write_parquet, write_session_tables
+from helpers.present import sections
 
 TZ = schema.TZ
 
@@ -22,8 +24,16 @@ def _store(tmp: Path, rows: list[dict]) -> Path:
     for i, r in enumerate(rows):
         sid = f"s{i:03d}"
         start = r["start"].replace(tzinfo=None)
-        sessions.append({"session_id": sid, "platform": "douyin", "room": "店", "host": r.get("host", "甲"),
-                         "start_ts": start, "end_ts": start + timedelta(hours=r.get("hours", 2.0))})
+        sessions.append(
+            {
+                "session_id": sid,
+                "platform": "douyin",
+                "room": "店",
+                "host": r.get("host", "甲"),
+                "start_ts": start,
+                "end_ts": start + timedelta(hours=r.get("hours", 2.0)),
+            }
+        )
         for metric in ("viewers", "buyers", "gmv", "views"):
             if metric in r:
                 totals.append({"session_id": sid, "metric": metric, "value": float(r[metric])})
@@ -39,8 +49,14 @@ def _run(key: str, units: room.RoomUnits):
 
 
 def test_period_change_splits_the_gap_into_known_factors(tmp_path):
-    a = [{"start": datetime(2026, 11, d, 20), "viewers": 1000, "buyers": 50, "gmv": 5000} for d in (2, 4)]
-    b = [{"start": datetime(2026, 11, d, 20), "viewers": 1200, "buyers": 72, "gmv": 72 * 110} for d in (10, 12)]
+    a = [
+        {"start": datetime(2026, 11, d, 20), "viewers": 1000, "buyers": 50, "gmv": 5000}
+        for d in (2, 4)
+    ]
+    b = [
+        {"start": datetime(2026, 11, d, 20), "viewers": 1200, "buyers": 72, "gmv": 72 * 110}
+        for d in (10, 12)
+    ]
     units = room.open_room(_store(tmp_path, a + b))
     ch = _run("room_change", units)
     assert ch.gap == pytest.approx(15840 - 10000)
@@ -58,8 +74,14 @@ def test_slot_effect_recovers_a_planted_halving(tmp_path):
     for i in range(24):
         evening = i % 3 != 0
         gmv = (20000 if evening else 10000) * math.exp(rng.normal(0, 0.05))
-        rows.append({"start": datetime(2026, 11, 1, 20 if evening else 12) + timedelta(days=i),
-                     "viewers": 1000, "buyers": 50, "gmv": gmv})
+        rows.append(
+            {
+                "start": datetime(2026, 11, 1, 20 if evening else 12) + timedelta(days=i),
+                "viewers": 1000,
+                "buyers": 50,
+                "gmv": gmv,
+            }
+        )
     ef = _run("room_effects", room.open_room(_store(tmp_path, rows)))
     assert ef.method == "ols_hc3" and ef.n == 24
     noon = ef.model.filter(pl.col("term") == "slot:noon").row(0, named=True)
@@ -68,23 +90,48 @@ def test_slot_effect_recovers_a_planted_halving(tmp_path):
 
 
 def test_few_units_are_described_not_modelled(tmp_path):
-    rows = [{"start": datetime(2026, 11, d, 20), "viewers": 1000, "buyers": 50, "gmv": 5000} for d in range(1, 6)]
+    rows = [
+        {"start": datetime(2026, 11, d, 20), "viewers": 1000, "buyers": 50, "gmv": 5000}
+        for d in range(1, 6)
+    ]
     ef = _run("room_effects", room.open_room(_store(tmp_path, rows)))
     assert ef.method == "descriptive" and ef.model.height == 0
-    evening = ef.groups.filter((pl.col("dimension") == "slot") & (pl.col("group") == "evening")).row(0, named=True)
+    evening = ef.groups.filter(
+        (pl.col("dimension") == "slot") & (pl.col("group") == "evening")
+    ).row(0, named=True)
     assert evening["units"] == 5 and evening["gmv_per_hour"] == pytest.approx(2500)
 
 
 def test_hosts_rank_by_gmv_per_hour_not_by_total(tmp_path):
-    rows = [{"start": datetime(2026, 11, d, 20), "host": "甲", "hours": 2.0, "viewers": 1, "buyers": 1,
-             "gmv": 10000} for d in (1, 2)]
-    rows += [{"start": datetime(2026, 11, d, 10), "host": "乙", "hours": 1.0, "viewers": 1, "buyers": 1,
-              "gmv": 6000 + 100 * d} for d in (3, 4, 5)]
+    rows = [
+        {
+            "start": datetime(2026, 11, d, 20),
+            "host": "甲",
+            "hours": 2.0,
+            "viewers": 1,
+            "buyers": 1,
+            "gmv": 10000,
+        }
+        for d in (1, 2)
+    ]
+    rows += [
+        {
+            "start": datetime(2026, 11, d, 10),
+            "host": "乙",
+            "hours": 1.0,
+            "viewers": 1,
+            "buyers": 1,
+            "gmv": 6000 + 100 * d,
+        }
+        for d in (3, 4, 5)
+    ]
     hosts = _run("room_hosts", room.open_room(_store(tmp_path, rows)))
     assert hosts["host"].to_list() == ["乙", "甲"]
     b, a = hosts.row(0, named=True), hosts.row(1, named=True)
     assert b["gmv_per_hour"] == pytest.approx(6400) and b["lo"] <= 6400 <= b["hi"]
-    assert a["gmv_per_hour"] == pytest.approx(5000) and a["lo"] is None  # two sessions: too little data
+    assert (
+        a["gmv_per_hour"] == pytest.approx(5000) and a["lo"] is None
+    )  # two sessions: too little data
 
 
 def test_best_and_worst_name_their_main_factor(tmp_path):
@@ -102,13 +149,27 @@ def _daily_store(tmp: Path) -> Path:
     for d in range(1, 11):
         day = date(2026, 11, d)
         shown = d != 5  # a day without a show: the overview writes zeros
-        for metric, value in (("duration_h", 2.0), ("viewers", 1000.0 + 10 * d), ("buyers", 40.0 + d),
-                              ("gmv", 4000.0 + 100 * d), ("views", 1500.0)):
-            rows.append({"room": "店", "date": day, "metric": metric, "value": value if shown else 0.0,
-                         "source_column": metric})
+        for metric, value in (
+            ("duration_h", 2.0),
+            ("viewers", 1000.0 + 10 * d),
+            ("buyers", 40.0 + d),
+            ("gmv", 4000.0 + 100 * d),
+            ("views", 1500.0),
+        ):
+            rows.append(
+                {
+                    "room": "店",
+                    "date": day,
+                    "metric": metric,
+                    "value": value if shown else 0.0,
+                    "source_column": metric,
+                }
+            )
     df = schema.validate("room_days", pl.DataFrame(rows))
     for (day,), part in df.partition_by("date", as_dict=True).items():
-        atomic_write_parquet(part, tmp / "room_days" / "platform=douyin" / f"date={day}" / "店.parquet")
+        atomic_write_parquet(
+            part, tmp / "room_days" / "platform=douyin" / f"date={day}" / "店.parquet"
+        )
     return tmp
 
 
@@ -133,9 +194,11 @@ def test_date_range_and_unknown_room(tmp_path):
 
 @pytest.mark.slow
 def test_room_report_renders_on_a_daily_overview_alone(tmp_path):
-    from helpers.report import render
+    from helpers.pipeline.render import render
 
-    res = render("room", {"store": str(_daily_store(tmp_path / "store"))}, tmp_path / "out", lang="en")
+    res = render(
+        "room", {"store": str(_daily_store(tmp_path / "store"))}, tmp_path / "out", lang="en"
+    )
     assert res.ok, res.error
     text = res.html.read_text("utf-8")
     assert "Traceback" not in text and "This section needs the host column" in text

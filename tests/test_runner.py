@@ -13,13 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
+import jupytext
 import nbformat
 import polars as pl
 import pytest
 
-from helpers import runner, staleness, weekly
-from helpers.schema import TZ
-from helpers.store import write_session_tables
+from helpers.data import weeks
+from helpers.data.schema import TZ
+from helpers.data.store import write_session_tables
+from helpers.pipeline import jobs as runner
+from helpers.pipeline import staleness, weekly
 
 SESSION_NB = [
     """session_id: str = ""
@@ -33,7 +36,7 @@ from pathlib import Path
 files = sorted(Path(store).glob(f"viewers/platform=*/date=*/{session_id}.parquet"))
 viewers = pl.read_parquet(files[0])
 print("viewers", viewers.height)""",
-    """from helpers.report import write_summary
+    """from helpers.pipeline.render import write_summary
 write_summary({"session_id": session_id, "viewers": viewers.height}, summary_path)""",
 ]
 WEEKLY_NB = [
@@ -46,17 +49,21 @@ lang: str = "zh"
 summary_path: str = \"\"""",
     """failed = [r["session_id"] for r in reviews if r["status"] != "ok"]
 print("failed", failed)""",
-    """from helpers.report import write_summary
+    """from helpers.pipeline.render import write_summary
 write_summary({"week": week, "failed_sessions": failed, "sessions": len(reviews)}, summary_path)""",
 ]
 
 
 def _notebook(cells: list[str], path: Path) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     nb.cells[0].metadata["tags"] = ["parameters"]
-    nbformat.write(nb, path)
+    jupytext.write(nb, path, fmt="py:percent")
 
 
 SIDS = ["dy-demo-20261116-2000", "dy-demo-20261118-2000", "dy-demo-20261120-2000"]
@@ -67,32 +74,51 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project root with tiny templates and a three-session store (W47) plus one W46 session."""
     root = tmp_path / "home"
     (root / "notebooks").mkdir(parents=True)
-    _notebook(SESSION_NB, root / "notebooks" / "20-session-review.ipynb")
-    _notebook(WEEKLY_NB, root / "notebooks" / "90-weekly-report.ipynb")
+    _notebook(SESSION_NB, root / "notebooks" / "20-session-review.py")
+    _notebook(WEEKLY_NB, root / "notebooks" / "90-weekly-report.py")
     monkeypatch.setenv("WORKBOOK_HOME", str(root))
     monkeypatch.chdir(root)
     ids = [*SIDS, "dy-demo-20261111-2000"]
-    starts = [datetime(2026, 11, d, 20, tzinfo=__import__("zoneinfo").ZoneInfo(TZ)) for d in (16, 18, 20, 11)]
-    sessions = pl.DataFrame({
-        "session_id": ids, "platform": ["douyin"] * 4, "room": ["demo"] * 4,
-        "start_ts": starts, "end_ts": [s.replace(hour=23) for s in starts],
-    })
-    viewers = pl.DataFrame({
-        "session_id": [s for s in ids for _ in range(3)],
-        "viewer_id": [f"v{i}" for _ in ids for i in range(3)],
-        "enter_ts": [s for s in starts for _ in range(3)],
-        "watch_s": [60.0] * 12,
-    })
+    starts = [
+        datetime(2026, 11, d, 20, tzinfo=__import__("zoneinfo").ZoneInfo(TZ))
+        for d in (16, 18, 20, 11)
+    ]
+    sessions = pl.DataFrame(
+        {
+            "session_id": ids,
+            "platform": ["douyin"] * 4,
+            "room": ["demo"] * 4,
+            "start_ts": starts,
+            "end_ts": [s.replace(hour=23) for s in starts],
+        }
+    )
+    viewers = pl.DataFrame(
+        {
+            "session_id": [s for s in ids for _ in range(3)],
+            "viewer_id": [f"v{i}" for _ in ids for i in range(3)],
+            "enter_ts": [s for s in starts for _ in range(3)],
+            "watch_s": [60.0] * 12,
+        }
+    )
     write_session_tables({"sessions": sessions, "viewers": viewers}, root / "store")
     return root
 
 
 def _args(root: Path, **kw: object) -> Namespace:
-    base = {"week": "2026-W47", "jobs": 2, "params": "", "store": str(root / "store"), "out": None, "lang": "zh"}
+    base = {
+        "week": "2026-W47",
+        "jobs": 2,
+        "params": "",
+        "store": str(root / "store"),
+        "out": None,
+        "lang": "zh",
+    }
     return Namespace(**(base | kw))
 
 
-def test_weekly_twice_replaces_then_nothing_stale(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_weekly_twice_replaces_then_nothing_stale(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert weekly.cli_weekly(_args(home)) == 0
     week_dir = home / "reports" / "weekly" / "2026-W47"
     first = json.loads((week_dir / "run.json").read_text())
@@ -114,11 +140,20 @@ def test_weekly_twice_replaces_then_nothing_stale(home: Path, capsys: pytest.Cap
     second = json.loads((week_dir / "run.json").read_text())
     assert second["run_id"] != first["run_id"]
     assert [(s["reused"], s["reason"]) for s in second["sessions"]] == [
-        (True, ""), (False, "data changed"), (False, "data changed")]
-    assert json.loads((week_dir / "sessions" / SIDS[1] / "summary.json").read_text())["viewers"] == 2
+        (True, ""),
+        (False, "data changed"),
+        (False, "data changed"),
+    ]
+    assert (
+        json.loads((week_dir / "sessions" / SIDS[1] / "summary.json").read_text())["viewers"] == 2
+    )
     assert second["weekly"]["reason"] == "sessions rendered"
     assert sorted(p.name for p in (home / "reports" / "weekly").iterdir()) == [
-        ".weekly.lock", "2026-W47", "latest", "logs"]  # no staging or old folders left
+        ".weekly.lock",
+        "2026-W47",
+        "latest",
+        "logs",
+    ]  # no staging or old folders left
     assert len(list((home / "reports" / "weekly" / "logs").glob("2026-W47-*.log"))) == 3
 
     # third run: nothing stale, the folder is left as it is
@@ -147,7 +182,7 @@ def test_corrupted_session_is_reported_and_the_rest_renders(home: Path) -> None:
 def test_second_runner_while_lock_held(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lock = home / "reports" / "weekly" / weekly.LOCK_NAME
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom helpers.runner import RunLock\n"
+        "import sys, time\nfrom pathlib import Path\nfrom helpers.pipeline.jobs import RunLock\n"
         f"with RunLock(Path({str(lock)!r})):\n    print('locked', flush=True)\n    time.sleep(60)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -176,7 +211,12 @@ def test_run_jobs_on_any_executor_and_a_raising_job(tmp_path: Path) -> None:
     assert [r.target for r in results] == ["s0", "s1", "s2", "s3"]
     assert [r.ok for r in results] == [True, True, False, True]
     assert results[2].error == "RuntimeError: worker died"
-    assert [r.ok for r in runner.run_jobs(jobs, runner.SerialExecutor(), fake)] == [True, True, False, True]
+    assert [r.ok for r in runner.run_jobs(jobs, runner.SerialExecutor(), fake)] == [
+        True,
+        True,
+        False,
+        True,
+    ]
 
 
 def test_stale_reason_by_content(home: Path) -> None:
@@ -192,17 +232,23 @@ def test_stale_reason_by_content(home: Path) -> None:
     (out / "summary.json").write_text(json.dumps({"report": {"status": "ok"}}))
     assert staleness.stale_reason(out, fp, fp) is None
     assert staleness.stale_reason(out, None, fp) == "no fingerprint"
-    assert staleness.stale_reason(out, fp, staleness.fingerprint("template 2", params, "zh", inputs)) \
+    assert (
+        staleness.stale_reason(out, fp, staleness.fingerprint("template 2", params, "zh", inputs))
         == "template changed"
-    assert staleness.stale_reason(out, fp, staleness.fingerprint("template", params, "en", inputs)) \
+    )
+    assert (
+        staleness.stale_reason(out, fp, staleness.fingerprint("template", params, "en", inputs))
         == "parameters changed"
+    )
     assert staleness.stale_reason(out, fp, {**fp, "code": "other"}) == "code changed"
     # same bytes, new mtime: re-hashed, same digest; other bytes: data changed
     os.utime(files[0], ns=(1, 1))
     again = staleness.input_digests(files, store, inputs)
     assert again[next(iter(inputs))][2] == inputs[next(iter(inputs))][2]
     pl.DataFrame({"x": [1]}).write_parquet(files[0])
-    changed = staleness.fingerprint("template", params, "zh", staleness.input_digests(files, store, inputs))
+    changed = staleness.fingerprint(
+        "template", params, "zh", staleness.input_digests(files, store, inputs)
+    )
     assert staleness.stale_reason(out, fp, changed) == "data changed"
     (out / "summary.json").write_text(json.dumps({"report": {"status": "partial"}}))
     assert staleness.stale_reason(out, fp, fp) == "failed before"
@@ -230,14 +276,14 @@ def test_lock_swap_and_latest(tmp_path: Path) -> None:
 def test_resolve_week(home: Path) -> None:
     store = home / "store"
     tz = __import__("zoneinfo").ZoneInfo(TZ)
-    assert weekly.resolve_week("2026-w47", store) == "2026-W47"
+    assert weeks.resolve_week("2026-w47", store) == "2026-W47"
     # Monday 06:00 after the week: last = the week just ended; mid-week: the previous one
-    assert weekly.resolve_week("last", store, now=datetime(2026, 11, 23, 6, tzinfo=tz)) == "2026-W47"
-    assert weekly.resolve_week("last", store, now=datetime(2026, 11, 19, 6, tzinfo=tz)) == "2026-W46"
-    assert weekly.resolve_week("last", store, now=datetime(2026, 11, 1, tzinfo=tz)) == "2026-W47"
-    assert weekly.shift_week("2026-W01", -1) == "2025-W52"
+    assert weeks.resolve_week("last", store, now=datetime(2026, 11, 23, 6, tzinfo=tz)) == "2026-W47"
+    assert weeks.resolve_week("last", store, now=datetime(2026, 11, 19, 6, tzinfo=tz)) == "2026-W46"
+    assert weeks.resolve_week("last", store, now=datetime(2026, 11, 1, tzinfo=tz)) == "2026-W47"
+    assert weeks.shift_week("2026-W01", -1) == "2025-W52"
     with pytest.raises(ValueError, match="2026-W47"):
-        weekly.parse_week("47")
+        weeks.parse_week("47")
 
 
 def test_week_without_sessions_is_an_error(home: Path) -> None:
@@ -249,8 +295,15 @@ def test_week_without_sessions_is_an_error(home: Path) -> None:
 def test_params_file(home: Path, tmp_path: Path) -> None:
     p = tmp_path / "w.yaml"
     p.write_text("week: 2026-W47\njobs: 1\nlang: en\nrooms: [demo]\n")
-    assert weekly.load_params(str(p)) == {"week": "2026-W47", "jobs": 1, "lang": "en", "rooms": ["demo"]}
-    assert weekly.cli_weekly(_args(home, week=None, jobs=None, lang=None, params=str(p))) == 0  # flags unset
+    assert weekly.load_params(str(p)) == {
+        "week": "2026-W47",
+        "jobs": 1,
+        "lang": "en",
+        "rooms": ["demo"],
+    }
+    assert (
+        weekly.cli_weekly(_args(home, week=None, jobs=None, lang=None, params=str(p))) == 0
+    )  # flags unset
     summary = json.loads((home / "reports" / "weekly" / "2026-W47" / "summary.json").read_text())
     assert summary["report"]["parameters"]["lang"] == "en"
     p.write_text("wek: 2026-W47\n")

@@ -5,7 +5,7 @@ from datetime import datetime
 import polars as pl
 import pytest
 
-from helpers import schema
+from helpers.data import schema
 
 
 def _sessions(**over):
@@ -57,7 +57,9 @@ def test_enumeration_and_duplicate_key_are_rejected():
 
 
 def test_null_in_required_column_is_rejected():
-    with pytest.raises(schema.SchemaError, match=r"sessions\.room: row 1: required value is missing"):
+    with pytest.raises(
+        schema.SchemaError, match=r"sessions\.room: row 1: required value is missing"
+    ):
         schema.validate("sessions", _sessions(room=["r", None]))
 
 
@@ -70,4 +72,6 @@ def test_docs_page_is_generated_from_the_code():
     from helpers.paths import project_root
 
     page = (project_root() / "docs" / "data-model.md").read_text("utf-8")
-    assert page.strip() == schema.markdown().strip(), "run: python -m helpers.schema > docs/data-model.md"
+    assert page.strip() == schema.markdown().strip(), (
+        "run: python -m helpers.data.schema > docs/data-model.md"
+    )

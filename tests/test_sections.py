@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from helpers import sections
+from helpers.present import sections
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +24,10 @@ def _conversion(x: int) -> int:
     return 10 // x
 
 
-TABLES = {"viewers": pl.DataFrame({"viewer_id": ["a"]}),
-          "orders": pl.DataFrame({"viewer_id": ["a", None]})}
+TABLES = {
+    "viewers": pl.DataFrame({"viewer_id": ["a"]}),
+    "orders": pl.DataFrame({"viewer_id": ["a", None]}),
+}
 
 
 def test_a_section_whose_needs_are_met_returns_its_value():
@@ -34,13 +36,21 @@ def test_a_section_whose_needs_are_met_returns_its_value():
 
 
 def test_any_alternative_meets_a_need_and_an_all_null_column_does_not():
-    totals_only = {"session_totals": pl.DataFrame({"metric": ["gmv"]}),
-                   "orders": pl.DataFrame({"viewer_id": ["a"]})}
+    totals_only = {
+        "session_totals": pl.DataFrame({"metric": ["gmv"]}),
+        "orders": pl.DataFrame({"viewer_id": ["a"]}),
+    }
     assert sections.run("test.conversion", totals_only, 2).ok
-    nulls = {**TABLES, "orders": pl.DataFrame({"viewer_id": [None, None]}, schema={"viewer_id": pl.String})}
+    nulls = {
+        **TABLES,
+        "orders": pl.DataFrame({"viewer_id": [None, None]}, schema={"viewer_id": pl.String}),
+    }
     out = sections.run("test.conversion", nulls, 2)
     assert out.status == "needs" and [n.key() for n in out.missing] == ["orders.viewer_id"]
-    assert sections.needs_text(out, "zh") == "本节需要订单明细（orders 表）的 viewer_id 列，本场数据没有。"
+    assert (
+        sections.needs_text(out, "zh")
+        == "本节需要订单明细（orders 表）的 viewer_id 列，本场数据没有。"
+    )
 
 
 def test_missing_tables_are_named_in_one_sentence_and_the_function_never_runs():
@@ -49,7 +59,8 @@ def test_missing_tables_are_named_in_one_sentence_and_the_function_never_runs():
     assert sections.needs_text(out, "en") == (
         "This section needs viewer-level rows (viewers table) or the metric column of the platform's "
         "session totals (session_totals table); the viewer_id column of order lines (orders table), "
-        "which this data does not have.")
+        "which this data does not have."
+    )
 
 
 def test_a_failure_is_an_outcome_and_is_listed_as_failed():

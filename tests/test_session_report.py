@@ -1,5 +1,5 @@
 """The session report end to end on the simulated week: `workbook report session` writes the executed
-notebook, an offline report.html and a summary.json whose KPIs equal helpers.metrics'."""
+notebook, an offline report.html and a summary.json whose KPIs equal helpers.metrics.definitions'."""
 
 from __future__ import annotations
 
@@ -9,29 +9,40 @@ from argparse import Namespace
 
 import pytest
 
-from helpers import metrics
-from helpers.store import load_session
+from helpers.data.store import load_session
+from helpers.metrics import definitions as metrics
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def rendered(sim_week, sim_store, tmp_path_factory):
-    from helpers.runs import cli_report
+    from helpers.pipeline.commands import cli_report
 
     sid = sim_week.truth["integrity"]["session_id"]  # the session with planted fabrication
     targets = tmp_path_factory.mktemp("targets") / "targets.csv"
     targets.write_text("metric,target\ngmv,1000000\nconversion_rate,0.05\n", encoding="utf-8")
     out = tmp_path_factory.mktemp("report") / "session"
-    args = Namespace(kind="session", session_id=sid, store=str(sim_store), out=str(out), lang="en",
-                     targets=str(targets), category="apparel")
+    args = Namespace(
+        kind="session",
+        session_id=sid,
+        store=str(sim_store),
+        out=str(out),
+        lang="en",
+        targets=str(targets),
+        category="apparel",
+    )
     assert cli_report(args) == 0
     return sid, out
 
 
 def test_outputs_and_summary_keys(rendered, sim_store):
     sid, out = rendered
-    assert {p.name for p in out.iterdir()} >= {"20-session-review.ipynb", "report.html", "summary.json"}
+    assert {p.name for p in out.iterdir()} >= {
+        "20-session-review.ipynb",
+        "report.html",
+        "summary.json",
+    }
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["report"]["status"] == "ok" and summary["session_id"] == sid
     expected = metrics.session_kpis(load_session(sid, sim_store))

@@ -12,8 +12,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from helpers import schema
-from helpers.simulate import (
+from helpers.data import schema
+from helpers.sim.simulate import (
     EVENT_LIFTS,
     PURCHASE_MODEL,
     TABLE_NAMES,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import stats
+from helpers.metrics import stats
 
 
 def test_wilson_known_values():
@@ -70,8 +70,15 @@ def test_rate_ratio():
     flat = stats.rate_ratio(10, 10, 50, 50)
     assert flat.ratio == pytest.approx(1.0) and not flat.significant
     assert math.isnan(stats.rate_ratio(0, 10, 0, 20).ratio)
-    zero = stats.rate_ratio(0, 4, 4, 116)  # no orders inside the window: interval from 0, not above 1
-    assert zero.ratio == 0 and zero.lo == pytest.approx(0.0) and 1.0 < zero.hi < 100 and not zero.significant
+    zero = stats.rate_ratio(
+        0, 4, 4, 116
+    )  # no orders inside the window: interval from 0, not above 1
+    assert (
+        zero.ratio == 0
+        and zero.lo == pytest.approx(0.0)
+        and 1.0 < zero.hi < 100
+        and not zero.significant
+    )
 
 
 def test_overdispersed_widens_on_the_log_scale():
@@ -89,6 +96,8 @@ def test_poisson_count_exact_garwood_limits():
     assert stats.poisson_count(0) == pytest.approx((0.0, 3.6889), abs=1e-4)
     assert stats.poisson_count(10) == pytest.approx((4.7954, 18.3904), abs=1e-4)
     lo, hi = stats.poisson_count(400)
-    assert lo < 400 < hi and (hi - lo) == pytest.approx(2 * 1.96 * 20, rel=0.02)  # normal limit for large k
+    assert lo < 400 < hi and (hi - lo) == pytest.approx(
+        2 * 1.96 * 20, rel=0.02
+    )  # normal limit for large k
     with pytest.raises(ValueError):
         stats.poisson_count(-1)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from helpers import store as st
+from helpers.data import store as st
 
 CN = ZoneInfo("Asia/Shanghai")
 
@@ -48,22 +48,57 @@ def test_history_keeps_retired_files(tmp_path):
 
 def test_merge_parts_first_part_wins_per_column_and_fills_gaps():
     ts = datetime(2026, 11, 16, 20, tzinfo=CN)
-    best = pl.DataFrame({"session_id": ["s"], "platform": ["douyin"], "room": ["暖阳服饰旗舰店"], "start_ts": [ts],
-                         "end_ts": [ts], "host": [None]}, schema_overrides={"host": pl.String})
-    stub = pl.DataFrame({"session_id": ["s"], "platform": ["douyin"], "room": ["nuanyang88"], "start_ts": [ts],
-                         "end_ts": [ts], "host": ["小暖"]})
+    best = pl.DataFrame(
+        {
+            "session_id": ["s"],
+            "platform": ["douyin"],
+            "room": ["暖阳服饰旗舰店"],
+            "start_ts": [ts],
+            "end_ts": [ts],
+            "host": [None],
+        },
+        schema_overrides={"host": pl.String},
+    )
+    stub = pl.DataFrame(
+        {
+            "session_id": ["s"],
+            "platform": ["douyin"],
+            "room": ["nuanyang88"],
+            "start_ts": [ts],
+            "end_ts": [ts],
+            "host": ["小暖"],
+        }
+    )
     m = st.merge_parts("sessions", [best, stub])
     assert m.select("room", "host").rows() == [("暖阳服饰旗舰店", "小暖")]
     comments = pl.DataFrame({"session_id": ["s"], "ts": [ts], "text": ["a"]})
     other = pl.DataFrame({"session_id": ["s"], "ts": [ts], "text": ["a"], "tag": ["老客"]})
-    assert st.merge_parts("comments", [comments, other]).height == 1  # no key: the first source, never both
+    assert (
+        st.merge_parts("comments", [comments, other]).height == 1
+    )  # no key: the first source, never both
 
 
 def test_write_session_tables_api_still_works(tmp_path):
     ts = datetime(2026, 11, 16, 20, tzinfo=CN)
     tables = {
-        "sessions": pl.DataFrame({"session_id": ["s1"], "platform": ["douyin"], "room": ["r"], "start_ts": [ts], "end_ts": [ts]}),
-        "orders": pl.DataFrame({"session_id": ["s1"], "order_id": ["1"], "ts": [ts], "amount": [9.9], "status": ["paid"]}),
+        "sessions": pl.DataFrame(
+            {
+                "session_id": ["s1"],
+                "platform": ["douyin"],
+                "room": ["r"],
+                "start_ts": [ts],
+                "end_ts": [ts],
+            }
+        ),
+        "orders": pl.DataFrame(
+            {
+                "session_id": ["s1"],
+                "order_id": ["1"],
+                "ts": [ts],
+                "amount": [9.9],
+                "status": ["paid"],
+            }
+        ),
     }
     st.write_session_tables(tables, tmp_path)
     assert st.load_table("orders", tmp_path)["amount"].to_list() == [9.9]
@@ -73,8 +108,20 @@ def test_write_session_tables_api_still_works(tmp_path):
 
 def _one_session(tmp_path):
     ts = datetime(2026, 11, 16, 20, tzinfo=CN)
-    st.write_session_tables({"sessions": pl.DataFrame(
-        {"session_id": ["s1"], "platform": ["douyin"], "room": ["r"], "start_ts": [ts], "end_ts": [ts]})}, tmp_path)
+    st.write_session_tables(
+        {
+            "sessions": pl.DataFrame(
+                {
+                    "session_id": ["s1"],
+                    "platform": ["douyin"],
+                    "room": ["r"],
+                    "start_ts": [ts],
+                    "end_ts": [ts],
+                }
+            )
+        },
+        tmp_path,
+    )
 
 
 def test_store_is_plain_hive_parquet_for_pyarrow_and_pandas(tmp_path):
@@ -83,7 +130,9 @@ def test_store_is_plain_hive_parquet_for_pyarrow_and_pandas(tmp_path):
 
     _one_session(tmp_path)
     t = ds.dataset(tmp_path / "sessions", format="parquet", partitioning="hive").to_table()
-    assert t.column("platform").to_pylist() == ["douyin"] and t.column("session_id").to_pylist() == ["s1"]
+    assert t.column("platform").to_pylist() == ["douyin"] and t.column(
+        "session_id"
+    ).to_pylist() == ["s1"]
     assert pd.read_parquet(tmp_path / "sessions")["session_id"].tolist() == ["s1"]
 
 
@@ -106,7 +155,11 @@ def test_entity_names_are_file_safe(value):
 def test_a_column_only_later_files_have_is_not_lost(tmp_path):
     ts = datetime(2026, 11, 16, 20, tzinfo=CN)
     base = {"platform": ["canonical"], "room": ["r"], "start_ts": [ts], "end_ts": [ts]}
-    st.write_session_tables({"sessions": pl.DataFrame({"session_id": ["a"], **base})}, tmp_path)  # no host
-    st.write_session_tables({"sessions": pl.DataFrame({"session_id": ["b"], **base, "host": ["小暖"]})}, tmp_path)
+    st.write_session_tables(
+        {"sessions": pl.DataFrame({"session_id": ["a"], **base})}, tmp_path
+    )  # no host
+    st.write_session_tables(
+        {"sessions": pl.DataFrame({"session_id": ["b"], **base, "host": ["小暖"]})}, tmp_path
+    )
     s = st.load_table("sessions", tmp_path)
     assert s.select("session_id", "host").rows() == [("a", None), ("b", "小暖")]

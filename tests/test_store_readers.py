@@ -16,18 +16,25 @@ MONTH = ("2026-11-01", "2026-11-30")
 def month(tmp_path_factory) -> tuple[Path, pl.DataFrame]:
     """Five weeks (late October to late November), two sessions a week, written to a store; and
     the known answer: per day of November, sessions, orders and order amount."""
-    from helpers.simulate import simulate_week
-    from helpers.store import write_session_tables
+    from helpers.data.store import write_session_tables
+    from helpers.sim.simulate import simulate_week
 
     sim = simulate_week(seed=3, viewers=100, sessions=2, week="2026-W48", weeks=5)
     store = tmp_path_factory.mktemp("month-store")
     write_session_tables({k: sim.tables[k] for k in ("sessions", "orders")}, store)
-    days = sim.tables["sessions"].select("session_id", pl.col("start_ts").dt.date().cast(pl.String).alias("date"))
+    days = sim.tables["sessions"].select(
+        "session_id", pl.col("start_ts").dt.date().cast(pl.String).alias("date")
+    )
     known = (
-        sim.tables["orders"].join(days, on="session_id")
+        sim.tables["orders"]
+        .join(days, on="session_id")
         .filter(pl.col("date").is_between(pl.lit(MONTH[0]), pl.lit(MONTH[1])))
-        .group_by("date").agg(pl.col("session_id").n_unique().alias("sessions"),
-                              pl.len().alias("orders"), pl.col("amount").sum().round(2))
+        .group_by("date")
+        .agg(
+            pl.col("session_id").n_unique().alias("sessions"),
+            pl.len().alias("orders"),
+            pl.col("amount").sum().round(2),
+        )
         .sort("date")
     )
     assert known.height == 8  # eight November session days, two October ones left out
@@ -60,14 +67,27 @@ def test_pyarrow_dataset_with_hive_partitions_aggregates_a_month(month) -> None:
     import pyarrow.dataset as ds
 
     store, known = month
-    part = ds.partitioning(pa.schema([("platform", pa.string()), ("date", pa.string())]), flavor="hive")
+    part = ds.partitioning(
+        pa.schema([("platform", pa.string()), ("date", pa.string())]), flavor="hive"
+    )
     orders = ds.dataset(store / "orders", format="parquet", partitioning=part)
-    month_filter = (pc.field("platform") == "douyin") & (pc.field("date") >= MONTH[0]) & (pc.field("date") <= MONTH[1])
+    month_filter = (
+        (pc.field("platform") == "douyin")
+        & (pc.field("date") >= MONTH[0])
+        & (pc.field("date") <= MONTH[1])
+    )
     table = orders.to_table(columns=["date", "session_id", "amount"], filter=month_filter)
-    got = table.group_by("date").aggregate([("session_id", "count_distinct"), ("session_id", "count"),
-                                            ("amount", "sum")])
-    got = pl.from_arrow(got).select(
-        "date", pl.col("session_id_count_distinct").alias("sessions"),
-        pl.col("session_id_count").alias("orders"), pl.col("amount_sum").round(2).alias("amount"),
-    ).sort("date")
+    got = table.group_by("date").aggregate(
+        [("session_id", "count_distinct"), ("session_id", "count"), ("amount", "sum")]
+    )
+    got = (
+        pl.from_arrow(got)
+        .select(
+            "date",
+            pl.col("session_id_count_distinct").alias("sessions"),
+            pl.col("session_id_count").alias("orders"),
+            pl.col("amount_sum").round(2).alias("amount"),
+        )
+        .sort("date")
+    )
     _same(got, known)

@@ -1,4 +1,4 @@
-"""The weekly report's computations (``helpers.weekly_report``) on known inputs, and the weekly
+"""The weekly report's computations (``helpers.weekly``) on known inputs, and the weekly
 command end to end with the real notebooks on a simulated store (one session's export corrupted: the
 rest renders, exit 1). Each defect of issues 10/11 has its test in ``test_weekly_sections.py``."""
 
@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from helpers import schema, weekly
-from helpers import weekly_report as wr
-from helpers.store import write_session_tables
+from helpers import weekly as wr
+from helpers.data import schema
+from helpers.data.store import write_session_tables
+from helpers.pipeline import weekly
 
 SH = ZoneInfo(schema.TZ)
 W47 = datetime(2026, 11, 16, 20, tzinfo=SH)
@@ -24,7 +25,7 @@ W46 = W47 - timedelta(weeks=1)
 
 
 def _kpis(rows: list[dict]) -> pl.DataFrame:
-    """A KPI frame as helpers.metrics.kpi_frame returns it (only the columns used)."""
+    """A KPI frame as helpers.metrics.definitions.kpi_frame returns it (only the columns used)."""
     base = {
         "host": "h",
         "viewers": 100.0,
@@ -205,7 +206,7 @@ def test_damaged_session_is_left_out_and_named(sim_store: Path, tmp_path: Path) 
 
 def test_store_reads_only_the_asked_sessions_files(sim_store: Path, tmp_path: Path) -> None:
     """A damaged file of one session does not break loading another (store.load_table prunes by file)."""
-    from helpers.store import load_table
+    from helpers.data.store import load_table
 
     store = tmp_path / "store"
     shutil.copytree(sim_store, store)

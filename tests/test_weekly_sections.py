@@ -14,9 +14,10 @@ import polars as pl
 import pytest
 from store_variants import VARIANTS, make_variant, sample_store
 
-from helpers import schema, sections
-from helpers import weekly_report as wr
-from helpers.store import write_session_tables
+from helpers import weekly as wr
+from helpers.data import schema
+from helpers.data.store import write_session_tables
+from helpers.present import sections
 
 SH = ZoneInfo(schema.TZ)
 ROOT = Path(__file__).resolve().parents[1]
@@ -536,8 +537,8 @@ def test_daily_overview_only_has_a_week(variant_stores: dict[str, Path]) -> None
 def test_command_line_flag_wins_over_params(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from helpers import weekly
     from helpers.cli import build_parser
+    from helpers.pipeline import weekly
 
     seen: dict = {}
 
@@ -569,7 +570,7 @@ def test_command_line_flag_wins_over_params(
 def test_weekly_notebook_renders(
     variant: str, variant_stores: dict[str, Path], tmp_path: Path
 ) -> None:
-    from helpers.report import render
+    from helpers.pipeline.render import render
 
     out = tmp_path / variant
     r = render(

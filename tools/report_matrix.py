@@ -20,10 +20,11 @@ import test_review_sections as review_sections  # noqa: E402
 import test_weekly_sections as weekly_sections  # noqa: E402
 from store_variants import VARIANTS, make_variant, sample_store  # noqa: E402
 
-from helpers import room, sections  # noqa: E402
-from helpers import weekly_report as wr  # noqa: E402
+from helpers import room  # noqa: E402
+from helpers import weekly as wr  # noqa: E402
+from helpers.data.store import list_sessions  # noqa: E402
 from helpers.pitch import analysis as pitch  # noqa: E402
-from helpers.store import list_sessions  # noqa: E402
+from helpers.present import sections  # noqa: E402
 
 
 def _session(store: Path) -> dict[str, sections.Outcome]:
@@ -63,7 +64,10 @@ def main() -> int:
         for v in VARIANTS:
             c = Counter(o.status for o in run(stores[v]).values())
             failed += c["failed"]
-            cells.append(f"{c['ok']} ok / {c['needs']} skip" + (f" / {c['failed']} FAILED" if c["failed"] else ""))
+            cells.append(
+                f"{c['ok']} ok / {c['needs']} skip"
+                + (f" / {c['failed']} FAILED" if c["failed"] else "")
+            )
         print(f"| {kind} | " + " | ".join(cells) + " |")
     return 1 if failed else 0
 

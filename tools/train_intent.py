@@ -1,8 +1,8 @@
 """Train the learned intent model: char 1–3-gram TF-IDF + the rules' hits → logistic regression.
 
-    .venv/bin/python tools/train_intent.py             # writes resources/comments/intent_model.npz
-    .venv/bin/python tools/train_intent.py --check     # refit in memory, compare with the saved one
-    .venv/bin/python tools/train_intent.py --validate  # the 5-fold CV used to choose the policy
+    .venv/bin/python -m tools.train_intent             # writes resources/comments/intent_model.npz
+    .venv/bin/python -m tools.train_intent --check     # refit in memory, compare with the saved one
+    .venv/bin/python -m tools.train_intent --validate  # the 5-fold CV used to choose the policy
 
 Training data (deterministic; test splits never used): the ``dev`` split of data/eval/comments.csv,
 of data/eval/domains.csv (comments written for voucher, local-service, electronics, book and course
@@ -18,12 +18,12 @@ import sys
 import numpy as np
 import polars as pl
 
-from helpers.comments.corpora import live_comments
 from helpers.comments.intent import intent_frame, load_rules
 from helpers.comments.intent_model import FEATURE_NAMES, combine, learned_intents, rule_features
 from helpers.comments.learned import MODEL_DIR, fit_model, load_model
-from helpers.comments.real_live import load_real_live
 from helpers.comments.tokenize import normalise
+from tools.comments.corpora import live_comments
+from tools.comments.real_live import load_real_live
 
 OUT = MODEL_DIR / "intent_model.npz"
 C = 10.0

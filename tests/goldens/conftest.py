@@ -1,4 +1,4 @@
-"""nbval goldens run in the environment they were made in (``helpers.goldens.GOLDEN_ENV``) and on
+"""nbval goldens run in the environment they were made in (``tools.goldens.GOLDEN_ENV``) and on
 the sample store named by ``params/ci.yaml`` (ingested from the bundled sample if absent)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not getattr(config.option, "nbval", False):
         return
     os.environ.setdefault("WORKBOOK_HOME", str(ROOT))
-    from helpers import goldens
+    from tools import goldens
 
     os.environ.update(goldens.GOLDEN_ENV)
     goldens.ensure_store(goldens.load_ci())

@@ -6,11 +6,13 @@
   unanswered question themes, complaint themes, keyword trends, duplicates and bursts.
 
 Method and evaluation: ``docs/comments.md``.
+
+Stage: analysis. May import the foundation (paths, data, metrics, present).
 """
 
 from __future__ import annotations
 
-from .analysis import (
+from helpers.comments.analysis import (
     comment_bursts,
     complaint_examples,
     complaint_themes,
@@ -24,10 +26,10 @@ from .analysis import (
     summary,
     unanswered_questions,
 )
-from .classify import OUTPUT_COLUMNS, classify_frame, classify_texts
-from .cli import classify_csv, cli_classify, read_csv_any
-from .intent import GROUPS, INTENTS, group_of, label
-from .tokenize import normalise, tokenize
+from helpers.comments.classify import OUTPUT_COLUMNS, classify_frame, classify_texts
+from helpers.comments.cli import classify_csv, cli_classify, read_csv_any
+from helpers.comments.intent import GROUPS, INTENTS, group_of, label
+from helpers.comments.tokenize import normalise, tokenize
 
 __all__ = [
     "GROUPS",

@@ -11,11 +11,11 @@ import logging
 
 import polars as pl
 
-from .intent import intent_frame, load_rules
-from .intent_model import combine, learned_intents
-from .learned import ngram_frame
-from .sentiment import MODES, sentiment_column
-from .tokenize import normalise, tokenize_many
+from helpers.comments.intent import intent_frame, load_rules
+from helpers.comments.intent_model import combine, learned_intents
+from helpers.comments.learned import ngram_frame
+from helpers.comments.sentiment import MODES, sentiment_column
+from helpers.comments.tokenize import normalise, tokenize_many
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .classify import classify_frame
+from helpers.comments.classify import classify_frame
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 import yaml
 
-from ..paths import RESOURCES
+from helpers.paths import RESOURCES
 
 RULES_PATH = RESOURCES / "comments" / "intents.yaml"
 
@@ -63,13 +63,25 @@ INTENTS: tuple[str, ...] = (
 GROUPS = ("question", "purchase", "praise", "complaint", "interaction", "spam", "other")
 
 LABELS_ZH = {
-    "question_price": "价格/优惠提问", "question_stock": "库存/补货提问", "question_size": "尺码/颜色提问",
-    "question_shipping": "发货/售后提问", "question_usage": "用法/材质提问", "question_link": "链接提问",
-    "question_other": "其他提问", "purchase": "下单信号", "praise": "好评",
-    "complaint_logistics": "物流/售后抱怨", "complaint_quality": "质量抱怨", "complaint_price": "价格抱怨",
-    "complaint_host": "主播抱怨", "complaint_design": "款式/设计抱怨", "interaction": "互动",
-    "spam": "广告/刷屏", "other": "其他",
-    "question": "提问", "complaint": "抱怨",
+    "question_price": "价格/优惠提问",
+    "question_stock": "库存/补货提问",
+    "question_size": "尺码/颜色提问",
+    "question_shipping": "发货/售后提问",
+    "question_usage": "用法/材质提问",
+    "question_link": "链接提问",
+    "question_other": "其他提问",
+    "purchase": "下单信号",
+    "praise": "好评",
+    "complaint_logistics": "物流/售后抱怨",
+    "complaint_quality": "质量抱怨",
+    "complaint_price": "价格抱怨",
+    "complaint_host": "主播抱怨",
+    "complaint_design": "款式/设计抱怨",
+    "interaction": "互动",
+    "spam": "广告/刷屏",
+    "other": "其他",
+    "question": "提问",
+    "complaint": "抱怨",
 }
 
 
@@ -177,7 +189,9 @@ def _first(flags: dict[str, pl.Expr]) -> pl.Expr:
     return out
 
 
-def intent_frame(norm: pl.Series, rules: Rules | None = None, *, flags: bool = False) -> pl.DataFrame:
+def intent_frame(
+    norm: pl.Series, rules: Rules | None = None, *, flags: bool = False
+) -> pl.DataFrame:
     """Intent, group and opinion-word counts for normalised texts (one row per input, same order).
 
     Columns: ``intent``, ``intent_group``, ``pos_hits``, ``neg_hits`` (counts used by sentiment);
@@ -210,18 +224,30 @@ def intent_frame(norm: pl.Series, rules: Rules | None = None, *, flags: bool = F
     )
     c = pl.col
     intent = (
-        pl.when(c("norm") == "").then(pl.lit("other"))
-        .when(c("spam")).then(pl.lit("spam"))
-        .when(c("strong").is_not_null()).then(c("strong"))
-        .when(c("lottery")).then(pl.lit("interaction"))
-        .when(c("is_q") & c("qtype").is_not_null()).then(c("qtype"))
-        .when(c("weak").is_not_null()).then(c("weak"))
-        .when(c("purchase")).then(pl.lit("purchase"))
-        .when(c("is_q")).then(pl.lit("question_other"))
-        .when(c("praise")).then(pl.lit("praise"))
-        .when(c("qtype").is_not_null()).then(c("qtype"))
-        .when(c("request")).then(pl.lit("question_other"))
-        .when(c("interaction")).then(pl.lit("interaction"))
+        pl.when(c("norm") == "")
+        .then(pl.lit("other"))
+        .when(c("spam"))
+        .then(pl.lit("spam"))
+        .when(c("strong").is_not_null())
+        .then(c("strong"))
+        .when(c("lottery"))
+        .then(pl.lit("interaction"))
+        .when(c("is_q") & c("qtype").is_not_null())
+        .then(c("qtype"))
+        .when(c("weak").is_not_null())
+        .then(c("weak"))
+        .when(c("purchase"))
+        .then(pl.lit("purchase"))
+        .when(c("is_q"))
+        .then(pl.lit("question_other"))
+        .when(c("praise"))
+        .then(pl.lit("praise"))
+        .when(c("qtype").is_not_null())
+        .then(c("qtype"))
+        .when(c("request"))
+        .then(pl.lit("question_other"))
+        .when(c("interaction"))
+        .then(pl.lit("interaction"))
         .otherwise(pl.lit("other"))
     )
     return df.select(
@@ -234,5 +260,14 @@ def intent_frame(norm: pl.Series, rules: Rules | None = None, *, flags: bool = F
 
 
 FLAG_COLUMNS = (
-    "is_q", "qtype", "strong", "weak", "spam", "purchase", "praise", "request", "lottery", "interaction"
+    "is_q",
+    "qtype",
+    "strong",
+    "weak",
+    "spam",
+    "purchase",
+    "praise",
+    "request",
+    "lottery",
+    "interaction",
 )

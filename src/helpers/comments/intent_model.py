@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .intent import COMPLAINT_INTENTS, INTENTS, QUESTION_INTENTS
-from .learned import NgramModel, packaged
+from helpers.comments.intent import COMPLAINT_INTENTS, INTENTS, QUESTION_INTENTS
+from helpers.comments.learned import NgramModel, packaged
 
 POLICY = "learned"  # or "combined": rules, with the learned model only on their fall-back steps
 RULE_FALLBACKS = ("other", "question_other", "interaction")

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from ..paths import RESOURCES
+from helpers.paths import RESOURCES
 
 MODEL_DIR = RESOURCES / "comments"
 NGRAM_MAX = 3

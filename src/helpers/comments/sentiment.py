@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .intent import Rules, load_rules
-from .learned import packaged
+from helpers.comments.intent import Rules, load_rules
+from helpers.comments.learned import packaged
 
 MODES = ("live", "review")
 # weight of the lexicon's logit beside the learned one in review mode (validation: docs/comments.md)
@@ -77,7 +77,9 @@ def learned_logit(norm: list[str] | pl.Series, grams: pl.DataFrame | None = None
 
 
 def sentiment_column(
-    df: pl.DataFrame, rules: Rules | None = None, mode: str = "live",
+    df: pl.DataFrame,
+    rules: Rules | None = None,
+    mode: str = "live",
     grams: pl.DataFrame | None = None,
 ) -> pl.Series:
     """P(positive) per row of ``df`` (columns norm, intent_group, pos_hits, neg_hits) in ``mode``
@@ -97,8 +99,10 @@ def sentiment_column(
     logit[rows["_i"].to_numpy()] = learned_logit(rows["norm"], grams)
     d = df.with_columns(pl.Series("_learned", logit))
     if mode == "live":
-        prob = pl.when(hits > 0).then(_sigmoid((_lexicon_logit(s) + _prior(s)) * scale)).otherwise(
-            _sigmoid(pl.col("_learned") + _prior(s) * scale)
+        prob = (
+            pl.when(hits > 0)
+            .then(_sigmoid((_lexicon_logit(s) + _prior(s)) * scale))
+            .otherwise(_sigmoid(pl.col("_learned") + _prior(s) * scale))
         )
         expr = pl.when(_meaningful()).then(prob)
     else:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..paths import RESOURCES
+from helpers.paths import RESOURCES
 
 log = logging.getLogger(__name__)
 
@@ -160,5 +160,8 @@ def tokenize_many(texts: list[str], *, normalised: bool = False, hmm: bool = Fal
     words = split.list.eval(el.filter((el != "") & ~el.str.contains(r"^[\W_]+$")))
     frame = pl.DataFrame({"j": joined, "c": careful}, schema={"j": pl.String, "c": pl.Boolean})
     return frame.select(
-        pl.when(pl.col("c")).then(split.list.eval(el.filter(el != ""))).otherwise(words).alias("tokens")
+        pl.when(pl.col("c"))
+        .then(split.list.eval(el.filter(el != "")))
+        .otherwise(words)
+        .alias("tokens")
     ).to_series()

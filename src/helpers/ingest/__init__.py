@@ -6,10 +6,12 @@
 - :mod:`.mapping`: declarative export types (``helpers/resources/mappings/*.yaml``), detection by headers
 - :mod:`.readers`: encodings, title rows, sheets, chunked CSV
 - :mod:`.apply`: parsing, session identity, quarantine with reasons, cross-check rows
-- :mod:`.run`: the run, parts, merge, ledger and the atomic commit (:class:`helpers.store.Transaction`)
+- :mod:`.run`: the run, parts, merge, ledger and the atomic commit (:class:`helpers.data.store.Transaction`)
 - :mod:`.identity`, :mod:`.rooms`: sessions found by time, by the rooms file, or by ``--session``
 - :mod:`.captures`: live-comment captures and host transcripts, recognised by content
 - :mod:`.report`: what the 10-ingest notebook shows (quarantine, cross-checks, store contents)
+
+Stage: ingest. May import the foundation (paths, data, metrics, present).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..schema import TZ
-from .report import load_checks, load_quarantine, store_contents
-from .run import FileResult, IngestOutcome, ingest_paths
+from helpers.data.schema import TZ
+from helpers.ingest.report import load_checks, load_quarantine, store_contents
+from helpers.ingest.run import FileResult, IngestOutcome, ingest_paths
 
 __all__ = [
     "FileResult",
@@ -51,16 +53,22 @@ def parse_start(text: str | None) -> datetime | None:
 def cli_ingest(args: argparse.Namespace) -> int:
     """``workbook ingest PATH... [--store DIR] [--json] [--session ID] [--room NAME --start TIME]
     [--rooms FILE]``: 0 unless a file was rejected whole. Relative paths are relative to the cwd."""
-    from ..paths import default_store, from_cwd
-    from .rooms import default_rooms_path
+    from helpers.ingest.rooms import default_rooms_path
+    from helpers.paths import default_store, from_cwd
 
     store = from_cwd(args.store) if args.store else default_store()
     paths = [from_cwd(p) for p in args.paths]
     rooms = from_cwd(args.rooms) if getattr(args, "rooms", None) else default_rooms_path()
-    outcome = ingest_paths(paths, store, progress=not args.json and sys.stderr.isatty(),
-                           session=getattr(args, "session", None), room=getattr(args, "room", None),
-                           start=parse_start(getattr(args, "start", None)),
-                           platform=getattr(args, "platform", None) or "douyin", rooms=rooms)
+    outcome = ingest_paths(
+        paths,
+        store,
+        progress=not args.json and sys.stderr.isatty(),
+        session=getattr(args, "session", None),
+        room=getattr(args, "room", None),
+        start=parse_start(getattr(args, "start", None)),
+        platform=getattr(args, "platform", None) or "douyin",
+        rooms=rooms,
+    )
     if args.json:
         print(json.dumps(outcome.to_json(), ensure_ascii=False, indent=2, default=str))
     else:

@@ -16,31 +16,54 @@ from typing import Any
 
 import polars as pl
 
-from .. import parsing, schema
-from . import identity
-from .mapping import ColumnSpec, ExportMapping, norm
-from .readers import Block, Sheet
-from .rooms import Rooms
+from helpers.data import schema
+from helpers.ingest import identity, parsing
+from helpers.ingest.mapping import ColumnSpec, ExportMapping, norm
+from helpers.ingest.readers import Block, Sheet
+from helpers.ingest.rooms import Rooms
 
 PREFIX = {"douyin": "dy", "taobao": "tb", "kuaishou": "ks"}
 Q_SCHEMA = {
-    "file": pl.String, "sheet": pl.String, "row": pl.Int64, "column": pl.String,
-    "value": pl.String, "expected": pl.String, "reason": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "expected": pl.String,
+    "reason": pl.String,
 }
 SKIP_SCHEMA = {"file": pl.String, "sheet": pl.String, "row": pl.Int64, "reason": pl.String}
 CHECK_SCHEMA = {
-    "file": pl.String, "sheet": pl.String, "row": pl.Int64, "session_id": pl.String,
-    "product_id": pl.String, "metric": pl.String, "source_column": pl.String,
-    "platform_value": pl.Float64, "recomputed": pl.Float64, "numerator": pl.Float64,
-    "denominator": pl.Float64, "abs_diff": pl.Float64, "tolerance": pl.Float64,
-    "status": pl.String, "note": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int64,
+    "session_id": pl.String,
+    "product_id": pl.String,
+    "metric": pl.String,
+    "source_column": pl.String,
+    "platform_value": pl.Float64,
+    "recomputed": pl.Float64,
+    "numerator": pl.Float64,
+    "denominator": pl.Float64,
+    "abs_diff": pl.Float64,
+    "tolerance": pl.Float64,
+    "status": pl.String,
+    "note": pl.String,
 }
 # alternative definitions a mislabeled ratio column often follows (METRICS.md traps)
 ALTERNATIVES: dict[str, list[tuple[str, str, str]]] = {
     "conversion_rate": [
-        ("buyers", "product_clickers", "equals buyers / product clickers: the column is probably "
-         "click→order (商品点击-成交率) or Taobao's 种草成交转化率 mislabeled as watch→order"),
-        ("buyers", "clicks_uv", "equals buyers / product clickers: probably click→order mislabeled"),
+        (
+            "buyers",
+            "product_clickers",
+            "equals buyers / product clickers: the column is probably "
+            "click→order (商品点击-成交率) or Taobao's 种草成交转化率 mislabeled as watch→order",
+        ),
+        (
+            "buyers",
+            "clicks_uv",
+            "equals buyers / product clickers: probably click→order mislabeled",
+        ),
     ],
     "gpm": [("gmv", "viewers", "equals GMV×1000 / viewers (UV): divides by viewers, not views")],
 }
@@ -88,12 +111,18 @@ def _find(columns: dict[str, str], aliases: tuple[str, ...] | list[str]) -> str 
     return None
 
 
-def _typed_value(df: pl.DataFrame, col: str, spec: ColumnSpec, dtype: pl.DataType | None) -> pl.Expr:
+def _typed_value(
+    df: pl.DataFrame, col: str, spec: ColumnSpec, dtype: pl.DataType | None
+) -> pl.Expr:
     """A typed (Parquet) column cast to the target dtype without string parsing."""
     e = pl.col(col)
     src = df.schema[col]
     if isinstance(src, pl.Datetime):
-        e = e.dt.convert_time_zone(schema.TZ) if src.time_zone else e.dt.replace_time_zone(schema.TZ)
+        e = (
+            e.dt.convert_time_zone(schema.TZ)
+            if src.time_zone
+            else e.dt.replace_time_zone(schema.TZ)
+        )
         return e.dt.cast_time_unit("us")
     if dtype is not None:
         return e.cast(dtype, strict=False)
@@ -124,7 +153,9 @@ class _Builder:
         self.ctx = ctx
         self.columns = {norm(c): c for c in df.columns}
         self.values: dict[str, pl.Expr] = {}
-        self.rejects: list[tuple[str, str, pl.Expr, str, str]] = []  # (key, header, bad, expected, reason)
+        self.rejects: list[
+            tuple[str, str, pl.Expr, str, str]
+        ] = []  # (key, header, bad, expected, reason)
         self.headers: dict[str, str] = {}
         self.cumulative: dict[str, set[str]] = {}
         self.cache: dict[tuple, parsing.Parsed] = {}
@@ -137,13 +168,18 @@ class _Builder:
         for spec in specs:
             if spec.const is not None or spec.parser in ("range_start", "range_end"):
                 continue
-            col = _find(self.columns, spec.aliases) or (_find(self.columns, spec.cumulative) if spec.cumulative else None)
+            col = _find(self.columns, spec.aliases) or (
+                _find(self.columns, spec.cumulative) if spec.cumulative else None
+            )
             if col is not None and self.df.schema[col] == pl.String:
                 jobs.setdefault(_job_key(col, spec), (col, spec))
         if len(jobs) < 2:
             return
         with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-            done = pool.map(lambda job: parsing.parse_series(self.df[job[0]], job[1].parser, **job[1].opts), jobs.values())
+            done = pool.map(
+                lambda job: parsing.parse_series(self.df[job[0]], job[1].parser, **job[1].opts),
+                jobs.values(),
+            )
             self.cache = dict(zip(jobs, done, strict=True))
 
     def field(self, table: str, spec: ColumnSpec) -> None:
@@ -172,14 +208,18 @@ class _Builder:
             start, end, bad = parsing.parse_range_series(self.df[col])
             value = start if spec.parser == "range_start" else end
         else:
-            p = self.cache.get(_job_key(col, spec)) or parsing.parse_series(self.df[col], spec.parser, **spec.opts)
+            p = self.cache.get(_job_key(col, spec)) or parsing.parse_series(
+                self.df[col], spec.parser, **spec.opts
+            )
             value, bad = p.values, p.rejected
         if spec.offset_from == "recording_start":
             value = self._from_recording_start(value)
         elif spec.offset_from:
             base = self.values.get(f"{table}.{spec.offset_from}")
             if base is not None:
-                value = pl.select(base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))).to_series()
+                value = pl.select(
+                    base + pl.duration(microseconds=(value * 1e6).cast(pl.Int64))
+                ).to_series()
         self.values[key] = value
         self.rejects.append((key, col, bad, expected, "unreadable value"))
 
@@ -189,7 +229,7 @@ class _Builder:
         if base is None:
             raise SheetError(
                 "times are relative to the recording's start: keep its fromtime file beside it, "
-                "or give --start \"YYYY-MM-DD HH:MM\" or --session of a known session"
+                'or give --start "YYYY-MM-DD HH:MM" or --session of a known session'
             )
         us = round(base.timestamp() * 1_000_000) + (seconds * 1e6).round().cast(pl.Int64)
         utc = pl.from_epoch(us, time_unit="us").dt.replace_time_zone("UTC")
@@ -256,17 +296,37 @@ class _Builder:
             return None, account, None, [acc_col]
         if start is None:
             wanted = [*s.get("start", ()), *s.get("range", ())]
-            raise SheetError(f"no session identity: missing the start time column ({' / '.join(wanted)})")
-        if (account.len() and account.null_count() == 0 and start.null_count() == 0
-                and bool((account == account[0]).all()) and bool((start == start[0]).all())):
-            one = f"{prefix}-{account[0]}-{start[0]:%Y%m%d-%H%M}" if account[0] is not None and start[0] is not None else None
+            raise SheetError(
+                f"no session identity: missing the start time column ({' / '.join(wanted)})"
+            )
+        if (
+            account.len()
+            and account.null_count() == 0
+            and start.null_count() == 0
+            and bool((account == account[0]).all())
+            and bool((start == start[0]).all())
+        ):
+            one = (
+                f"{prefix}-{account[0]}-{start[0]:%Y%m%d-%H%M}"
+                if account[0] is not None and start[0] is not None
+                else None
+            )
             sid = pl.Series("sid", [one], dtype=pl.String).extend_constant(one, account.len() - 1)
             return sid, account, start, [acc_col, *used]
         keys = pl.DataFrame({"a": account, "s": start})
         uniq = keys.unique().with_columns(
-            pl.concat_str([pl.lit(f"{prefix}-"), pl.col("a"), pl.lit("-"), pl.col("s").dt.strftime("%Y%m%d-%H%M")]).alias("sid")
+            pl.concat_str(
+                [
+                    pl.lit(f"{prefix}-"),
+                    pl.col("a"),
+                    pl.lit("-"),
+                    pl.col("s").dt.strftime("%Y%m%d-%H%M"),
+                ]
+            ).alias("sid")
         )
-        sid = keys.join(uniq, on=["a", "s"], how="left", nulls_equal=True, maintain_order="left")["sid"]
+        sid = keys.join(uniq, on=["a", "s"], how="left", nulls_equal=True, maintain_order="left")[
+            "sid"
+        ]
         return sid, account, start, [acc_col, *used]
 
 
@@ -282,7 +342,9 @@ def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
     labels = list({*mapping.total_labels, "合计", "总计"})
     first = df[strings[0]]
     cand = first.is_null() | first.is_in([*parsing.MISSING_TOKENS, *labels, strings[0]])
-    cand = cand | first.str.starts_with(" ") | first.str.ends_with(" ") | first.str.starts_with("\t")
+    cand = (
+        cand | first.str.starts_with(" ") | first.str.ends_with(" ") | first.str.starts_with("\t")
+    )
     for c in strings[1:3]:
         cand = cand | df[c].is_in(labels)
     cand = cand.fill_null(True)
@@ -290,16 +352,26 @@ def _skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
         return out
     idx = cand.arg_true()
     sub = df.select(strings)[idx]
-    empty = pl.all_horizontal([pl.col(c).str.strip_chars().is_null() | pl.col(c).str.strip_chars().is_in(parsing.MISSING_TOKENS)
-                               for c in strings])
+    empty = pl.all_horizontal(
+        [
+            pl.col(c).str.strip_chars().is_null()
+            | pl.col(c).str.strip_chars().is_in(parsing.MISSING_TOKENS)
+            for c in strings
+        ]
+    )
     same = pl.sum_horizontal([(pl.col(c).str.strip_chars() == c).cast(pl.Int32) for c in strings])
     repeated = same >= min(2, len(strings))
     first3 = strings[: min(3, len(strings))]
-    total = pl.any_horizontal([pl.col(c).str.strip_chars().is_in(labels).fill_null(False) for c in first3])
+    total = pl.any_horizontal(
+        [pl.col(c).str.strip_chars().is_in(labels).fill_null(False) for c in first3]
+    )
     reasons = sub.select(
-        pl.when(repeated).then(pl.lit("repeated header row"))
-        .when(empty).then(pl.lit("empty or '-' row"))
-        .when(total).then(pl.lit("total row (整体/合计), not a data row"))
+        pl.when(repeated)
+        .then(pl.lit("repeated header row"))
+        .when(empty)
+        .then(pl.lit("empty or '-' row"))
+        .when(total)
+        .then(pl.lit("total row (整体/合计), not a data row"))
         .otherwise(None)
     ).to_series()
     return out.scatter(idx, reasons)
@@ -315,19 +387,28 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     if block.kv_rows:
         rows = pl.Series("__row", [block.first_row] * df.height, dtype=pl.Int64)
     else:
-        rows = pl.int_range(block.first_row, block.first_row + df.height, dtype=pl.Int64, eager=True).alias("__row")
+        rows = pl.int_range(
+            block.first_row, block.first_row + df.height, dtype=pl.Int64, eager=True
+        ).alias("__row")
     skip = _skip_reasons(df, mapping)
     skip_mask = skip.is_not_null()
     if skip_mask.any():
-        out.skipped = pl.DataFrame({"row": rows.filter(skip_mask), "reason": skip.filter(skip_mask)}).select(
-            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"), "row", "reason",
+        out.skipped = pl.DataFrame(
+            {"row": rows.filter(skip_mask), "reason": skip.filter(skip_mask)}
+        ).select(
+            pl.lit(ctx.file).alias("file"),
+            pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+            "row",
+            "reason",
         )
         df, rows = df.filter(~skip_mask), rows.filter(~skip_mask)
     if df.height == 0:
         return out
     b = _Builder(df, mapping, ctx)
     sid, account, start, id_headers = b.session_expr()
-    if "sessions" not in mapping.tables and all(isinstance(x, pl.Series) for x in (sid, account, start)):
+    if "sessions" not in mapping.tables and all(
+        isinstance(x, pl.Series) for x in (sid, account, start)
+    ):
         # rooms file: a detail export naming another id of the room joins that room's session
         sid = identity.same_room_session(sid, account, start, ctx.known_sessions, ctx.rooms)
     if df.height >= PARALLEL_ROWS:
@@ -341,14 +422,19 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     room_col = _find(b.columns, mapping.room) if mapping.room else None
     date_col = _find(b.columns, mapping.date) if mapping.date else None
     if mapping.room and (room_col is None or date_col is None):
-        raise SheetError(f"missing the room/date columns ({' / '.join(mapping.room + mapping.date)})")
+        raise SheetError(
+            f"missing the room/date columns ({' / '.join(mapping.room + mapping.date)})"
+        )
 
     # required canonical columns the file does not carry at all: the sheet cannot be used
     for table in mapping.tables:
         t = schema.TABLES.get(table)
         if t is None or table in ("session_totals", "room_days"):
             continue
-        have = {s.name for s in mapping.tables[table] if f"{table}.{s.name}" in b.values} | {"session_id", "platform"}
+        have = {s.name for s in mapping.tables[table] if f"{table}.{s.name}" in b.values} | {
+            "session_id",
+            "platform",
+        }
         if ctx.target is not None and table == "audience_profile":  # the target session's room
             have.add("room")
         missing = [c for c in t.required if c not in have]
@@ -368,8 +454,10 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     exprs += [v.alias(k) for k, v in b.values.items()]
     exprs += [bad.alias(f"__bad{i}") for i, (_k, _h, bad, _e, _r) in enumerate(b.rejects)]
     if room_col:
-        exprs += [parsing.parse_series(df[room_col], "string").values.alias("__room"),
-                  parsing.parse_series(df[date_col], "date").values.alias("__date")]
+        exprs += [
+            parsing.parse_series(df[room_col], "string").values.alias("__room"),
+            parsing.parse_series(df[date_col], "date").values.alias("__date"),
+        ]
     D = df.with_columns(exprs)
     out.rows_in = D.height
     D, kept_out = _keep_only(D, b, mapping, ctx)
@@ -380,8 +468,9 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         ts_key = next((k for k in b.values if k.endswith(".ts")), None)
         D = identity.assign_by_account_time(D, ts_key, ctx.known_sessions, ctx.rooms)
 
-    def q(frame: pl.DataFrame, column: str, value: pl.Expr, expected: str,
-          reason: str | pl.Expr) -> pl.DataFrame:
+    def q(
+        frame: pl.DataFrame, column: str, value: pl.Expr, expected: str, reason: str | pl.Expr
+    ) -> pl.DataFrame:
         return _q(frame, ctx, column, value, expected, reason)
 
     def mask(e: pl.Expr) -> pl.Series:
@@ -394,7 +483,9 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         if flag.any():
             hit = D.filter(flag)
             if block.kv_rows:
-                hit = hit.with_columns(pl.lit(block.kv_rows.get(header, 1), dtype=pl.Int64).alias("__row"))
+                hit = hit.with_columns(
+                    pl.lit(block.kv_rows.get(header, 1), dtype=pl.Int64).alias("__row")
+                )
             qparts.append(q(hit, header, pl.col(header), expected, reason))
             bad = bad | flag
     # required values missing (present column, empty cell)
@@ -410,8 +501,15 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
                     if r[0] == key:
                         flag = flag & ~D[f"__bad{i}"]
                 if flag.any():
-                    qparts.append(q(D.filter(flag), b.headers[key], pl.col(b.headers[key]),
-                                    parsing.expected(spec.parser, **spec.opts), "required value missing"))
+                    qparts.append(
+                        q(
+                            D.filter(flag),
+                            b.headers[key],
+                            pl.col(b.headers[key]),
+                            parsing.expected(spec.parser, **spec.opts),
+                            "required value missing",
+                        )
+                    )
                     bad = bad | flag
     if "__sid" in D.columns:
         flag = D["__sid"].is_null()
@@ -429,16 +527,27 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
                 val = pl.col(tk).dt.strftime("%Y-%m-%d %H:%M:%S")
                 expected = "a time inside one known session's start–end window"
             else:
-                val = pl.concat_str([pl.col(h).cast(pl.String).fill_null("") for h in id_headers],
-                                    separator=" | ")
+                val = pl.concat_str(
+                    [pl.col(h).cast(pl.String).fill_null("") for h in id_headers], separator=" | "
+                )
                 expected = "account and start time of the session"
             qparts.append(q(D.filter(flag), " + ".join(id_headers), val, expected, reason))
             bad = bad | flag
     if room_col:
         flag = mask(pl.col("__room").is_null() | pl.col("__date").is_null())
         if flag.any():
-            val = pl.concat_str([pl.col(room_col).fill_null(""), pl.col(date_col).fill_null("")], separator=" | ")
-            qparts.append(q(D.filter(flag), f"{room_col} + {date_col}", val, "room name and date", "room or date missing or unreadable"))
+            val = pl.concat_str(
+                [pl.col(room_col).fill_null(""), pl.col(date_col).fill_null("")], separator=" | "
+            )
+            qparts.append(
+                q(
+                    D.filter(flag),
+                    f"{room_col} + {date_col}",
+                    val,
+                    "room name and date",
+                    "room or date missing or unreadable",
+                )
+            )
             bad = bad | flag
     if qparts:
         out.quarantine = pl.concat(qparts, how="vertical_relaxed").sort("row", "column")
@@ -455,11 +564,15 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
         if table == "session_totals":
             out.tables[table] = _totals(K, present, b.headers)
         elif table == "room_days":
-            out.tables[table] = _room_days(K, present, b.headers, extras if mapping.keep_unmapped else [])
+            out.tables[table] = _room_days(
+                K, present, b.headers, extras if mapping.keep_unmapped else []
+            )
         else:
             none = pl.lit(None, dtype=pl.String)
             cols = [(pl.col("__sid") if "__sid" in K.columns else none).alias("session_id")]
-            if table == "audience_profile" and ctx.target is not None:  # the room of --session/--room
+            if (
+                table == "audience_profile" and ctx.target is not None
+            ):  # the room of --session/--room
                 room = pl.col(f"{table}.room") if f"{table}.room" in b.values else none
                 fallback = pl.lit(ctx.target.room or ctx.target.session_id)
                 cols.append(pl.coalesce(room, fallback).alias("room"))
@@ -484,13 +597,22 @@ def apply_block(block: Block, sheet: Sheet, mapping: ExportMapping, ctx: Context
     return out
 
 
-def _q(frame: pl.DataFrame, ctx: Context, column: str, value: pl.Expr, expected: str,
-       reason: str | pl.Expr) -> pl.DataFrame:
+def _q(
+    frame: pl.DataFrame,
+    ctx: Context,
+    column: str,
+    value: pl.Expr,
+    expected: str,
+    reason: str | pl.Expr,
+) -> pl.DataFrame:
     """Quarantine records of ``frame``'s rows (one per offending cell)."""
     return frame.select(
-        pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
-        pl.col("__row").alias("row"), pl.lit(column).cast(pl.String).alias("column"),
-        value.cast(pl.String).alias("value"), pl.lit(expected).alias("expected"),
+        pl.lit(ctx.file).alias("file"),
+        pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+        pl.col("__row").alias("row"),
+        pl.lit(column).cast(pl.String).alias("column"),
+        value.cast(pl.String).alias("value"),
+        pl.lit(expected).alias("expected"),
         (pl.lit(reason) if isinstance(reason, str) else reason).cast(pl.String).alias("reason"),
     )
 
@@ -504,8 +626,9 @@ def _time_key(b: _Builder) -> str:
     raise SheetError("no time column to place the rows in a session: give --session")
 
 
-def _keep_only(D: pl.DataFrame, b: _Builder, mapping: ExportMapping,
-               ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _keep_only(
+    D: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows whose message type the mapping does not keep (a capture's likes, gifts, ##system lines):
     quarantined with the mapping's reason and taken out of the other checks."""
     keep = mapping.keep
@@ -525,7 +648,8 @@ def _keep_only(D: pl.DataFrame, b: _Builder, mapping: ExportMapping,
 def _totals(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str]) -> pl.DataFrame:
     parts = [
         K.select(
-            pl.col("__sid").alias("session_id"), pl.lit(s.name).alias("metric"),
+            pl.col("__sid").alias("session_id"),
+            pl.lit(s.name).alias("metric"),
             pl.col(f"session_totals.{s.name}").cast(pl.Float64).alias("value"),
             pl.lit(headers.get(f"session_totals.{s.name}", s.header)).alias("source_column"),
         )
@@ -536,20 +660,29 @@ def _totals(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str]) -
     return pl.concat(parts).filter(pl.col("value").is_not_null())
 
 
-def _room_days(K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str], extras: list[str]) -> pl.DataFrame:
+def _room_days(
+    K: pl.DataFrame, specs: list[ColumnSpec], headers: dict[str, str], extras: list[str]
+) -> pl.DataFrame:
     parts = [
         K.select(
-            pl.col("__room").alias("room"), pl.col("__date").alias("date"), pl.lit(s.name).alias("metric"),
+            pl.col("__room").alias("room"),
+            pl.col("__date").alias("date"),
+            pl.lit(s.name).alias("metric"),
             pl.col(f"room_days.{s.name}").cast(pl.Float64).alias("value"),
             pl.lit(headers.get(f"room_days.{s.name}", s.header)).alias("source_column"),
         )
         for s in specs
     ]
     for c in extras:
-        parts.append(K.select(
-            pl.col("__room").alias("room"), pl.col("__date").alias("date"), pl.lit(c).alias("metric"),
-            parsing.parse_series(K[c], "number", percent=True).values.alias("value"), pl.lit(c).alias("source_column"),
-        ))
+        parts.append(
+            K.select(
+                pl.col("__room").alias("room"),
+                pl.col("__date").alias("date"),
+                pl.lit(c).alias("metric"),
+                parsing.parse_series(K[c], "number", percent=True).values.alias("value"),
+                pl.lit(c).alias("source_column"),
+            )
+        )
     if not parts:
         return schema.empty("room_days")
     return pl.concat(parts).filter(pl.col("value").is_not_null())
@@ -561,48 +694,71 @@ def _windows(K: pl.DataFrame, b: _Builder, mapping: ExportMapping) -> pl.DataFra
     if col is None:
         return None
     pid_key = next((k for k in b.values if k.endswith(".product_id")), None)
-    w = K.select(
-        pl.col("__sid").alias("session_id"),
-        (pl.col(pid_key) if pid_key else pl.lit(None, dtype=pl.String)).alias("product_id"),
-        pl.col(col).str.split(";").alias("w"),
-    ).explode("w").with_columns(pl.col("w").str.strip_chars()).filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
+    w = (
+        K.select(
+            pl.col("__sid").alias("session_id"),
+            (pl.col(pid_key) if pid_key else pl.lit(None, dtype=pl.String)).alias("product_id"),
+            pl.col(col).str.split(";").alias("w"),
+        )
+        .explode("w")
+        .with_columns(pl.col("w").str.strip_chars())
+        .filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
+    )
     s, e, _bad = parsing.parse_range_series(w["w"])
     w = w.with_columns(s.alias("start_ts"), e.alias("end_ts"))
     return w.filter(pl.col("start_ts").is_not_null()).select(
-        "session_id", "start_ts", pl.lit(spec.get("kind", "explain")).alias("kind"), "end_ts", "product_id"
+        "session_id",
+        "start_ts",
+        pl.lit(spec.get("kind", "explain")).alias("kind"),
+        "end_ts",
+        "product_id",
     )
 
 
-def _stub_sessions(K: pl.DataFrame, b: _Builder, mapping: ExportMapping,
-                   target: identity.Target | None = None) -> pl.DataFrame:
+def _stub_sessions(
+    K: pl.DataFrame, b: _Builder, mapping: ExportMapping, target: identity.Target | None = None
+) -> pl.DataFrame:
     """A minimal sessions row for detail exports (lowest priority; the session list wins).
 
     Its end is the latest time the export shows (or the start when it shows none).
     """
-    ts_keys = [k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")]
+    ts_keys = [
+        k for k, v in K.schema.items() if isinstance(v, pl.Datetime) and not k.startswith("__")
+    ]
     sid = K["__sid"]
-    if sid.null_count() == 0 and bool((sid == sid[0]).all()):  # one session (the usual case): no group_by
-        K = K.head(0).vstack(K.select(
-            [pl.col(c).first() for c in K.columns if c not in ts_keys and c != "__start"]
-            + [pl.col(c).max() for c in ts_keys] + [pl.col("__start").min()]
-        ).select(K.columns))
+    if sid.null_count() == 0 and bool(
+        (sid == sid[0]).all()
+    ):  # one session (the usual case): no group_by
+        K = K.head(0).vstack(
+            K.select(
+                [pl.col(c).first() for c in K.columns if c not in ts_keys and c != "__start"]
+                + [pl.col(c).max() for c in ts_keys]
+                + [pl.col("__start").min()]
+            ).select(K.columns)
+        )
     room = pl.col("__acc").first() if "__acc" in K.columns else pl.col("__sid").first()
     extra = [pl.col("__acc").first().alias("account")] if "__acc" in K.columns else []
     platform = mapping.platform
     if target is not None and target.create:
         room, platform = pl.lit(target.room), target.platform
     g = K.group_by("__sid", maintain_order=True).agg(
-        pl.lit(platform).alias("platform"), room.alias("room"), *extra,
-        pl.col("__start").min().alias("start_ts"), *[pl.col(k).max().alias(f"__max{i}") for i, k in enumerate(ts_keys)],
+        pl.lit(platform).alias("platform"),
+        room.alias("room"),
+        *extra,
+        pl.col("__start").min().alias("start_ts"),
+        *[pl.col(k).max().alias(f"__max{i}") for i, k in enumerate(ts_keys)],
     )
     last = [f"__max{i}" for i in range(len(ts_keys))]
-    return g.filter(pl.col("__sid").is_not_null()).with_columns(
-        pl.max_horizontal("start_ts", *last).alias("end_ts")
-    ).drop(last).rename({"__sid": "session_id"})
+    return (
+        g.filter(pl.col("__sid").is_not_null())
+        .with_columns(pl.max_horizontal("start_ts", *last).alias("end_ts"))
+        .drop(last)
+        .rename({"__sid": "session_id"})
+    )
 
 
 def _checks(K: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context) -> pl.DataFrame:
-    from ..metrics import RATIOS
+    from helpers.metrics.definitions import RATIOS
 
     def key_of(name: str) -> str | None:
         for k in b.values:
@@ -618,7 +774,11 @@ def _checks(K: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context) 
         if not (vk and nk and dk):
             continue
         mult = float(chk.get("mult", RATIOS.get(metric, ("", "", 1.0))[2]))
-        num, den, val = pl.col(nk).cast(pl.Float64), pl.col(dk).cast(pl.Float64), pl.col(vk).cast(pl.Float64)
+        num, den, val = (
+            pl.col(nk).cast(pl.Float64),
+            pl.col(dk).cast(pl.Float64),
+            pl.col(vk).cast(pl.Float64),
+        )
         rec = pl.when(den > 0).then(num * mult / den).otherwise(None)
         base_tol = 0.0005 if mult == 1.0 else 0.01
         tol = base_tol + 0.005 * rec.abs()
@@ -628,18 +788,38 @@ def _checks(K: pl.DataFrame, b: _Builder, mapping: ExportMapping, ctx: Context) 
             ak, bk = key_of(an), key_of(ad)
             if ak and bk:
                 alt = pl.col(ak).cast(pl.Float64) * mult / pl.col(bk).cast(pl.Float64)
-                note = pl.when((diff > tol) & ((val - alt).abs() <= base_tol + 0.005 * alt.abs())).then(pl.lit(text)).otherwise(note)
+                note = (
+                    pl.when((diff > tol) & ((val - alt).abs() <= base_tol + 0.005 * alt.abs()))
+                    .then(pl.lit(text))
+                    .otherwise(note)
+                )
         sid = pl.col("__sid") if "__sid" in K.columns else pl.lit(None, dtype=pl.String)
-        parts.append(K.filter(val.is_not_null() & rec.is_not_null()).select(
-            pl.lit(ctx.file).alias("file"), pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
-            pl.col("__row").alias("row"), sid.alias("session_id"),
-            (pl.col(pid).cast(pl.String) if pid and chk.get("per") == "product" else pl.lit(None, dtype=pl.String)).alias("product_id"),
-            pl.lit(metric).alias("metric"), pl.lit(b.headers.get(vk, "")).alias("source_column"),
-            val.alias("platform_value"), rec.alias("recomputed"), num.alias("numerator"),
-            den.alias("denominator"), diff.alias("abs_diff"), tol.alias("tolerance"),
-            pl.when(diff <= tol).then(pl.lit("ok")).otherwise(pl.lit("mismatch")).alias("status"),
-            note.alias("note"),
-        ))
+        parts.append(
+            K.filter(val.is_not_null() & rec.is_not_null()).select(
+                pl.lit(ctx.file).alias("file"),
+                pl.lit(ctx.sheet, dtype=pl.String).alias("sheet"),
+                pl.col("__row").alias("row"),
+                sid.alias("session_id"),
+                (
+                    pl.col(pid).cast(pl.String)
+                    if pid and chk.get("per") == "product"
+                    else pl.lit(None, dtype=pl.String)
+                ).alias("product_id"),
+                pl.lit(metric).alias("metric"),
+                pl.lit(b.headers.get(vk, "")).alias("source_column"),
+                val.alias("platform_value"),
+                rec.alias("recomputed"),
+                num.alias("numerator"),
+                den.alias("denominator"),
+                diff.alias("abs_diff"),
+                tol.alias("tolerance"),
+                pl.when(diff <= tol)
+                .then(pl.lit("ok"))
+                .otherwise(pl.lit("mismatch"))
+                .alias("status"),
+                note.alias("note"),
+            )
+        )
     if not parts:
         return pl.DataFrame(schema=CHECK_SCHEMA)
     return pl.concat(parts, how="vertical_relaxed")

@@ -25,8 +25,8 @@ from typing import Any
 
 import polars as pl
 
-from .mapping import get_mapping
-from .readers import Block, ReadError, Sheet
+from helpers.ingest.mapping import get_mapping
+from helpers.ingest.readers import Block, ReadError, Sheet
 
 HEAD_BYTES = 64 * 1024
 CAPTURE_COLUMNS = ("ts", "nickname", "viewer_id", "text", "msg_type", "raw")

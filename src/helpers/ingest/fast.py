@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from .. import schema
-from .mapping import ExportMapping
-from .readers import Block, Sheet
+from helpers.data import schema
+from helpers.ingest.mapping import ExportMapping
+from helpers.ingest.readers import Block, Sheet
 
 PREFIX = "canonical_"
 _BOOL = {"true": True, "false": False}
@@ -72,7 +72,7 @@ def _cast_all(df: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> list[pl.Serie
 
 def typed_block(block: Block, mapping: ExportMapping, dtypes: dict[str, pl.DataType]) -> Block:
     """The block with every column a strict cast takes whole converted (others stay text)."""
-    from .apply import _skip_reasons
+    from helpers.ingest.apply import _skip_reasons
 
     df = block.frame
     if df.height == 0 or _skip_reasons(df, mapping).is_not_null().any():
@@ -94,8 +94,12 @@ def typed_sheet(sheet: Sheet) -> Sheet:
     table = schema.TABLES.get(m.id.removeprefix(PREFIX))
     if table is None:
         return sheet
-    dtypes = {name: dtype for name, dtype in table.dtypes.items()
-              if isinstance(dtype, pl.Datetime) or dtype in (pl.Date(), pl.Boolean(), pl.Int64(), pl.Float64())}
+    dtypes = {
+        name: dtype
+        for name, dtype in table.dtypes.items()
+        if isinstance(dtype, pl.Datetime)
+        or dtype in (pl.Date(), pl.Boolean(), pl.Int64(), pl.Float64())
+    }
 
     def blocks(text: Iterator[Block]) -> Iterator[Block]:
         for block in text:

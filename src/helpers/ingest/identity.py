@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from .. import schema
-from .rooms import Rooms
+from helpers.data import schema
+from helpers.ingest.rooms import Rooms
 
 SLACK = timedelta(minutes=1)  # a minute row stamped 20:00 belongs to a show that started 20:00:37
 NAMED = 4  # candidate sessions named in a reason

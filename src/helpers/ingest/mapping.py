@@ -3,7 +3,7 @@
 Each platform export type is one YAML file in ``helpers/resources/mappings/`` (see
 ``docs/ingest.md`` for the format). Adding a platform or a renamed column is a change there, not
 here. Canonical CSV/Parquet (headers exactly the canonical column names) gets one generated mapping
-per table from :mod:`helpers.schema`.
+per table from :mod:`helpers.data.schema`.
 
 Detection is by headers only: a mapping matches a sheet when every ``detect`` group has one of its
 headers present; among matches the one recognising the most headers wins (ties: higher priority).
@@ -20,8 +20,8 @@ from typing import Any
 import polars as pl
 import yaml
 
-from .. import schema
-from ..paths import RESOURCES
+from helpers.data import schema
+from helpers.paths import RESOURCES
 
 MAPPINGS_DIR = RESOURCES / "mappings"
 
@@ -48,7 +48,11 @@ class ColumnSpec:
     @property
     def header(self) -> str:
         """The header a writer uses (the first alias)."""
-        return self.aliases[0] if self.aliases else (self.cumulative[0] if self.cumulative else self.name)
+        return (
+            self.aliases[0]
+            if self.aliases
+            else (self.cumulative[0] if self.cumulative else self.name)
+        )
 
 
 def _spec(name: str, raw: dict[str, Any]) -> ColumnSpec:
@@ -174,8 +178,13 @@ def canonical_mappings() -> list[ExportMapping]:
         if "session_id" not in t.dtypes and t.name != "room_days":
             continue
         cols = tuple(
-            ColumnSpec(c.name, (c.name,), "text" if c.name in ("text", "label") else
-                       ("id" if c.name.endswith("_id") else _kind_for(c.dtype)))
+            ColumnSpec(
+                c.name,
+                (c.name,),
+                "text"
+                if c.name in ("text", "label")
+                else ("id" if c.name.endswith("_id") else _kind_for(c.dtype)),
+            )
             for c in t.columns
             if c.name != "session_id"
         )
@@ -192,7 +201,7 @@ def canonical_mappings() -> list[ExportMapping]:
                 tables={t.name: cols},
                 room=("room",) if t.name == "room_days" else (),
                 date=("date",) if t.name == "room_days" else (),
-                source="helpers.schema",
+                source="helpers.data.schema",
             )
         )
     return out

@@ -16,7 +16,7 @@ import re
 
 import polars as pl
 
-from .mapping import norm
+from helpers.ingest.mapping import norm
 
 DIMENSIONS = {
     "性别",

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import polars as pl
 
-from .mapping import ExportMapping, detect, norm
-from .portrait import to_long, wide_columns
+from helpers.ingest.mapping import ExportMapping, detect, norm
+from helpers.ingest.portrait import to_long, wide_columns
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,12 @@ HEAD_LINES = 40
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-CAPTURE_SUFFIXES = {".json", ".jsonl", ".srt", ".vtt"}  # captures, transcripts (also .txt/.tsv/.csv)
+CAPTURE_SUFFIXES = {
+    ".json",
+    ".jsonl",
+    ".srt",
+    ".vtt",
+}  # captures, transcripts (also .txt/.tsv/.csv)
 SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES | CAPTURE_SUFFIXES
 
 
@@ -100,7 +105,9 @@ def dedupe(headers: list[str]) -> list[str]:
     return out
 
 
-def find_header(rows: list[list[str | None]], *, min_score: int = 2) -> tuple[int, ExportMapping | None]:
+def find_header(
+    rows: list[list[str | None]], *, min_score: int = 2
+) -> tuple[int, ExportMapping | None]:
     """Index of the header row among ``rows`` and its mapping (best score; first on ties)."""
     best = (-1, 0, None)
     for i, row in enumerate(rows[:HEAD_LINES]):
@@ -135,7 +142,9 @@ def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
     """Rows of a chunk as strings under ``names``; cells beyond the header go to column_N."""
     if not data.strip():
         return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    df = pl.read_csv(data, has_header=False, infer_schema=False, separator=sep, truncate_ragged_lines=True)
+    df = pl.read_csv(
+        data, has_header=False, infer_schema=False, separator=sep, truncate_ragged_lines=True
+    )
     cols = list(names[: df.width]) + [f"column_{i + 1}" for i in range(len(names), df.width)]
     df.columns = cols
     if df.width < len(names):
@@ -156,10 +165,16 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
         opener = lambda: open(path, "rb")  # noqa: E731, SIM115
     with opener() as f:
         head_bytes = f.read(256 * 1024)
-    head_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head_bytes, final=False)
+    head_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(
+        head_bytes, final=False
+    )
     head_text = head_text.lstrip("\ufeff")
     lines = head_text.splitlines()[:HEAD_LINES]
-    sep = "\t" if path.suffix.lower() == ".tsv" or (lines and lines[0].count("\t") > lines[0].count(",")) else ","
+    sep = (
+        "\t"
+        if path.suffix.lower() == ".tsv" or (lines and lines[0].count("\t") > lines[0].count(","))
+        else ","
+    )
     rows = list(csv.reader(lines, delimiter=sep))
     idx, mapping = find_header(rows)
     if not rows:
@@ -169,12 +184,18 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
     if mapping is None and wide_columns(headers):  # a wide 人群画像 sheet (small): whole, made long
         with opener() as f:
             text = f.read().decode(encoding, errors="replace").lstrip("\ufeff")
-        body = _csv_frame("\n".join(text.splitlines()[idx + 1:]).encode("utf-8"), headers, sep)
+        body = _csv_frame("\n".join(text.splitlines()[idx + 1 :]).encode("utf-8"), headers, sep)
         long = to_long(body, headers)
         if long is not None:
             found = detect(list(long.columns), layout="table")
-            return Sheet(None, header_row, list(long.columns), found, iter([Block(long, header_row + 1)]),
-                         skipped_above=idx)
+            return Sheet(
+                None,
+                header_row,
+                list(long.columns),
+                found,
+                iter([Block(long, header_row + 1)]),
+                skipped_above=idx,
+            )
 
     def blocks() -> Iterator[Block]:
         with opener() as f:
@@ -303,7 +324,9 @@ def read_xlsx(path: Path) -> list[Sheet]:
         if long is not None:  # a wide 人群画像 sheet: read in the long layout
             headers, body = list(long.columns), long
             mapping = detect(headers, layout="table")
-        sheets.append(Sheet(name, idx + 1, headers, mapping, iter([Block(body, idx + 2)]), skipped_above=idx))
+        sheets.append(
+            Sheet(name, idx + 1, headers, mapping, iter([Block(body, idx + 2)]), skipped_above=idx)
+        )
     return sheets
 
 
@@ -332,21 +355,27 @@ def read_sheets(path: Path, *, chunk_bytes: int | None = None) -> list[Sheet]:
     """The sheets of any supported file (CSV, xlsx, Parquet); ReadError when it cannot be read."""
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES | CAPTURE_SUFFIXES:
-        from .captures import sniff
+        from helpers.ingest.captures import sniff
 
         found = sniff(path)
         if found is not None:
             return found
         if suffix in CAPTURE_SUFFIXES:
-            raise ReadError(f"no known export type: a {suffix} file that is neither a live-comment "
-                            "capture nor a transcript with times")
+            raise ReadError(
+                f"no known export type: a {suffix} file that is neither a live-comment "
+                "capture nor a transcript with times"
+            )
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path)
     if suffix in PARQUET_SUFFIXES:
         return [read_parquet(path)]
     if suffix in CSV_SUFFIXES:
-        from .fast import typed_sheet  # canonical files: typed columns, no per-cell parsing
+        from helpers.ingest.fast import (
+            typed_sheet,  # canonical files: typed columns, no per-cell parsing
+        )
 
         return [typed_sheet(read_csv(path, chunk_bytes=chunk_bytes))]
-    raise ReadError(f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx, .parquet, "
-                    "a capture (.txt/.jsonl) or a transcript (.srt/.vtt/.tsv/.json)")
+    raise ReadError(
+        f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx, .parquet, "
+        "a capture (.txt/.jsonl) or a transcript (.srt/.vtt/.tsv/.json)"
+    )

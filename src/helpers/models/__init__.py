@@ -5,7 +5,7 @@ session-level model when there are no viewer rows.
   one row per (session, viewer) with the outcome ``bought`` and the purchase-model covariates
   (:data:`NUMERIC`, :data:`CATEGORICAL`, reference levels :data:`REFERENCES`).
 - :mod:`.logit`: :func:`fit_logit` is generic (outcome + numeric + categorical lists), so it also
-  runs on the UCI web-shop sessions (:func:`helpers.realdata.uci_design`): odds ratios with 95%
+  runs on the UCI web-shop sessions (`tests/realdata.py`): odds ratios with 95%
   intervals, average marginal effects, separation and VIF checks, held-out AUC and calibration.
   Coefficient names follow patsy treatment coding (``channel[T.关注]``, the simulator's truth);
   :func:`describe_term` gives the readable label a report shows.
@@ -19,9 +19,11 @@ session-level model when there are no viewer rows.
 
 statsmodels does the inference, scikit-learn the predictive metrics; nothing here re-implements
 either.
+
+Stage: analysis. May import the foundation (paths, data, metrics, present).
 """
 
-from .counts import (
+from helpers.models.counts import (
     EVENT_KINDS,
     LOTTERY_WINDOW_MIN,
     CountResult,
@@ -30,7 +32,7 @@ from .counts import (
     minute_design,
     order_timing_design,
 )
-from .design import (
+from helpers.models.design import (
     BUYING_STATUSES,
     CATEGORICAL,
     CHANNELS,
@@ -45,7 +47,7 @@ from .design import (
     viewer_design,
     viewer_frame,
 )
-from .elasticity import (
+from helpers.models.elasticity import (
     MAX_ELASTICITY_WIDTH,
     MIN_OBS,
     MIN_PRICE_SPREAD,
@@ -54,7 +56,7 @@ from .elasticity import (
     price_elasticity,
     price_observations,
 )
-from .logit import (
+from helpers.models.logit import (
     VIF_LIMIT,
     LogitResult,
     describe_term,
@@ -63,7 +65,12 @@ from .logit import (
     prepare_design,
     reading,
 )
-from .sessions import MIN_MODEL_SESSIONS, SessionModel, fit_session_conversion, session_frame
+from helpers.models.sessions import (
+    MIN_MODEL_SESSIONS,
+    SessionModel,
+    fit_session_conversion,
+    session_frame,
+)
 
 __all__ = [
     "BUYING_STATUSES",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from .design import _q, _r
+from helpers.models.design import _q, _r
 
 #: A lottery without an end time is taken to act for this many minutes from its start.
 LOTTERY_WINDOW_MIN = 5
@@ -35,7 +35,9 @@ def minute_design(
     inside a window when its start lies in [start, end).
     """
     t = trend.select("session_id", "minute_ts", "online", "orders").filter(pl.col("online") > 0)
-    s = sessions.select("session_id", pl.col("start_ts").alias("s_start"), pl.col("end_ts").alias("s_end"))
+    s = sessions.select(
+        "session_id", pl.col("start_ts").alias("s_start"), pl.col("end_ts").alias("s_end")
+    )
     t = t.join(s, on="session_id", how="left").with_columns(
         ((pl.col("minute_ts") - pl.col("s_start")).dt.total_seconds() / 60).alias("minute")
     )
@@ -57,19 +59,32 @@ def minute_design(
     out = t
     groups: list[tuple[str, pl.Expr]] = [(k, pl.col("kind") == k) for k in EVENT_KINDS]
     if per_product:
-        pids = sorted(ev.filter((pl.col("kind") == "explain") & pl.col("product_id").is_not_null())
-                      ["product_id"].unique().to_list())
-        groups += [(f"explain_{p}", (pl.col("kind") == "explain") & (pl.col("product_id") == p)) for p in pids]
+        pids = sorted(
+            ev.filter((pl.col("kind") == "explain") & pl.col("product_id").is_not_null())[
+                "product_id"
+            ]
+            .unique()
+            .to_list()
+        )
+        groups += [
+            (f"explain_{p}", (pl.col("kind") == "explain") & (pl.col("product_id") == p))
+            for p in pids
+        ]
     for name, cond in groups:
-        win = ev.filter(cond).select("session_id", pl.col("start_ts").alias("w0"), pl.col("end_ts").alias("w1"))
+        win = ev.filter(cond).select(
+            "session_id", pl.col("start_ts").alias("w0"), pl.col("end_ts").alias("w1")
+        )
         hit = (
             t.select("session_id", "minute_ts")
             .join(win, on="session_id", how="inner")
             .filter((pl.col("minute_ts") >= pl.col("w0")) & (pl.col("minute_ts") < pl.col("w1")))
-            .select("session_id", "minute_ts").unique()
+            .select("session_id", "minute_ts")
+            .unique()
             .with_columns(pl.lit(1.0).alias(name))
         )
-        out = out.join(hit, on=["session_id", "minute_ts"], how="left").with_columns(pl.col(name).fill_null(0.0))
+        out = out.join(hit, on=["session_id", "minute_ts"], how="left").with_columns(
+            pl.col(name).fill_null(0.0)
+        )
     out = out.drop("s_start", "s_end").sort("session_id", "minute_ts")
     return out.to_pandas()
 
@@ -103,8 +118,10 @@ class CountResult:
             "dispersion_ratio": _r(self.dispersion_ratio),
             "dispersion_p": _r(self.dispersion_p),
             "alpha_nb": _r(self.alpha_nb),
-            "lifts": {r["term"]: {k: _r(r[k]) for k in ("lift", "lo", "hi", "p")}
-                      for r in self.lifts.to_dict("records")},
+            "lifts": {
+                r["term"]: {k: _r(r[k]) for k in ("lift", "lo", "hi", "p")}
+                for r in self.lifts.to_dict("records")
+            },
             "dropped": self.dropped,
             "notes": self.notes,
         }
@@ -128,8 +145,11 @@ def fit_counts(
     import statsmodels.api as sm
     from patsy import dmatrices
 
-    events = events if events is not None else [c for c in md.columns if c in EVENT_KINDS
-                                                 or c.startswith("explain_")]
+    events = (
+        events
+        if events is not None
+        else [c for c in md.columns if c in EVENT_KINDS or c.startswith("explain_")]
+    )
     notes: list[str] = []
     dropped = [e for e in events if md[e].nunique() < 2]
     if dropped:
@@ -171,18 +191,37 @@ def fit_counts(
     for e in ev:
         term = _q(e)
         b = float(res.params[term])
-        rows.append({"term": e, "lift": math.exp(b), "lo": math.exp(float(ci.loc[term, 0])),
-                     "hi": math.exp(float(ci.loc[term, 1])), "p": float(res.pvalues[term])})
+        rows.append(
+            {
+                "term": e,
+                "lift": math.exp(b),
+                "lo": math.exp(float(ci.loc[term, 0])),
+                "hi": math.exp(float(ci.loc[term, 1])),
+                "p": float(res.pvalues[term]),
+            }
+        )
     return CountResult(
-        family=family, formula=formula, n_minutes=len(d), dispersion_ratio=ratio, dispersion_p=disp_p,
-        alpha_nb=alpha_nb, lifts=pd.DataFrame(rows, columns=["term", "lift", "lo", "hi", "p"]),
-        dropped=dropped, notes=notes, result=res,
+        family=family,
+        formula=formula,
+        n_minutes=len(d),
+        dispersion_ratio=ratio,
+        dispersion_p=disp_p,
+        alpha_nb=alpha_nb,
+        lifts=pd.DataFrame(rows, columns=["term", "lift", "lo", "hi", "p"]),
+        dropped=dropped,
+        notes=notes,
+        result=res,
     )
 
 
 def order_timing_design(
-    viewers: pl.DataFrame, orders: pl.DataFrame, md: pd.DataFrame, sessions: pl.DataFrame,
-    *, max_buyers: int = 20_000, seed: int = 0,
+    viewers: pl.DataFrame,
+    orders: pl.DataFrame,
+    md: pd.DataFrame,
+    sessions: pl.DataFrame,
+    *,
+    max_buyers: int = 20_000,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Buyer × minute-of-stay rows: orders the buyer placed in the minute, the share of the minute
     the buyer was in the room (``cover``, the exposure) and the minute's event indicators.
@@ -191,14 +230,23 @@ def order_timing_design(
     ``max_buyers`` a seeded random sample of buyers is kept.
     """
     ev_cols = [c for c in md.columns if c in EVENT_KINDS]
-    leave = pl.col("leave_ts") if "leave_ts" in viewers.columns else (
-        pl.col("enter_ts") + pl.duration(microseconds=(pl.col("watch_s") * 1e6).cast(pl.Int64)))
+    leave = (
+        pl.col("leave_ts")
+        if "leave_ts" in viewers.columns
+        else (
+            pl.col("enter_ts") + pl.duration(microseconds=(pl.col("watch_s") * 1e6).cast(pl.Int64))
+        )
+    )
     o = orders.filter(pl.col("viewer_id").is_not_null())
     starts = sessions.select("session_id", pl.col("start_ts").alias("s0"))
     b = (
-        o.select("session_id", "viewer_id").unique()
-        .join(viewers.select("session_id", "viewer_id", "enter_ts", leave.alias("leave_ts")),
-              on=["session_id", "viewer_id"], how="inner")
+        o.select("session_id", "viewer_id")
+        .unique()
+        .join(
+            viewers.select("session_id", "viewer_id", "enter_ts", leave.alias("leave_ts")),
+            on=["session_id", "viewer_id"],
+            how="inner",
+        )
         .join(starts, on="session_id")
         .sort("session_id", "viewer_id")
     )
@@ -207,20 +255,43 @@ def order_timing_design(
     b = b.with_columns(
         ((pl.col("enter_ts") - pl.col("s0")).dt.total_microseconds() / 6e7).alias("a"),
         ((pl.col("leave_ts") - pl.col("s0")).dt.total_microseconds() / 6e7).alias("z"),
-    ).with_columns(pl.int_ranges(pl.col("a").floor().cast(pl.Int64),
-                                 pl.col("z").ceil().cast(pl.Int64).clip(lower_bound=pl.col("a").floor().cast(pl.Int64) + 1))
-                   .alias("m"))
-    rows = b.explode("m").with_columns(
-        (pl.min_horizontal(pl.col("z"), pl.col("m") + 1) - pl.max_horizontal(pl.col("a"), pl.col("m")))
-        .clip(lower_bound=0).alias("cover")
-    ).filter(pl.col("cover") > 0)
+    ).with_columns(
+        pl.int_ranges(
+            pl.col("a").floor().cast(pl.Int64),
+            pl.col("z")
+            .ceil()
+            .cast(pl.Int64)
+            .clip(lower_bound=pl.col("a").floor().cast(pl.Int64) + 1),
+        ).alias("m")
+    )
+    rows = (
+        b.explode("m")
+        .with_columns(
+            (
+                pl.min_horizontal(pl.col("z"), pl.col("m") + 1)
+                - pl.max_horizontal(pl.col("a"), pl.col("m"))
+            )
+            .clip(lower_bound=0)
+            .alias("cover")
+        )
+        .filter(pl.col("cover") > 0)
+    )
     oc = (
         o.join(starts, on="session_id")
-        .with_columns(((pl.col("ts") - pl.col("s0")).dt.total_microseconds() / 6e7).floor().cast(pl.Int64).alias("m"))
-        .group_by("session_id", "viewer_id", "m").agg(pl.len().cast(pl.Int64).alias("orders"))
+        .with_columns(
+            ((pl.col("ts") - pl.col("s0")).dt.total_microseconds() / 6e7)
+            .floor()
+            .cast(pl.Int64)
+            .alias("m")
+        )
+        .group_by("session_id", "viewer_id", "m")
+        .agg(pl.len().cast(pl.Int64).alias("orders"))
     )
-    ind = pl.from_pandas(md[["session_id", "minute", *ev_cols]]).with_columns(
-        pl.col("minute").round().cast(pl.Int64).alias("m")).drop("minute")
+    ind = (
+        pl.from_pandas(md[["session_id", "minute", *ev_cols]])
+        .with_columns(pl.col("minute").round().cast(pl.Int64).alias("m"))
+        .drop("minute")
+    )
     out = (
         rows.select("session_id", "viewer_id", "m", "cover")
         .join(oc, on=["session_id", "viewer_id", "m"], how="left")
@@ -231,7 +302,9 @@ def order_timing_design(
     return out.to_pandas()
 
 
-def fit_order_timing(td: pd.DataFrame, events: list[str] | None = None, *, alpha: float = 0.05) -> CountResult:
+def fit_order_timing(
+    td: pd.DataFrame, events: list[str] | None = None, *, alpha: float = 0.05
+) -> CountResult:
     """Lift of each run-sheet event on *when* buyers order: conditional Poisson (statsmodels
     ``ConditionalPoisson``, one group per buyer, log(cover) offset) of orders per buyer-minute.
 
@@ -252,17 +325,33 @@ def fit_order_timing(td: pd.DataFrame, events: list[str] | None = None, *, alpha
     n_buyers = len(np.unique(groups[keep]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # groups with a single minute carry no timing information
-        model = ConditionalPoisson(d["orders"].to_numpy(dtype=float), d[varied].to_numpy(dtype=float),
-                                   groups=groups[keep], offset=np.log(d["cover"].to_numpy(dtype=float)))
+        model = ConditionalPoisson(
+            d["orders"].to_numpy(dtype=float),
+            d[varied].to_numpy(dtype=float),
+            groups=groups[keep],
+            offset=np.log(d["cover"].to_numpy(dtype=float)),
+        )
         res = model.fit(disp=0)
     ci = np.asarray(res.conf_int(alpha))
-    rows = [{"term": e, "lift": math.exp(float(res.params[i])), "lo": math.exp(float(ci[i, 0])),
-             "hi": math.exp(float(ci[i, 1])), "p": float(res.pvalues[i])} for i, e in enumerate(varied)]
+    rows = [
+        {
+            "term": e,
+            "lift": math.exp(float(res.params[i])),
+            "lo": math.exp(float(ci[i, 0])),
+            "hi": math.exp(float(ci[i, 1])),
+            "p": float(res.pvalues[i]),
+        }
+        for i, e in enumerate(varied)
+    ]
     return CountResult(
-        family="conditional_poisson", formula="orders ~ " + " + ".join(varied) + " | buyer, offset log(cover)",
-        n_minutes=len(d), dispersion_ratio=math.nan, dispersion_p=math.nan, alpha_nb=math.nan,
-        lifts=pd.DataFrame(rows, columns=["term", "lift", "lo", "hi", "p"]), dropped=dropped,
-        notes=[f"{n_buyers} buyers"], result=res,
+        family="conditional_poisson",
+        formula="orders ~ " + " + ".join(varied) + " | buyer, offset log(cover)",
+        n_minutes=len(d),
+        dispersion_ratio=math.nan,
+        dispersion_p=math.nan,
+        alpha_nb=math.nan,
+        lifts=pd.DataFrame(rows, columns=["term", "lift", "lo", "hi", "p"]),
+        dropped=dropped,
+        notes=[f"{n_buyers} buyers"],
+        result=res,
     )
-
-

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from ..metrics import BUYING_STATUSES
-from ..schema import TZ
+from helpers.data.schema import TZ
+from helpers.metrics.definitions import BUYING_STATUSES
 
 #: Orders that count as a purchase: placed and paid (refunds later do not undo the decision).
 CHANNELS = ("直播推荐", "短视频引流", "关注", "搜索", "商城推荐", "千川")
@@ -21,15 +21,22 @@ REFERENCES = {"channel": "直播推荐", "device": "android", "region": "三线"
 PRIME_HOURS = (20, 22)
 OTHER = "other"
 
+
 def buyers_of(orders: pl.DataFrame) -> pl.DataFrame:
     """(session_id, viewer_id, orders, gmv) of viewers with a paid or refunded order."""
     if orders.height == 0 or "viewer_id" not in orders.columns:
         return pl.DataFrame(
-            schema={"session_id": pl.String, "viewer_id": pl.String, "n_orders": pl.Int64,
-                    "gmv": pl.Float64}
+            schema={
+                "session_id": pl.String,
+                "viewer_id": pl.String,
+                "n_orders": pl.Int64,
+                "gmv": pl.Float64,
+            }
         )
     return (
-        orders.filter(pl.col("status").is_in(list(BUYING_STATUSES)) & pl.col("viewer_id").is_not_null())
+        orders.filter(
+            pl.col("status").is_in(list(BUYING_STATUSES)) & pl.col("viewer_id").is_not_null()
+        )
         .group_by("session_id", "viewer_id")
         .agg(pl.len().cast(pl.Int64).alias("n_orders"), pl.col("amount").sum().alias("gmv"))
     )
@@ -51,19 +58,26 @@ def viewer_frame(viewers: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
     inter = [c for c in ("likes", "comments", "shares") if c in v.columns]
     if inter:
         cols.append(
-            pl.sum_horizontal([pl.col(c).fill_null(0) for c in inter]).cast(pl.Float64).log1p()
+            pl.sum_horizontal([pl.col(c).fill_null(0) for c in inter])
+            .cast(pl.Float64)
+            .log1p()
             .alias("log_interactions")
         )
     for b in ("was_follower", "returning"):
         if b in v.columns:
             cols.append(pl.col(b).fill_null(False).cast(pl.Float64).alias(b))
     hour = pl.col("enter_ts").dt.convert_time_zone(TZ).dt.hour()
-    cols.append(((hour >= PRIME_HOURS[0]) & (hour < PRIME_HOURS[1])).cast(pl.Float64).alias("prime_time"))
+    cols.append(
+        ((hour >= PRIME_HOURS[0]) & (hour < PRIME_HOURS[1])).cast(pl.Float64).alias("prime_time")
+    )
     for name, src in (("channel", "source"), ("device", "device"), ("region", "region")):
         if src in v.columns:
             cols.append(pl.col(src).fill_null("unknown").alias(name))
-    extra = [c for c in ("product_clicks", "gender", "age_band", "watch_s", "enter_ts", "sim_segment")
-             if c in v.columns]
+    extra = [
+        c
+        for c in ("product_clicks", "gender", "age_band", "watch_s", "enter_ts", "sim_segment")
+        if c in v.columns
+    ]
     out = v.select(*cols, *[pl.col(c) for c in extra])
     b = buyers_of(orders)
     out = out.join(b, on=["session_id", "viewer_id"], how="left").with_columns(
@@ -85,8 +99,10 @@ def viewer_design(viewers: pl.DataFrame, orders: pl.DataFrame) -> pd.DataFrame:
 
 def model_covariates(design: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The purchase-model covariates present in a design (numeric, categorical)."""
-    return ([c for c in NUMERIC if c in design.columns], [c for c in CATEGORICAL if c in design.columns])
-
+    return (
+        [c for c in NUMERIC if c in design.columns],
+        [c for c in CATEGORICAL if c in design.columns],
+    )
 
 
 def _r(x: Any, nd: int = 6) -> Any:
@@ -102,5 +118,3 @@ def _r(x: Any, nd: int = 6) -> Any:
 def _q(name: str) -> str:
     """Quote a column name for a patsy formula."""
     return name if name.isidentifier() else f"Q('{name}')"
-
-

@@ -16,43 +16,74 @@ MIN_OBS = 6
 MAX_ELASTICITY_WIDTH = 2.5
 
 
-def price_observations(products: pl.DataFrame, events: pl.DataFrame | None = None,
-                       sessions: pl.DataFrame | None = None) -> pd.DataFrame:
+def price_observations(
+    products: pl.DataFrame, events: pl.DataFrame | None = None, sessions: pl.DataFrame | None = None
+) -> pd.DataFrame:
     """Product × session rows: category, price, units (orders when units are absent) and, from the
     run sheet, the share of the session the product was explained (``explain_share``) and whether
     it had a flash sale (``flash``): the two run-sheet pushes that move sales besides price."""
     cols = ["session_id", "product_id", "category", "price", "units", "explain_share", "flash"]
-    filled = [c for c in ("units", "orders")
-              if c in products.columns and products[c].null_count() < products.height]
+    filled = [
+        c
+        for c in ("units", "orders")
+        if c in products.columns and products[c].null_count() < products.height
+    ]
     if not {"session_id", "product_id", "price"} <= set(products.columns) or not filled:
         return pd.DataFrame(columns=cols)
     units = pl.col(filled[0])
     p = products.select(
-        "session_id", "product_id",
-        (pl.col("category") if "category" in products.columns else pl.lit("all")).fill_null("all").alias("category"),
-        pl.col("price"), units.cast(pl.Float64).alias("units"),
+        "session_id",
+        "product_id",
+        (pl.col("category") if "category" in products.columns else pl.lit("all"))
+        .fill_null("all")
+        .alias("category"),
+        pl.col("price"),
+        units.cast(pl.Float64).alias("units"),
     ).filter(pl.col("price") > 0)
-    share = pl.DataFrame(schema={"session_id": pl.String, "product_id": pl.String,
-                                 "explain_share": pl.Float64, "flash": pl.Float64})
-    if events is not None and sessions is not None and events.height and {"end_ts", "product_id"} <= set(events.columns):
-        dur = sessions.select("session_id", ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds()
-                                             .cast(pl.Float64)).alias("dur"))
-        e = events.filter(pl.col("product_id").is_not_null() & pl.col("end_ts").is_not_null()).with_columns(
-            (pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64).alias("len"))
+    share = pl.DataFrame(
+        schema={
+            "session_id": pl.String,
+            "product_id": pl.String,
+            "explain_share": pl.Float64,
+            "flash": pl.Float64,
+        }
+    )
+    if (
+        events is not None
+        and sessions is not None
+        and events.height
+        and {"end_ts", "product_id"} <= set(events.columns)
+    ):
+        dur = sessions.select(
+            "session_id",
+            ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64)).alias(
+                "dur"
+            ),
+        )
+        e = events.filter(
+            pl.col("product_id").is_not_null() & pl.col("end_ts").is_not_null()
+        ).with_columns(
+            (pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64).alias("len")
+        )
         share = (
-            e.group_by("session_id", "product_id").agg(
+            e.group_by("session_id", "product_id")
+            .agg(
                 pl.col("len").filter(pl.col("kind") == "explain").sum().alias("explained"),
-                (pl.col("kind") == "flash_sale").any().cast(pl.Float64).alias("flash"))
-            .join(dur, on="session_id").with_columns((pl.col("explained") / pl.col("dur")).alias("explain_share"))
+                (pl.col("kind") == "flash_sale").any().cast(pl.Float64).alias("flash"),
+            )
+            .join(dur, on="session_id")
+            .with_columns((pl.col("explained") / pl.col("dur")).alias("explain_share"))
             .select("session_id", "product_id", "explain_share", "flash")
         )
     p = p.join(share, on=["session_id", "product_id"], how="left").with_columns(
-        pl.col("explain_share").fill_null(0.0), pl.col("flash").fill_null(0.0))
+        pl.col("explain_share").fill_null(0.0), pl.col("flash").fill_null(0.0)
+    )
     return p.select(cols).sort("category", "product_id", "session_id").to_pandas()
 
 
-def _refusal(g: pd.DataFrame, varied: pd.Index, min_spread: float, min_obs: int,
-             min_units: int) -> tuple[str, dict] | None:
+def _refusal(
+    g: pd.DataFrame, varied: pd.Index, min_spread: float, min_obs: int, min_units: int
+) -> tuple[str, dict] | None:
     """Why a category's prices cannot identify an elasticity, as (label key, values); None when
     they can."""
     if len(varied) == 0:
@@ -78,13 +109,16 @@ def _fit_log_price(gv: pd.DataFrame, alpha: float) -> tuple[float, float, float,
         rhs.append("C(session_id)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = smf.glm("units ~ " + " + ".join(rhs), gv, family=sm.families.Poisson()).fit(scale="X2")
+        res = smf.glm("units ~ " + " + ".join(rhs), gv, family=sm.families.Poisson()).fit(
+            scale="X2"
+        )
     lo, hi = (float(x) for x in res.conf_int(alpha).loc["log_price"])
     return float(res.params["log_price"]), lo, hi, float(res.pvalues["log_price"])
 
 
-def elasticity_verdict(b: float, lo: float, hi: float,
-                       max_width: float = MAX_ELASTICITY_WIDTH) -> tuple[str, dict] | None:
+def elasticity_verdict(
+    b: float, lo: float, hi: float, max_width: float = MAX_ELASTICITY_WIDTH
+) -> tuple[str, dict] | None:
     """Why an estimated elasticity ``b`` (interval ``lo``–``hi``) is not identified, as (label
     key, values); None when it is.
 
@@ -106,23 +140,42 @@ def elasticity_verdict(b: float, lo: float, hi: float,
 
 def reason_text(verdict: tuple[str, dict] | None, lang: str = "en") -> str:
     """A refusal in words ('' when identified)."""
-    from ..labels import t
+    from helpers.present.i18n import t
 
     return "" if verdict is None else t(verdict[0], lang).format(**verdict[1])
 
 
-def judge_elasticity(b: float, lo: float, hi: float, max_width: float = MAX_ELASTICITY_WIDTH) -> str:
+def judge_elasticity(
+    b: float, lo: float, hi: float, max_width: float = MAX_ELASTICITY_WIDTH
+) -> str:
     """:func:`elasticity_verdict` in English words ('' when identified)."""
     return reason_text(elasticity_verdict(b, lo, hi, max_width))
 
 
-ELASTICITY_COLUMNS = ["category", "identified", "elasticity", "lo", "hi", "p", "n_obs", "n_products",
-                      "price_spread", "reason", "reason_zh"]
+ELASTICITY_COLUMNS = [
+    "category",
+    "identified",
+    "elasticity",
+    "lo",
+    "hi",
+    "p",
+    "n_obs",
+    "n_products",
+    "price_spread",
+    "reason",
+    "reason_zh",
+]
 
 
-def price_elasticity(obs: pd.DataFrame, *, alpha: float = 0.05, min_spread: float = MIN_PRICE_SPREAD,
-                     min_obs: int = MIN_OBS, min_units: int = 20,
-                     max_width: float = MAX_ELASTICITY_WIDTH) -> pd.DataFrame:
+def price_elasticity(
+    obs: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    min_spread: float = MIN_PRICE_SPREAD,
+    min_obs: int = MIN_OBS,
+    min_units: int = 20,
+    max_width: float = MAX_ELASTICITY_WIDTH,
+) -> pd.DataFrame:
     """Log-log price elasticity per category from product × session observations.
 
     Within each category: Poisson regression (quasi-likelihood, Pearson-scaled standard errors) of
@@ -141,14 +194,28 @@ def price_elasticity(obs: pd.DataFrame, *, alpha: float = 0.05, min_spread: floa
         spread = g.groupby("product_id")["price"].agg(lambda s: s.max() / s.min() - 1)
         varied = spread[spread >= min_spread].index
         gv = g[g["product_id"].isin(varied)].copy()
-        base = {"category": cat, "n_obs": len(gv), "n_products": len(varied),
-                "price_spread": float(spread.max()) if len(spread) else math.nan}
+        base = {
+            "category": cat,
+            "n_obs": len(gv),
+            "n_products": len(varied),
+            "price_spread": float(spread.max()) if len(spread) else math.nan,
+        }
         verdict = _refusal(gv, varied, min_spread, min_obs, min_units)
         b = lo = hi = p = math.nan
         if verdict is None:
             b, lo, hi, p = _fit_log_price(gv, alpha)
             verdict = elasticity_verdict(b, lo, hi, max_width)
         ok = verdict is None
-        rows.append({**base, "identified": ok, "elasticity": b if ok else math.nan, "lo": lo, "hi": hi,
-                     "p": p, "reason": reason_text(verdict, "en"), "reason_zh": reason_text(verdict, "zh")})
+        rows.append(
+            {
+                **base,
+                "identified": ok,
+                "elasticity": b if ok else math.nan,
+                "lo": lo,
+                "hi": hi,
+                "p": p,
+                "reason": reason_text(verdict, "en"),
+                "reason_zh": reason_text(verdict, "zh"),
+            }
+        )
     return pd.DataFrame(rows, columns=ELASTICITY_COLUMNS)

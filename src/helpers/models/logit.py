@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import OTHER, REFERENCES, _q, _r, model_covariates
+from helpers.models.design import OTHER, REFERENCES, _q, _r, model_covariates
 
 
 @dataclass
@@ -53,13 +53,32 @@ class LogitResult:
         t["abs_ame"] = t["ame_unit"].abs()
         sig = t[t["p"] < 0.05]
         pick = sig if len(sig) else t
-        return pick.sort_values(["abs_ame", "term"], ascending=[False, True]).head(k).drop(columns="abs_ame")
+        return (
+            pick.sort_values(["abs_ame", "term"], ascending=[False, True])
+            .head(k)
+            .drop(columns="abs_ame")
+        )
 
     def summary(self) -> dict[str, Any]:
         """JSON-able estimates (documented in docs/summary-models.md)."""
         coefs = {
-            r["term"]: {k: _r(r[k]) for k in ("coef", "se", "lo", "hi", "p", "odds_ratio", "or_lo",
-                                              "or_hi", "ame", "ame_lo", "ame_hi", "unit")}
+            r["term"]: {
+                k: _r(r[k])
+                for k in (
+                    "coef",
+                    "se",
+                    "lo",
+                    "hi",
+                    "p",
+                    "odds_ratio",
+                    "or_lo",
+                    "or_hi",
+                    "ame",
+                    "ame_lo",
+                    "ame_hi",
+                    "unit",
+                )
+            }
             for r in self.table.to_dict("records")
         }
         return {
@@ -246,7 +265,9 @@ def fit_logit(
     for term in params.index:
         if term != "Intercept" and (not np.isfinite(bse[term]) or bse[term] > 50):
             separated.append(term)
-            notes.append(f"{term}: standard error {bse[term]:.3g}, estimate not identified (separation)")
+            notes.append(
+                f"{term}: standard error {bse[term]:.3g}, estimate not identified (separation)"
+            )
     ci = res.conf_int(alpha)
     z_ame = {}
     if marginal_effects:
@@ -265,13 +286,24 @@ def fit_logit(
         col = X[term].to_numpy()
         binary = bool(np.isin(col, (0.0, 1.0)).all())
         unit = 1.0 if binary else float(col.std())
-        rows.append({
-            "term": term, "coef": b, "se": float(bse[term]), "lo": lo, "hi": hi,
-            "p": float(res.pvalues[term]), "odds_ratio": math.exp(b),
-            "or_lo": math.exp(lo), "or_hi": math.exp(hi),
-            "ame": ame[0], "ame_lo": ame[1], "ame_hi": ame[2],
-            "unit": unit, "ame_unit": ame[0] * unit,
-        })
+        rows.append(
+            {
+                "term": term,
+                "coef": b,
+                "se": float(bse[term]),
+                "lo": lo,
+                "hi": hi,
+                "p": float(res.pvalues[term]),
+                "odds_ratio": math.exp(b),
+                "or_lo": math.exp(lo),
+                "or_hi": math.exp(hi),
+                "ame": ame[0],
+                "ame_lo": ame[1],
+                "ame_hi": ame[2],
+                "unit": unit,
+                "ame_unit": ame[0] * unit,
+            }
+        )
     table = pd.DataFrame(rows)
     vif = _vif(X)
     high = vif.loc[vif["vif"] > VIF_LIMIT, "term"].tolist()
@@ -285,7 +317,9 @@ def fit_logit(
     if 0 < test_size < 1 and min(events, len(d) - events) >= 10:
         pool = np.arange(len(yv))
         if len(pool) > holdout_max_rows:
-            pool = np.sort(np.random.default_rng(seed).choice(len(pool), holdout_max_rows, replace=False))
+            pool = np.sort(
+                np.random.default_rng(seed).choice(len(pool), holdout_max_rows, replace=False)
+            )
         idx_train, idx_test = train_test_split(
             pool, test_size=test_size, random_state=seed, stratify=yv[pool]
         )
@@ -302,13 +336,26 @@ def fit_logit(
         counts = pd.Series(p).groupby(bins, observed=True).size().to_numpy()
         if len(counts) != len(obs):
             counts = np.full(len(obs), np.nan)
-        calib = pd.DataFrame({"bin": np.arange(1, len(obs) + 1), "predicted": pred, "observed": obs,
-                              "n": counts})
+        calib = pd.DataFrame(
+            {"bin": np.arange(1, len(obs) + 1), "predicted": pred, "observed": obs, "n": counts}
+        )
     return LogitResult(
-        formula=formula, n=len(d), events=events, table=table, vif=vif, calibration=calib,
-        auc=auc, brier=brier, n_test=n_test, converged=converged,
-        pseudo_r2=float(res.prsquared), separation=separated, pooled=pooled, dropped=dropped,
-        notes=notes, result=res,
+        formula=formula,
+        n=len(d),
+        events=events,
+        table=table,
+        vif=vif,
+        calibration=calib,
+        auc=auc,
+        brier=brier,
+        n_test=n_test,
+        converged=converged,
+        pseudo_r2=float(res.prsquared),
+        separation=separated,
+        pooled=pooled,
+        dropped=dropped,
+        notes=notes,
+        result=res,
     )
 
 
@@ -330,7 +377,7 @@ def describe_term(term: str) -> str:
 def reading(result: LogitResult, k: int = 3, lang: str = "en") -> list[str]:
     """Plain-words sentences for the top effects (AME of a 0/1 change, or of one standard deviation
     for continuous terms, in percentage points with the 95% interval)."""
-    from .terms import term_label
+    from helpers.models.terms import term_label
 
     out = []
     for r in result.top_effects(k).to_dict("records"):
@@ -352,5 +399,3 @@ def reading(result: LogitResult, k: int = 3, lang: str = "en") -> list[str]:
                 + ("." if binary else " per unit.")
             )
     return out
-
-

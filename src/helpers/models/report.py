@@ -1,5 +1,5 @@
 """The sections of the conversion report (``40-conversion-models``), each a
-:mod:`helpers.sections` unit computing from whatever subset of the scope's tables is present.
+:mod:`helpers.present.sections` unit computing from whatever subset of the scope's tables is present.
 
 Viewer rows give the viewer-level logistic model and the buyers' order timing; without them the
 session-level model (:mod:`.sessions`) reads what the platform's counts allow. The minute-level
@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import polars as pl
 
-from .. import sections
-from ..labels import t
-from .counts import fit_counts, fit_order_timing, minute_design, order_timing_design
-from .design import viewer_design
-from .elasticity import price_elasticity, price_observations
-from .logit import fit_viewer_logit
-from .sessions import fit_session_conversion, session_frame
-from .terms import readable_terms, show_frame, term_label, value_label  # noqa: F401  (re-exported)
+from helpers.models.counts import fit_counts, fit_order_timing, minute_design, order_timing_design
+from helpers.models.design import viewer_design
+from helpers.models.elasticity import price_elasticity, price_observations
+from helpers.models.logit import fit_viewer_logit
+from helpers.models.sessions import fit_session_conversion, session_frame
+from helpers.models.terms import readable_terms, show_frame, term_label, value_label  # noqa: F401  (re-exported)
+from helpers.present import sections
+from helpers.present.i18n import t
 
 if TYPE_CHECKING:
-    from ..segments import Scope
+    from helpers.data.scope import Scope
 
 MIN_BUYERS = 10
 
@@ -81,11 +81,16 @@ def _orders_per_minute(trend: pl.DataFrame, orders: pl.DataFrame | None) -> pl.D
     """The trend with ``orders`` per minute from the order lines when the trend carries none."""
     if "orders" in trend.columns and trend["orders"].null_count() < trend.height:
         return trend
-    placed = (orders.with_columns(pl.col("ts").dt.truncate("1m").alias("minute_ts"))
-              .group_by("session_id", "minute_ts").agg(pl.col("order_id").n_unique().alias("orders")))
-    return (trend.drop("orders", strict=False)
-            .join(placed, on=["session_id", "minute_ts"], how="left")
-            .with_columns(pl.col("orders").fill_null(0)))
+    placed = (
+        orders.with_columns(pl.col("ts").dt.truncate("1m").alias("minute_ts"))
+        .group_by("session_id", "minute_ts")
+        .agg(pl.col("order_id").n_unique().alias("orders"))
+    )
+    return (
+        trend.drop("orders", strict=False)
+        .join(placed, on=["session_id", "minute_ts"], how="left")
+        .with_columns(pl.col("orders").fill_null(0))
+    )
 
 
 @sections.section("conversion.counts", needs=["trend", "events", "trend.orders|orders"])
@@ -98,19 +103,25 @@ def counts_section(scope: Scope) -> Any:
     return fit_counts(mdf), mdf
 
 
-@sections.section("conversion.order_timing",
-                  needs=["viewers", "orders.viewer_id", "trend", "events", "trend.orders|orders"])
+@sections.section(
+    "conversion.order_timing",
+    needs=["viewers", "orders.viewer_id", "trend", "events", "trend.orders|orders"],
+)
 def order_timing_section(scope: Scope) -> Any:
     """When buyers order during their stay (conditional Poisson, one group per buyer)."""
     trend = _orders_per_minute(scope.trend, scope.orders)
     mdf = minute_design(trend, scope.events, scope.sessions)
     td = order_timing_design(scope.viewers, scope.orders, mdf, scope.sessions)
     if td.empty or td["orders"].sum() < MIN_BUYERS:
-        return TooLittle("few_buyers", (("n", int(td["orders"].sum()) if len(td) else 0), ("min", MIN_BUYERS)))
+        return TooLittle(
+            "few_buyers", (("n", int(td["orders"].sum()) if len(td) else 0), ("min", MIN_BUYERS))
+        )
     return fit_order_timing(td)
 
 
-@sections.section("conversion.elasticity", needs=["products.price", "products.units|products.orders"])
+@sections.section(
+    "conversion.elasticity", needs=["products.price", "products.units|products.orders"]
+)
 def elasticity_section(scope: Scope) -> Any:
     """Price elasticity per category across the store's sessions up to the scope's end."""
     obs = price_observations(scope.all_products, scope.all_events, scope.all_sessions)
@@ -122,22 +133,25 @@ def elasticity_section(scope: Scope) -> Any:
 def _arm_counts(scope: Scope, ids: list[str]) -> tuple[int, int, list[float]]:
     """Buyers, viewers and per-buyer GMV of the sessions ``ids`` (viewer rows, else the platform's
     totals with per-buyer GMV from order buyer ids when they exist)."""
-    from .design import buyers_of
+    from helpers.models.design import buyers_of
 
     if scope.viewers.height:
         d = viewer_design(scope.viewers.filter(pl.col("session_id").is_in(ids)), scope.orders)
         return int(d["bought"].sum()), len(d), d.loc[d["bought"] == 1, "gmv"].tolist()
     tot = scope.all_totals.filter(pl.col("session_id").is_in(ids))
-    value = {m: int(tot.filter(pl.col("metric") == m)["value"].sum()) for m in ("buyers", "viewers")}
+    value = {
+        m: int(tot.filter(pl.col("metric") == m)["value"].sum()) for m in ("buyers", "viewers")
+    }
     gmv = buyers_of(scope.all_orders.filter(pl.col("session_id").is_in(ids)))["gmv"].to_list()
     return value["buyers"], value["viewers"], gmv
 
 
 @sections.section("conversion.ab", needs=["sessions", "viewers|session_totals"])
-def ab_section(scope: Scope, arm_a: list[str], arm_b: list[str], target_lift: float,
-               looks: int) -> Any:
+def ab_section(
+    scope: Scope, arm_a: list[str], arm_b: list[str], target_lift: float, looks: int
+) -> Any:
     """An A/B reading of two named arms of sessions, or the planning figures without arms."""
-    from .. import experiments as ex
+    from helpers.models import experiments as ex
 
     if arm_a and arm_b:
         ba, na, ga = _arm_counts(scope, arm_a)
@@ -150,8 +164,13 @@ def ab_section(scope: Scope, arm_a: list[str], arm_b: list[str], target_lift: fl
         return TooLittle("ab_empty_arm")
     base = buyers / viewers
     half = viewers // 2
-    return {"arms": None, "baseline_conversion": base, "viewers": viewers,
-            "mde_rel_half_split": ex.mde(base, half, half), "planning": ex.planning_table(base)}
+    return {
+        "arms": None,
+        "baseline_conversion": base,
+        "viewers": viewers,
+        "mde_rel_half_split": ex.mde(base, half, half),
+        "planning": ex.planning_table(base),
+    }
 
 
 def left_out(outcomes: list[sections.Outcome], lang: str = "zh") -> list[tuple[str, str]]:
@@ -175,21 +194,35 @@ def _summary_of(value: Any) -> Any:
     if isinstance(value, tuple):  # (count result, its design)
         return value[0].summary()
     if isinstance(value, pd.DataFrame):  # elasticity per category
-        return {r["category"]: {k: r[k] for k in ("identified", "elasticity", "lo", "hi", "n_obs", "reason")}
-                for r in value.to_dict("records")}
+        return {
+            r["category"]: {
+                k: r[k] for k in ("identified", "elasticity", "lo", "hi", "n_obs", "reason")
+            }
+            for r in value.to_dict("records")
+        }
     if isinstance(value, dict):
-        return {k: (v.to_dict("records") if isinstance(v, pd.DataFrame) else v) for k, v in value.items()}
+        return {
+            k: (v.to_dict("records") if isinstance(v, pd.DataFrame) else v)
+            for k, v in value.items()
+        }
     if hasattr(value, "summary"):
         return value.summary()
     return value.as_dict() if hasattr(value, "as_dict") else value
 
 
-SUMMARY_KEYS = {"conversion.logit": "logit", "conversion.sessions": "session_model",
-                "conversion.counts": "counts", "conversion.order_timing": "order_timing",
-                "conversion.elasticity": "elasticity", "conversion.ab": "ab"}
+SUMMARY_KEYS = {
+    "conversion.logit": "logit",
+    "conversion.sessions": "session_model",
+    "conversion.counts": "counts",
+    "conversion.order_timing": "order_timing",
+    "conversion.elasticity": "elasticity",
+    "conversion.ab": "ab",
+}
 
 
-def build_summary(scope: Scope, outcomes: list[sections.Outcome], extra: dict | None = None) -> dict:
+def build_summary(
+    scope: Scope, outcomes: list[sections.Outcome], extra: dict | None = None
+) -> dict:
     """The conversion report's summary.json (keys in docs/summary-models.md): the scope, each
     section's result under its key, and ``skipped`` (section key → why) for the rest."""
     out: dict[str, Any] = {"scope": scope.describe(*scope_ids(scope)), "skipped": {}}
@@ -217,9 +250,22 @@ def scope_ids(scope: Scope) -> tuple[str, str]:
 
 def logit_table(result: Any, lang: str = "zh") -> Any:
     cols = ["term", "odds_ratio", "or_lo", "or_hi", "p", "ame", "ame_lo", "ame_hi"]
-    return show_frame(readable_terms(result.table[cols], lang), "cap_logit", lang,
-                 points=("ame", "ame_lo", "ame_hi"), signed=("ame", "ame_lo", "ame_hi"),
-                 decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4, "ame": 2, "ame_lo": 2, "ame_hi": 2})
+    return show_frame(
+        readable_terms(result.table[cols], lang),
+        "cap_logit",
+        lang,
+        points=("ame", "ame_lo", "ame_hi"),
+        signed=("ame", "ame_lo", "ame_hi"),
+        decimals={
+            "odds_ratio": 3,
+            "or_lo": 3,
+            "or_hi": 3,
+            "p": 4,
+            "ame": 2,
+            "ame_lo": 2,
+            "ame_hi": 2,
+        },
+    )
 
 
 def vif_table(result: Any, lang: str = "zh") -> Any:
@@ -227,56 +273,125 @@ def vif_table(result: Any, lang: str = "zh") -> Any:
 
 
 def calibration_table(result: Any, lang: str = "zh") -> Any:
-    return show_frame(result.calibration, "cap_calibration", lang, decimals={"predicted": 1, "observed": 1, "bin": 0, "n": 0},
-                 percent=("predicted", "observed"))
+    return show_frame(
+        result.calibration,
+        "cap_calibration",
+        lang,
+        decimals={"predicted": 1, "observed": 1, "bin": 0, "n": 0},
+        percent=("predicted", "observed"),
+    )
 
 
 def session_table(model: Any, lang: str = "zh") -> Any:
     """The session model's odds ratios, or (descriptive) each session's conversion."""
     if model.kind == "model":
-        return show_frame(readable_terms(model.table, lang), "cap_session_model", lang,
-                     decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4})
+        return show_frame(
+            readable_terms(model.table, lang),
+            "cap_session_model",
+            lang,
+            decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4},
+        )
     per = model.per_session.drop(columns=["weekday"], errors="ignore").astype({"weekend": bool})
-    return show_frame(per, "cap_session_conversion", lang, max_rows=60,
-                 percent=("conversion", "lo", "hi", "paid_share"),
-                 decimals={"conversion": 2, "lo": 2, "hi": 2, "paid_share": 0, "start_hour": 0,
-                           "duration_h": 1, "viewers": 0, "buyers": 0})
+    return show_frame(
+        per,
+        "cap_session_conversion",
+        lang,
+        max_rows=60,
+        percent=("conversion", "lo", "hi", "paid_share"),
+        decimals={
+            "conversion": 2,
+            "lo": 2,
+            "hi": 2,
+            "paid_share": 0,
+            "start_hour": 0,
+            "duration_h": 1,
+            "viewers": 0,
+            "buyers": 0,
+        },
+    )
 
 
 def lift_table(result: Any, lang: str = "zh", caption: str = "cap_lifts") -> Any:
-    return show_frame(readable_terms(result.lifts, lang), caption, lang, decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4})
+    return show_frame(
+        readable_terms(result.lifts, lang),
+        caption,
+        lang,
+        decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4},
+    )
 
 
 def elasticity_table(table: pd.DataFrame, lang: str = "zh") -> Any:
     """Elasticities with the refusal reasons in the report language."""
-    table = table.assign(reason=table["reason_zh"] if lang == "zh" else table["reason"]).drop(columns="reason_zh")
-    return show_frame(table, "cap_elasticity", lang, percent=("price_spread",),
-                 decimals={"elasticity": 2, "lo": 2, "hi": 2, "p": 4, "price_spread": 0, "n_obs": 0, "n_products": 0})
+    table = table.assign(reason=table["reason_zh"] if lang == "zh" else table["reason"]).drop(
+        columns="reason_zh"
+    )
+    return show_frame(
+        table,
+        "cap_elasticity",
+        lang,
+        percent=("price_spread",),
+        decimals={
+            "elasticity": 2,
+            "lo": 2,
+            "hi": 2,
+            "p": 4,
+            "price_spread": 0,
+            "n_obs": 0,
+            "n_products": 0,
+        },
+    )
 
 
 def ab_table(value: Any, lang: str = "zh") -> Any:
     """An A/B reading as rows of (field, value), or the planning table without arms."""
     if isinstance(value, dict):
-        return show_frame(value["planning"], "cap_planning", lang, percent=("rel_lift",), decimals={"rel_lift": 0})
-    pct = {"conv_a", "conv_b", "conv_diff", "conv_lo", "conv_hi", "target_lift", "power_for_target", "mde_rel"}
+        return show_frame(
+            value["planning"], "cap_planning", lang, percent=("rel_lift",), decimals={"rel_lift": 0}
+        )
+    pct = {
+        "conv_a",
+        "conv_b",
+        "conv_diff",
+        "conv_lo",
+        "conv_hi",
+        "target_lift",
+        "power_for_target",
+        "mde_rel",
+    }
     rows = []
     for k, v in value.as_dict().items():
         if k in ("warnings", "arm_a", "arm_b"):
             continue
-        shown = ("–" if v != v else f"{v:.2%}") if k in pct else (f"{v:,}" if isinstance(v, int) else
-                                                               ("–" if v != v else f"{v:,.4g}"))
+        shown = (
+            ("–" if v != v else f"{v:.2%}")
+            if k in pct
+            else (f"{v:,}" if isinstance(v, int) else ("–" if v != v else f"{v:,.4g}"))
+        )
         rows.append({"term": t(f"ab_{k}", lang), "value": shown})
     return show_frame(pd.DataFrame(rows), "cap_ab", lang)
 
 
-CONVERSION_SECTIONS = ("conversion.logit", "conversion.sessions", "conversion.counts",
-                       "conversion.order_timing", "conversion.elasticity", "conversion.ab")
+CONVERSION_SECTIONS = (
+    "conversion.logit",
+    "conversion.sessions",
+    "conversion.counts",
+    "conversion.order_timing",
+    "conversion.elasticity",
+    "conversion.ab",
+)
 
 
-def run_all(scope: Scope, arm_a: list[str] | None = None, arm_b: list[str] | None = None,
-            target_lift: float = 0.10, looks: int = 1) -> dict[str, sections.Outcome]:
+def run_all(
+    scope: Scope,
+    arm_a: list[str] | None = None,
+    arm_b: list[str] | None = None,
+    target_lift: float = 0.10,
+    looks: int = 1,
+) -> dict[str, sections.Outcome]:
     """Every section of the conversion report on ``scope`` (what the matrix test checks)."""
     f = scope.frames()
     ab = (arm_a or [], arm_b or [], target_lift, looks)
-    return {k: sections.run(k, f, scope, *ab) if k == "conversion.ab" else sections.run(k, f, scope)
-            for k in CONVERSION_SECTIONS}
+    return {
+        k: sections.run(k, f, scope, *ab) if k == "conversion.ab" else sections.run(k, f, scope)
+        for k in CONVERSION_SECTIONS
+    }

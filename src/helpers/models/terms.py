@@ -7,17 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..labels import t
-from .design import REFERENCES
-
-
-def value_label(value: Any, lang: str = "zh") -> str:
-    """A readable cell: booleans as 是/否 (yes/no), known codes (android, female, unknown, other)
-    in the report language, anything else as it is."""
-    if isinstance(value, bool):
-        return t("value_yes" if value else "value_no", lang)
-    key = f"value_{value}"
-    return t(key, lang) if isinstance(value, str) and t(key, lang) != key else str(value)
+from helpers.models.design import REFERENCES
+from helpers.present.i18n import t
+from helpers.present.labels import value_label
 
 
 def term_label(term: str, lang: str = "zh") -> str:
@@ -42,8 +34,8 @@ def readable_terms(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
 def show_frame(df: pd.DataFrame, caption_key: str, lang: str = "zh", **fmt: Any) -> Any:
     """``nb.show_table`` of ``df`` as a report shows it: captioned by label key, headers in the
     language, boolean and coded cells in words (:func:`value_label`)."""
-    from .. import nb
-    from ..labels import columns
+    from helpers.present import nb
+    from helpers.present.labels import columns
 
     shown = df.copy()
     for c in shown.columns:
@@ -51,4 +43,6 @@ def show_frame(df: pd.DataFrame, caption_key: str, lang: str = "zh", **fmt: Any)
             shown[c] = shown[c].map(lambda v: value_label(bool(v), lang))
         elif shown[c].dtype == object:
             shown[c] = shown[c].map(lambda v: value_label(v, lang) if isinstance(v, str) else v)
-    return nb.show_table(shown, t(caption_key, lang), rename=columns(list(shown.columns), lang), **fmt)
+    return nb.show_table(
+        shown, t(caption_key, lang), rename=columns(list(shown.columns), lang), **fmt
+    )

@@ -1,13 +1,26 @@
 """The host's pitch (话术): what was said minute by minute, which pitch elements preceded orders,
 whether viewers' questions were answered, and whether every claim kept within the advertising law
-(《广告法》). Rules are data (``resources/pitch/``); method and sources in ``docs/pitch.md``."""
+(《广告法》). Rules are data (``resources/pitch/``); method and sources in ``docs/pitch.md``.
+
+Stage: analysis. May import the foundation and :mod:`helpers.comments`.
+"""
 
 from __future__ import annotations
 
-from . import analysis, answers, compliance, effect, elements, minutes, opening, rules, text
-from .compliance import scan_all
-from .elements import detect, element_hits
-from .minutes import minute_table
+from helpers.pitch import (
+    analysis,
+    answers,
+    compliance,
+    effect,
+    elements,
+    minutes,
+    opening,
+    rules,
+    text,
+)
+from helpers.pitch.compliance import scan_all
+from helpers.pitch.elements import detect, element_hits
+from helpers.pitch.minutes import minute_table
 
 __all__ = [
     "analysis",

@@ -1,4 +1,4 @@
-"""The pitch report's sections, registered with :mod:`helpers.sections`, and its summary block.
+"""The pitch report's sections, registered with :mod:`helpers.present.sections`, and its summary block.
 
 Every section takes a :class:`PitchContext`: the session's tables by canonical name and its
 transcript with the pitch elements detected (once); optional tables (trend, orders, events,
@@ -14,10 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from .. import schema, sections
-from ..store import Session
-from . import answers, compliance, effect, elements, minutes, opening
-from .rules import element_rules
+from helpers.data import schema
+from helpers.data.store import Session
+from helpers.pitch import answers, compliance, effect, elements, minutes, opening
+from helpers.pitch.rules import element_rules
+from helpers.present import sections
 
 CONVERTING_TOP = 5
 PITCH_SECTIONS = (
@@ -68,7 +69,7 @@ class PitchContext:
 def open_pitch(session_id: str, store: str) -> PitchContext:
     """The context of ``session_id`` (empty: the store's latest session); a store without any
     session gives an empty context whose sections say what they need."""
-    from ..store import list_sessions, load_session
+    from helpers.data.store import list_sessions, load_session
 
     if not session_id:
         known = list_sessions(store)

@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import polars as pl
 
-from ..comments import classify_frame
-from .compliance import normalise_one
-from .rules import element_rules
-from .text import link_numbers
+from helpers.comments import classify_frame
+from helpers.pitch.compliance import normalise_one
+from helpers.pitch.rules import element_rules
+from helpers.pitch.text import link_numbers
 
 WINDOW_S = 180
 TOPICS = (

@@ -16,9 +16,9 @@ import unicodedata
 
 import polars as pl
 
-from ..schema import TS
-from .rules import ComplianceRules, compliance_rules, element_rules
-from .text import normalise_expr, to_simplified
+from helpers.data.schema import TS
+from helpers.pitch.rules import ComplianceRules, compliance_rules, element_rules
+from helpers.pitch.text import normalise_expr, to_simplified
 
 SOURCES = ("transcript", "product", "comment")
 HIT_COLUMNS = {

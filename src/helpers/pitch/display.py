@@ -8,16 +8,17 @@ from typing import Any
 
 import polars as pl
 
-from ..comments.intent import label as intent_label
-from ..labels import columns, t
-from .rules import compliance_rules, element_rules
+from helpers.comments.intent import label as intent_label
+from helpers.pitch.rules import compliance_rules, element_rules
+from helpers.present.i18n import t
+from helpers.present.labels import columns
 
 SPEECH_CHARS = 80
 
 
 def show(df: pl.DataFrame, caption: str, lang: str, **kwargs: Any) -> Any:
     """``nb.show_table`` with the columns named in the report's language (formats by column key)."""
-    from .. import nb
+    from helpers.present import nb
 
     return nb.show_table(df, caption, rename=columns(df.columns, lang), **kwargs)
 

@@ -17,8 +17,8 @@ import math
 import numpy as np
 import polars as pl
 
-from .minutes import RUN_SHEET_KINDS
-from .rules import element_rules
+from helpers.pitch.minutes import RUN_SHEET_KINDS
+from helpers.pitch.rules import element_rules
 
 LAGS = 2
 MIN_MINUTES = 5  # an element heard in fewer minutes (or missing from fewer) is "too little data"

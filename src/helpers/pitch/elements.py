@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from ..schema import TS
-from .rules import ElementRules, element_rules
-from .text import link_numbers, normalise_expr
+from helpers.data.schema import TS
+from helpers.pitch.rules import ElementRules, element_rules
+from helpers.pitch.text import link_numbers, normalise_expr
 
 SPEECH_COLUMNS = ("session_id", "start_ts", "end_ts", "text", "speaker", "source")
 DEFAULT_LINE_S = 3.0  # a line without an end lasts until the next one, at most this long

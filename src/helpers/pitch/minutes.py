@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from .rules import element_rules
+from helpers.pitch.rules import element_rules
 
 GAP_S = 5.0
 RUN_SHEET_KINDS = ("explain", "lottery", "coupon", "flash_sale")

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import polars as pl
 
-from ..schema import TS
-from .rules import element_rules
+from helpers.data.schema import TS
+from helpers.pitch.rules import element_rules
 
 OPENING_S = 30
 REOPEN_S = 180

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ..paths import RESOURCES
+from helpers.paths import RESOURCES
 
 ELEMENTS_PATH = RESOURCES / "pitch" / "elements.yaml"
 COMPLIANCE_PATH = RESOURCES / "pitch" / "compliance.yaml"

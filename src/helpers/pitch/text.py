@@ -14,7 +14,7 @@ import re
 
 import polars as pl
 
-from ..paths import RESOURCES
+from helpers.paths import RESOURCES
 
 T2S_PATH = RESOURCES / "pitch" / "t2s.tsv"
 

@@ -1,11 +1,20 @@
 """The session review (单场复盘): one module per report section, each computing aggregated frames
-from whatever tables a loaded :class:`~helpers.store.Session` holds (viewer rows are optional).
-Sections register with :mod:`helpers.sections`; metrics come from :mod:`helpers.metrics`."""
+from whatever tables a loaded :class:`~helpers.data.store.Session` holds (viewer rows are optional).
+Sections register with :mod:`helpers.present.sections`; metrics come from :mod:`helpers.metrics.definitions`.
 
-from .actions import candidates, decision_summary
-from .audience import AUDIENCE_DIMENSIONS, LEVEL_ORDER, audience, from_profile, top_over
-from .comments import comment_intents, top_comments
-from .common import (
+Stage: analysis. May import the foundation and :mod:`helpers.comments`.
+"""
+
+from helpers.review.actions import candidates, decision_summary
+from helpers.review.audience import (
+    AUDIENCE_DIMENSIONS,
+    LEVEL_ORDER,
+    audience,
+    from_profile,
+    top_over,
+)
+from helpers.review.comments import comment_intents, top_comments
+from helpers.review.common import (
     GMV_SWING,
     PAID_CHANNELS,
     POINT_EVENT_MIN,
@@ -16,11 +25,11 @@ from .common import (
     per_viewer_gmv,
     session_minutes,
 )
-from .context import Context, data_note, open_review
-from .display import display_frame, format_value, show, step
-from .findings import FINDING_TEXT, findings
-from .funnel import Funnel, funnel
-from .headline import (
+from helpers.review.context import Context, data_note, open_review
+from helpers.review.display import display_frame, format_value, show, step
+from helpers.review.findings import FINDING_TEXT, findings
+from helpers.review.funnel import Funnel, funnel
+from helpers.review.headline import (
     UNIT_TEXT,
     Headline,
     as_of,
@@ -30,8 +39,8 @@ from .headline import (
     kpi_intervals,
     trailing_sessions,
 )
-from .integrity import Integrity, duplicate_comments, entry_bursts, integrity
-from .products import (
+from helpers.review.integrity import Integrity, duplicate_comments, entry_bursts, integrity
+from helpers.review.products import (
     Products,
     explanation_effect,
     explanation_windows,
@@ -39,8 +48,8 @@ from .products import (
     product_table,
     products,
 )
-from .promotions import Promotions, lift_text, with_lift_text
-from .retention import (
+from helpers.review.promotions import Promotions, lift_text, with_lift_text
+from helpers.review.retention import (
     TENURE_BUCKETS,
     Retention,
     dropoff,
@@ -49,8 +58,8 @@ from .retention import (
     retention,
     trend_stay,
 )
-from .returning import Returning, returning_customers
-from .story import (
+from helpers.review.returning import Returning, returning_customers
+from helpers.review.story import (
     MinuteStory,
     find_extrema,
     minute_frame,
@@ -59,9 +68,9 @@ from .story import (
     screen_label,
     screen_timeline,
 )
-from .summary import build_summary
-from .traffic import traffic_sources
-from .verdict import PageOne, Verdict, funnel_comparison, funnel_steps
+from helpers.review.summary import build_summary
+from helpers.review.traffic import traffic_sources
+from helpers.review.verdict import PageOne, Verdict, funnel_comparison, funnel_steps
 
 __all__ = [
     "AUDIENCE_DIMENSIONS",

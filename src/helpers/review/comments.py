@@ -6,9 +6,9 @@ import logging
 
 import polars as pl
 
-from .. import sections
-from ..store import Session
-from .common import _minute, _norm_text
+from helpers.data.store import Session
+from helpers.present import sections
+from helpers.review.common import _minute, _norm_text
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +21,10 @@ def comment_intents(s: Session, *, top: int = 6) -> pl.DataFrame | None:
     if not s.has("comments"):
         return None
     try:
-        from ..comments import classify_frame  # type: ignore[attr-defined]
+        from helpers.comments import classify_frame  # type: ignore[attr-defined]
     except ImportError:
         try:
-            from ..comments.classify import classify_frame  # type: ignore[no-redef]
+            from helpers.comments.classify import classify_frame  # type: ignore[no-redef]
         except ImportError:
             log.info("helpers.comments not available: comment intents skipped")
             return None
@@ -36,11 +36,18 @@ def comment_intents(s: Session, *, top: int = 6) -> pl.DataFrame | None:
         return None
     freq = c["intent"].fill_null("other").value_counts(sort=True)
     keep = freq.filter(pl.col("intent") != "other")["intent"].head(top).to_list()
-    return (c.with_columns(_minute("ts").alias("minute_ts"),
-                           pl.when(pl.col("intent").is_in(keep)).then(pl.col("intent")).otherwise(pl.lit("other"))
-                           .alias("intent"))
-            .group_by("minute_ts", "intent").agg(pl.len().cast(pl.Int64).alias("comments"))
-            .sort("minute_ts", "intent"))
+    return (
+        c.with_columns(
+            _minute("ts").alias("minute_ts"),
+            pl.when(pl.col("intent").is_in(keep))
+            .then(pl.col("intent"))
+            .otherwise(pl.lit("other"))
+            .alias("intent"),
+        )
+        .group_by("minute_ts", "intent")
+        .agg(pl.len().cast(pl.Int64).alias("comments"))
+        .sort("minute_ts", "intent")
+    )
 
 
 @sections.section("review.comments", needs=["comments"])
@@ -49,8 +56,18 @@ def top_comments(s: Session, *, n: int = 10, min_chars: int = 2) -> pl.DataFrame
     schema = {"text": pl.String, "comments": pl.Int64, "authors": pl.Int64}
     if not s.has("comments"):
         return pl.DataFrame(schema=schema)
-    c = s.comments.with_columns(_norm_text().alias("norm")).filter(pl.col("norm").str.len_chars() >= min_chars)
+    c = s.comments.with_columns(_norm_text().alias("norm")).filter(
+        pl.col("norm").str.len_chars() >= min_chars
+    )
     author = pl.col("viewer_id").n_unique() if "viewer_id" in c.columns else pl.len()
-    return (c.group_by("norm").agg(pl.col("text").first(), pl.len().cast(pl.Int64).alias("comments"),
-                                   author.cast(pl.Int64).alias("authors"))
-            .sort(["comments", "norm"], descending=[True, False]).head(n).select(list(schema)))
+    return (
+        c.group_by("norm")
+        .agg(
+            pl.col("text").first(),
+            pl.len().cast(pl.Int64).alias("comments"),
+            author.cast(pl.Int64).alias("authors"),
+        )
+        .sort(["comments", "norm"], descending=[True, False])
+        .head(n)
+        .select(list(schema))
+    )

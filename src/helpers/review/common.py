@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from ..store import Session
+from helpers.data.store import Session
 
 SHORT_WATCH_S = 10.0  # "near-zero" watch time of a fabricated entry
 POINT_EVENT_MIN = 3  # lottery / note without an end: treat as a window of this many minutes
@@ -23,6 +23,8 @@ def roi_reliable(spend: float | None, orders: float | None) -> bool:
     """Whether a ROI can be stated: at least ¥:data:`ROI_MIN_SPEND` of spend and
     :data:`ROI_MIN_ORDERS` orders behind it."""
     return (spend or 0.0) >= ROI_MIN_SPEND and (orders or 0) >= ROI_MIN_ORDERS
+
+
 SCREEN_PRIORITY = ("flash_sale", "lottery", "coupon", "explain", "note", "other")
 
 
@@ -47,11 +49,13 @@ def session_minutes(s: Session) -> float:
 
 def per_viewer_gmv(s: Session, *, paid_only: bool = False) -> pl.DataFrame:
     """Placed GMV and order count per buyer (viewer_id), from the orders table; ``paid_only``:
-    paid GMV per paying buyer (statuses :data:`helpers.metrics.BUYING_STATUSES`)."""
-    from ..metrics import BUYING_STATUSES
+    paid GMV per paying buyer (statuses :data:`helpers.metrics.definitions.BUYING_STATUSES`)."""
+    from helpers.metrics.definitions import BUYING_STATUSES
 
     if not s.has("orders") or "viewer_id" not in s.orders.columns:
-        return pl.DataFrame(schema={"viewer_id": pl.String, "gmv": pl.Float64, "n_orders": pl.UInt32})
+        return pl.DataFrame(
+            schema={"viewer_id": pl.String, "gmv": pl.Float64, "n_orders": pl.UInt32}
+        )
     keep = pl.col("status").is_in(list(BUYING_STATUSES)) if paid_only else pl.lit(True)
     return (
         s.orders.filter(pl.col("viewer_id").is_not_null() & keep)

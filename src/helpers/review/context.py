@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..store import Session
-from .headline import as_of
+from helpers.data.store import Session
+from helpers.review.headline import as_of
 
 log = logging.getLogger(__name__)
 
@@ -23,22 +23,31 @@ class Context:
     store: str | None
 
 
-def open_review(session_id: str, store: str | None, targets: str = "", category: str = "general",
-                lang: str = "zh") -> Context:
+def open_review(
+    session_id: str,
+    store: str | None,
+    targets: str = "",
+    category: str = "general",
+    lang: str = "zh",
+) -> Context:
     """Validate the notebook's parameters and load the session (the latest in the store when
     ``session_id`` is empty). Raises ValueError/KeyError with a clear message."""
-    from ..benchmarks import _raw
-    from ..paths import resolve
-    from ..store import list_sessions, load_session
-    from ..targets import session_targets
+    from helpers.data.store import list_sessions, load_session
+    from helpers.metrics.benchmarks import _raw
+    from helpers.metrics.targets import session_targets
+    from helpers.paths import resolve
 
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     if category not in _raw():
-        raise ValueError(f"unknown benchmark category {category!r}; categories: {', '.join(_raw())}")
+        raise ValueError(
+            f"unknown benchmark category {category!r}; categories: {', '.join(_raw())}"
+        )
     root = resolve(store) if store else None
     if root is not None and not root.exists():
-        raise FileNotFoundError(f"store {root} does not exist (run `workbook ingest` or `workbook simulate` first)")
+        raise FileNotFoundError(
+            f"store {root} does not exist (run `workbook ingest` or `workbook simulate` first)"
+        )
     if not session_id:
         known = list_sessions(root)
         if known.height == 0:
@@ -53,21 +62,37 @@ def open_review(session_id: str, store: str | None, targets: str = "", category:
 def data_note(ctx: Context) -> dict[str, Any]:
     """The facts the report's opening sentence states: room, host, times, as-of, tables present."""
     s = ctx.session
-    names = ("session_totals", "trend", "events", "products", "viewers", "orders", "comments", "traffic",
-             *s.tables)
+    names = (
+        "session_totals",
+        "trend",
+        "events",
+        "products",
+        "viewers",
+        "orders",
+        "comments",
+        "traffic",
+        *s.tables,
+    )
     sep = "、" if ctx.lang == "zh" else ", "
     present = [_table_name(n, ctx.lang) for n in names if s.has(n)]
     missing = [_table_name(n, ctx.lang) for n in names if not s.has(n)]
-    return {"session_id": s.session_id, "room": s.info.get("room"), "host": s.info.get("host") or "–",
-            "start": f"{s.info['start_ts']:%Y-%m-%d %H:%M}", "end": f"{s.info['end_ts']:%H:%M}",
-            "as_of": f"{as_of(s):%Y-%m-%d %H:%M}" if as_of(s) else "–",
-            "present": sep.join(present) or "–", "missing": sep.join(missing) or "–",
-            "targets": len(ctx.targets), "category": ctx.category}
+    return {
+        "session_id": s.session_id,
+        "room": s.info.get("room"),
+        "host": s.info.get("host") or "–",
+        "start": f"{s.info['start_ts']:%Y-%m-%d %H:%M}",
+        "end": f"{s.info['end_ts']:%H:%M}",
+        "as_of": f"{as_of(s):%Y-%m-%d %H:%M}" if as_of(s) else "–",
+        "present": sep.join(present) or "–",
+        "missing": sep.join(missing) or "–",
+        "targets": len(ctx.targets),
+        "category": ctx.category,
+    }
 
 
 def _table_name(table: str, lang: str) -> str:
-    """A table as a reader knows it (分钟趋势（trend 表）), from :data:`helpers.sections.TABLE_NAMES`."""
-    from ..sections import TABLE_NAMES
+    """A table as a reader knows it (分钟趋势（trend 表）), from :data:`helpers.present.sections.TABLE_NAMES`."""
+    from helpers.present.sections import TABLE_NAMES
 
     zh, en = TABLE_NAMES.get(table, (table, table))
     return zh if lang == "zh" else en

@@ -11,12 +11,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .. import metrics, sections, stats
-from ..benchmarks import benchmarks
-from ..labels import t
-from ..store import Session
-from .common import GMV_SWING, TRAILING_SESSIONS, _f, per_viewer_gmv, roi_reliable
-from .display import format_value
+from helpers.data.store import Session
+from helpers.metrics import definitions as metrics
+from helpers.metrics import stats
+from helpers.metrics.benchmarks import benchmarks
+from helpers.present import sections
+from helpers.present.i18n import t
+from helpers.review.common import GMV_SWING, TRAILING_SESSIONS, _f, per_viewer_gmv, roi_reliable
+from helpers.review.display import format_value
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def _iv(estimate: Any, lo: float, hi: float, method: str) -> dict[str, Any]:
 
 def _count_intervals(kpis: dict[str, Any], products: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """Wilson intervals of the proportions, from the counts behind each KPI (viewer rows or the
-    platform's totals: whatever :mod:`helpers.metrics` took the KPI from)."""
+    platform's totals: whatever :mod:`helpers.metrics.definitions` took the KPI from)."""
     out: dict[str, dict[str, Any]] = {}
     viewers = kpis.get("viewers")
 
@@ -67,7 +69,9 @@ def _count_intervals(kpis: dict[str, Any], products: pl.DataFrame) -> dict[str, 
     return out
 
 
-def _money_intervals(s: Session, kpis: dict[str, Any], seed: int, n_boot: int) -> dict[str, dict[str, Any]]:
+def _money_intervals(
+    s: Session, kpis: dict[str, Any], seed: int, n_boot: int
+) -> dict[str, dict[str, Any]]:
     """UV value, GPM and AOV: bootstrap over buyers (padded with the non-buying viewers) where
     order lines name their buyers; else an exact Poisson interval on the order count with the
     average order value fixed."""
@@ -78,13 +82,17 @@ def _money_intervals(s: Session, kpis: dict[str, Any], seed: int, n_boot: int) -
     uv: tuple[float, float] | None = None
     if buyers.height and viewers:
         g = buyers["gmv"].to_numpy()
-        b = stats.bootstrap_ratio(np.concatenate([g, np.zeros(max(int(viewers) - g.size, 0))]),
-                                  n_boot=n_boot, seed=seed)
+        b = stats.bootstrap_ratio(
+            np.concatenate([g, np.zeros(max(int(viewers) - g.size, 0))]), n_boot=n_boot, seed=seed
+        )
         uv, method = (b.lo, b.hi), "bootstrap"
     elif viewers and gmv and kpis.get("orders"):
         k = int(kpis["orders"])
         lo_k, hi_k = stats.poisson_count(k)
-        uv, method = (gmv * lo_k / k / viewers, gmv * hi_k / k / viewers), "poisson (orders, AOV fixed)"
+        uv, method = (
+            (gmv * lo_k / k / viewers, gmv * hi_k / k / viewers),
+            "poisson (orders, AOV fixed)",
+        )
     if uv is not None and kpis.get("uv_value") is not None:
         out["uv_value"] = _iv(kpis["uv_value"], *uv, method)
         if scale and kpis.get("gpm") is not None:
@@ -96,32 +104,47 @@ def _money_intervals(s: Session, kpis: dict[str, Any], seed: int, n_boot: int) -
     return out
 
 
-def _refund_interval(s: Session, kpis: dict[str, Any], seed: int, n_boot: int) -> dict[str, dict[str, Any]]:
+def _refund_interval(
+    s: Session, kpis: dict[str, Any], seed: int, n_boot: int
+) -> dict[str, dict[str, Any]]:
     if not s.has("orders") or kpis.get("refund_rate") is None:
         return {}
     o = s.orders
     refunded = pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0)
-    ref = pl.coalesce(pl.col("refund_amount"), refunded) if "refund_amount" in o.columns else refunded
+    ref = (
+        pl.coalesce(pl.col("refund_amount"), refunded) if "refund_amount" in o.columns else refunded
+    )
     r = o.select(ref.alias("r"), pl.col("amount"))
-    rr = stats.bootstrap_ratio(r["r"].to_numpy(), r["amount"].to_numpy(), n_boot=n_boot, seed=seed + 2)
+    rr = stats.bootstrap_ratio(
+        r["r"].to_numpy(), r["amount"].to_numpy(), n_boot=n_boot, seed=seed + 2
+    )
     return {"refund_rate": _iv(kpis["refund_rate"], rr.lo, rr.hi, "bootstrap")}
 
 
-def kpi_intervals(s: Session, kpis: dict[str, Any], *, seed: int = 0, n_boot: int = 1000) -> dict[str, dict[str, Any]]:
+def kpi_intervals(
+    s: Session, kpis: dict[str, Any], *, seed: int = 0, n_boot: int = 1000
+) -> dict[str, dict[str, Any]]:
     """95% intervals of the review's ratios: Wilson for proportions from their counts, bootstrap
     (or a Poisson interval on the order count) for money ratios; viewer rows are not needed."""
-    return {**_count_intervals(kpis, s.products), **_money_intervals(s, kpis, seed, n_boot),
-            **_refund_interval(s, kpis, seed, n_boot)}
+    return {
+        **_count_intervals(kpis, s.products),
+        **_money_intervals(s, kpis, seed, n_boot),
+        **_refund_interval(s, kpis, seed, n_boot),
+    }
 
 
-def trailing_sessions(s: Session, store: str | os.PathLike[str] | None, n: int = TRAILING_SESSIONS) -> pl.DataFrame:
+def trailing_sessions(
+    s: Session, store: str | os.PathLike[str] | None, n: int = TRAILING_SESSIONS
+) -> pl.DataFrame:
     """KPIs of the room's previous ``n`` sessions in the store (empty if none)."""
     if store is None:
         return pl.DataFrame()
-    from ..store import list_sessions
+    from helpers.data.store import list_sessions
 
     sess = list_sessions(store)
-    prev = sess.filter((pl.col("room") == s.info["room"]) & (pl.col("start_ts") < s.info["start_ts"]))
+    prev = sess.filter(
+        (pl.col("room") == s.info["room"]) & (pl.col("start_ts") < s.info["start_ts"])
+    )
     ids = prev.sort("start_ts")["session_id"].tail(n).to_list()
     rows = []
     for sid in ids:  # one at a time: a session whose files cannot be read is left out, not fatal
@@ -141,8 +164,14 @@ def _target_flag(key: str, value: float, target: float, iv: dict | None) -> tupl
 
 
 @sections.section("review.headline")
-def headline(s: Session, targets: dict[str, float] | None = None, category: str = "general",
-             store: str | os.PathLike[str] | None = None, *, seed: int = 0) -> Headline:
+def headline(
+    s: Session,
+    targets: dict[str, float] | None = None,
+    category: str = "general",
+    store: str | os.PathLike[str] | None = None,
+    *,
+    seed: int = 0,
+) -> Headline:
     """KPIs with their sources and intervals; comparisons with targets, benchmarks and the room's
     trailing sessions; alerts are the comparisons on the bad side."""
     kpis, sources = metrics.session_kpis_with_sources(s)
@@ -157,25 +186,51 @@ def headline(s: Session, targets: dict[str, float] | None = None, category: str 
         if value is None and tgt is None:
             continue
         iv = ivs.get(key)
-        row = {"metric": key, "value": _f(value), "lo": _f(iv["lo"]) if iv else None,
-               "hi": _f(iv["hi"]) if iv else None, "target": tgt, "target_flag": None,
-               "benchmark": bm.reference if bm else None, "benchmark_flag": None,
-               "benchmark_low": bm.low if bm else None, "benchmark_high": bm.high if bm else None,
-               "source": sources.get(key)}
+        row = {
+            "metric": key,
+            "value": _f(value),
+            "lo": _f(iv["lo"]) if iv else None,
+            "hi": _f(iv["hi"]) if iv else None,
+            "target": tgt,
+            "target_flag": None,
+            "benchmark": bm.reference if bm else None,
+            "benchmark_flag": None,
+            "benchmark_low": bm.low if bm else None,
+            "benchmark_high": bm.high if bm else None,
+            "source": sources.get(key),
+        }
         if tgt is not None and value is not None:
             flag, bad = _target_flag(key, float(value), tgt, iv)
             row["target_flag"] = flag
             if bad:
-                alerts.append({"metric": key, "value": value, "target": tgt, "kind": "target", "flag": flag,
-                               "gap": (value - tgt) / tgt if tgt else None,
-                               "significant": not flag.endswith("_noise")})
+                alerts.append(
+                    {
+                        "metric": key,
+                        "value": value,
+                        "target": tgt,
+                        "kind": "target",
+                        "flag": flag,
+                        "gap": (value - tgt) / tgt if tgt else None,
+                        "significant": not flag.endswith("_noise"),
+                    }
+                )
         if bm is not None and value is not None:
             row["benchmark_flag"] = bm.flag(value)
             if bm.is_bad(value):
-                alerts.append({"metric": key, "value": value, "benchmark": bm.reference, "kind": "benchmark",
-                               "flag": bm.flag(value), "low": bm.low, "high": bm.high,
-                               "source": bm.source, "cite": bm.cite,
-                               "gap": (value - bm.reference) / bm.reference if bm.reference else None})
+                alerts.append(
+                    {
+                        "metric": key,
+                        "value": value,
+                        "benchmark": bm.reference,
+                        "kind": "benchmark",
+                        "flag": bm.flag(value),
+                        "low": bm.low,
+                        "high": bm.high,
+                        "source": bm.source,
+                        "cite": bm.cite,
+                        "gap": (value - bm.reference) / bm.reference if bm.reference else None,
+                    }
+                )
         rows.append(row)
     trailing: dict[str, Any] = {}
     prev = trailing_sessions(s, store)
@@ -185,22 +240,51 @@ def headline(s: Session, targets: dict[str, float] | None = None, category: str 
             change = (kpis["gmv"] - base) / base
             trailing = {"sessions": prev.height, "gmv_mean": base, "gmv_change": change}
             if abs(change) > GMV_SWING:
-                alerts.append({"metric": "gmv", "value": kpis["gmv"], "benchmark": base, "kind": "trailing",
-                               "flag": "above" if change > 0 else "below", "gap": change,
-                               "sessions": prev.height})
-    table = pl.DataFrame(rows, schema={"metric": pl.String, "value": pl.Float64, "lo": pl.Float64,
-                                       "hi": pl.Float64, "target": pl.Float64, "target_flag": pl.String,
-                                       "benchmark": pl.Float64, "benchmark_flag": pl.String,
-                                       "benchmark_low": pl.Float64, "benchmark_high": pl.Float64,
-                                       "source": pl.String})
+                alerts.append(
+                    {
+                        "metric": "gmv",
+                        "value": kpis["gmv"],
+                        "benchmark": base,
+                        "kind": "trailing",
+                        "flag": "above" if change > 0 else "below",
+                        "gap": change,
+                        "sessions": prev.height,
+                    }
+                )
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "metric": pl.String,
+            "value": pl.Float64,
+            "lo": pl.Float64,
+            "hi": pl.Float64,
+            "target": pl.Float64,
+            "target_flag": pl.String,
+            "benchmark": pl.Float64,
+            "benchmark_flag": pl.String,
+            "benchmark_low": pl.Float64,
+            "benchmark_high": pl.Float64,
+            "source": pl.String,
+        },
+    )
     return Headline(kpis, sources, ivs, table, alerts, as_of(s), trailing)
 
 
 def empty_headline(s: Session) -> Headline:
     """A headline with no KPIs (what the later sections get when the headline itself failed)."""
-    table = pl.DataFrame(schema={"metric": pl.String, "value": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
-                                 "target": pl.Float64, "target_flag": pl.String})
-    return Headline(dict.fromkeys(metrics.KPI_KEYS), dict.fromkeys(metrics.KPI_KEYS), {}, table, [], as_of(s))
+    table = pl.DataFrame(
+        schema={
+            "metric": pl.String,
+            "value": pl.Float64,
+            "lo": pl.Float64,
+            "hi": pl.Float64,
+            "target": pl.Float64,
+            "target_flag": pl.String,
+        }
+    )
+    return Headline(
+        dict.fromkeys(metrics.KPI_KEYS), dict.fromkeys(metrics.KPI_KEYS), {}, table, [], as_of(s)
+    )
 
 
 def as_of(s: Session) -> datetime | None:
@@ -208,11 +292,33 @@ def as_of(s: Session) -> datetime | None:
     return metrics.as_of(s)
 
 
-def headline_table(h: Headline, lang: str = "zh", keys: tuple[str, ...] | None = None) -> pl.DataFrame:
+def headline_table(
+    h: Headline, lang: str = "zh", keys: tuple[str, ...] | None = None
+) -> pl.DataFrame:
     """The headline table for display: formatted values (percent for ratios), flags in words."""
-    keys = keys or ("gmv", "paid_gmv", "net_gmv", "refund_rate", "viewers", "views", "pcu", "acu",
-                    "avg_watch_s", "buyers", "orders", "conversion_rate", "uv_value", "gpm", "aov",
-                    "follower_rate", "interaction_rate", "product_ctr", "click_to_order", "ad_spend", "roi")
+    keys = keys or (
+        "gmv",
+        "paid_gmv",
+        "net_gmv",
+        "refund_rate",
+        "viewers",
+        "views",
+        "pcu",
+        "acu",
+        "avg_watch_s",
+        "buyers",
+        "orders",
+        "conversion_rate",
+        "uv_value",
+        "gpm",
+        "aov",
+        "follower_rate",
+        "interaction_rate",
+        "product_ctr",
+        "click_to_order",
+        "ad_spend",
+        "roi",
+    )
     rows = []
     byk = {r["metric"]: r for r in h.table.iter_rows(named=True)}
     for k in keys:
@@ -220,22 +326,30 @@ def headline_table(h: Headline, lang: str = "zh", keys: tuple[str, ...] | None =
         if r is None:
             continue
         fmt = lambda v, k=k: format_value(k, v)  # noqa: E731
-        if k in ("roi", "ad_roi") and not roi_reliable(h.kpis.get("ad_spend"), h.kpis.get("orders")):
+        if k in ("roi", "ad_roi") and not roi_reliable(
+            h.kpis.get("ad_spend"), h.kpis.get("orders")
+        ):
             fmt = lambda v: t("too_little_data", lang) if v is not None else "–"  # noqa: E731
             r = {**r, "lo": None, "target_flag": None, "benchmark_flag": None}
-        flags = [t(r["target_flag"], lang) if r["target_flag"] else "",
-                 t(r["benchmark_flag"], lang) if r["benchmark_flag"] else ""]
+        flags = [
+            t(r["target_flag"], lang) if r["target_flag"] else "",
+            t(r["benchmark_flag"], lang) if r["benchmark_flag"] else "",
+        ]
         unit = metrics.METRICS[k].unit
         suffix = UNIT_TEXT.get(unit, ("", ""))[0 if lang == "zh" else 1]
-        rows.append({
-            t("metric", lang): metrics.label(k, lang) + (f" ({suffix})" if suffix else ""),
-            t("value", lang): fmt(r["value"]),
-            t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}" if r["lo"] is not None else "",
-            t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
-            t("benchmark", lang): _bench_text(k, r),
-            t("flag", lang): " · ".join(f for f in flags if f),
-            t("source", lang): r["source"] or "",
-        })
+        rows.append(
+            {
+                t("metric", lang): metrics.label(k, lang) + (f" ({suffix})" if suffix else ""),
+                t("value", lang): fmt(r["value"]),
+                t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}"
+                if r["lo"] is not None
+                else "",
+                t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
+                t("benchmark", lang): _bench_text(k, r),
+                t("flag", lang): " · ".join(f for f in flags if f),
+                t("source", lang): r["source"] or "",
+            }
+        )
     return pl.DataFrame(rows)
 
 

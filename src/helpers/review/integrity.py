@@ -7,39 +7,62 @@ from typing import Any
 
 import polars as pl
 
-from .. import sections
-from ..store import Session
-from .common import SHORT_WATCH_S, _minute, _norm_text, per_viewer_gmv
+from helpers.data.store import Session
+from helpers.present import sections
+from helpers.review.common import SHORT_WATCH_S, _minute, _norm_text, per_viewer_gmv
 
 
 @dataclass
 class Integrity:
-    per_minute: pl.DataFrame  # minute_ts, entries, short_entries, short_share, baseline, robust_z, burst
+    per_minute: (
+        pl.DataFrame
+    )  # minute_ts, entries, short_entries, short_share, baseline, robust_z, burst
     bursts: dict[str, Any]
     duplicates: pl.DataFrame  # text, comments, authors, first_ts, last_ts
     duplicate_summary: dict[str, Any]
-    suspects: pl.DataFrame = field(default_factory=pl.DataFrame)  # pseudonymised sample of burst entrants
+    suspects: pl.DataFrame = field(
+        default_factory=pl.DataFrame
+    )  # pseudonymised sample of burst entrants
 
 
 @sections.section("review.bursts", needs=["viewers"])
-def entry_bursts(s: Session, *, short_s: float = SHORT_WATCH_S, window: int = 31, p_max: float = 1e-4,
-                 min_ratio: float = 2.0, min_short_share: float = 0.5) -> tuple[pl.DataFrame, dict[str, Any]]:
+def entry_bursts(
+    s: Session,
+    *,
+    short_s: float = SHORT_WATCH_S,
+    window: int = 31,
+    p_max: float = 1e-4,
+    min_ratio: float = 2.0,
+    min_short_share: float = 0.5,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Minutes whose entries jump far above the rolling median of entries (at least ``min_ratio``×,
     Poisson upper-tail p < ``p_max``) while most of those entrants watched less than ``short_s``
     seconds: the signature of fabricated traffic (a lottery's burst of real viewers stays longer).
     Returns the per-minute frame and a summary (burst minutes, suspect viewers, share, their buyers)."""
     from scipy.stats import poisson
 
-    empty = pl.DataFrame(schema={"minute_ts": pl.Datetime("us", "Asia/Shanghai"), "entries": pl.Int64,
-                                 "short_entries": pl.Int64, "short_share": pl.Float64, "baseline": pl.Float64,
-                                 "p_value": pl.Float64, "burst": pl.Boolean})
+    empty = pl.DataFrame(
+        schema={
+            "minute_ts": pl.Datetime("us", "Asia/Shanghai"),
+            "entries": pl.Int64,
+            "short_entries": pl.Int64,
+            "short_share": pl.Float64,
+            "baseline": pl.Float64,
+            "p_value": pl.Float64,
+            "burst": pl.Boolean,
+        }
+    )
     if not s.has("viewers"):
         return empty, {"available": False}
     v = s.viewers
-    pm = (v.group_by(_minute("enter_ts").alias("minute_ts"))
-          .agg(pl.len().cast(pl.Int64).alias("entries"),
-               (pl.col("watch_s") < short_s).sum().cast(pl.Int64).alias("short_entries"))
-          .sort("minute_ts"))
+    pm = (
+        v.group_by(_minute("enter_ts").alias("minute_ts"))
+        .agg(
+            pl.len().cast(pl.Int64).alias("entries"),
+            (pl.col("watch_s") < short_s).sum().cast(pl.Int64).alias("short_entries"),
+        )
+        .sort("minute_ts")
+    )
     e = pm["entries"].cast(pl.Float64)
     base = e.rolling_median(window, center=True, min_samples=1).clip(lower_bound=1.0)
     pvals = poisson.sf(e.to_numpy() - 1, base.to_numpy())
@@ -47,11 +70,18 @@ def entry_bursts(s: Session, *, short_s: float = SHORT_WATCH_S, window: int = 31
         (pl.col("short_entries") / pl.col("entries")).alias("short_share"),
         base.alias("baseline"),
         pl.Series("p_value", pvals, dtype=pl.Float64),
-    ).with_columns(((pl.col("p_value") < p_max) & (pl.col("entries") >= min_ratio * pl.col("baseline"))
-                    & (pl.col("short_share") >= min_short_share)).alias("burst"))
+    ).with_columns(
+        (
+            (pl.col("p_value") < p_max)
+            & (pl.col("entries") >= min_ratio * pl.col("baseline"))
+            & (pl.col("short_share") >= min_short_share)
+        ).alias("burst")
+    )
     b = pm.filter(pl.col("burst"))
     burst_min = b["minute_ts"].to_list()
-    in_burst = v.filter(_minute("enter_ts").is_in(b["minute_ts"].implode()) & (pl.col("watch_s") < short_s))
+    in_burst = v.filter(
+        _minute("enter_ts").is_in(b["minute_ts"].implode()) & (pl.col("watch_s") < short_s)
+    )
     buyers = per_viewer_gmv(s)
     bought = in_burst.join(buyers, on="viewer_id", how="inner").height if buyers.height else 0
     excess = float((b["entries"] - b["baseline"]).clip(lower_bound=0).sum()) if b.height else 0.0
@@ -70,8 +100,15 @@ def entry_bursts(s: Session, *, short_s: float = SHORT_WATCH_S, window: int = 31
 
 
 @sections.section("review.duplicates", needs=["comments.viewer_id"])
-def duplicate_comments(s: Session, *, min_authors: int = 5, window: str = "5m", min_chars: int = 10,
-                       p_max: float = 1e-6, top: int = 10) -> tuple[pl.DataFrame, dict[str, Any]]:
+def duplicate_comments(
+    s: Session,
+    *,
+    min_authors: int = 5,
+    window: str = "5m",
+    min_chars: int = 10,
+    p_max: float = 1e-6,
+    top: int = 10,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Bought comments: the same long text (``min_chars`` or more, short cheers like "来了" are
     organic) from ``min_authors`` or more accounts inside one ``window``, far more often than the
     text's own rate over the show predicts (Poisson p < ``p_max`` given the window's share of all
@@ -79,53 +116,91 @@ def duplicate_comments(s: Session, *, min_authors: int = 5, window: str = "5m", 
     texts (their comments inside flagged windows) and the share of all comments they make up."""
     from scipy.stats import poisson
 
-    schema = {"text": pl.String, "comments": pl.Int64, "authors": pl.Int64,
-              "first_ts": pl.Datetime("us", "Asia/Shanghai"), "last_ts": pl.Datetime("us", "Asia/Shanghai")}
+    schema = {
+        "text": pl.String,
+        "comments": pl.Int64,
+        "authors": pl.Int64,
+        "first_ts": pl.Datetime("us", "Asia/Shanghai"),
+        "last_ts": pl.Datetime("us", "Asia/Shanghai"),
+    }
     # accounts are counted by author id: without it, many accounts cannot be told from one
-    if not s.has("comments") or "viewer_id" not in s.comments.columns \
-            or s.comments["viewer_id"].null_count() == s.comments.height:
+    if (
+        not s.has("comments")
+        or "viewer_id" not in s.comments.columns
+        or s.comments["viewer_id"].null_count() == s.comments.height
+    ):
         return pl.DataFrame(schema=schema), {"available": False}
     c = s.comments.filter(pl.col("viewer_id").is_not_null()).with_columns(
-        _norm_text().alias("norm"), pl.col("ts").dt.truncate(window).alias("bucket"))
+        _norm_text().alias("norm"), pl.col("ts").dt.truncate(window).alias("bucket")
+    )
     total = c.height
     per_bucket = c.group_by("bucket").agg(pl.len().alias("n_bucket"))
     long = c.filter(pl.col("norm").str.len_chars() >= min_chars)
     per_text = long.group_by("norm").agg(pl.len().alias("n_text"))
-    cells = (long.group_by("norm", "bucket").agg(pl.len().alias("c"), pl.col("viewer_id").n_unique().alias("a"))
-             .join(per_text, on="norm").join(per_bucket, on="bucket")
-             .with_columns((pl.col("n_text") * pl.col("n_bucket") / total).alias("expected"))
-             .filter(pl.col("a") >= min_authors))
+    cells = (
+        long.group_by("norm", "bucket")
+        .agg(pl.len().alias("c"), pl.col("viewer_id").n_unique().alias("a"))
+        .join(per_text, on="norm")
+        .join(per_bucket, on="bucket")
+        .with_columns((pl.col("n_text") * pl.col("n_bucket") / total).alias("expected"))
+        .filter(pl.col("a") >= min_authors)
+    )
     if cells.height:
-        cells = cells.with_columns(pl.Series("p", poisson.sf(cells["c"].to_numpy() - 1, cells["expected"].to_numpy())))
+        cells = cells.with_columns(
+            pl.Series("p", poisson.sf(cells["c"].to_numpy() - 1, cells["expected"].to_numpy()))
+        )
         hot = cells.filter(pl.col("p") < p_max).select("norm", "bucket")
     else:
         hot = pl.DataFrame(schema={"norm": pl.String, "bucket": c.schema["bucket"]})
     flagged = long.join(hot, on=["norm", "bucket"], how="inner")
-    g = (flagged.group_by("norm")
-         .agg(pl.col("text").first(), pl.len().cast(pl.Int64).alias("comments"),
-              pl.col("viewer_id").n_unique().cast(pl.Int64).alias("authors"),
-              pl.col("ts").min().alias("first_ts"), pl.col("ts").max().alias("last_ts"))
-         .sort(["comments", "norm"], descending=[True, False]))
+    g = (
+        flagged.group_by("norm")
+        .agg(
+            pl.col("text").first(),
+            pl.len().cast(pl.Int64).alias("comments"),
+            pl.col("viewer_id").n_unique().cast(pl.Int64).alias("authors"),
+            pl.col("ts").min().alias("first_ts"),
+            pl.col("ts").max().alias("last_ts"),
+        )
+        .sort(["comments", "norm"], descending=[True, False])
+    )
     dup_n = int(g["comments"].sum()) if g.height else 0
-    summary = {"available": True, "comments": total, "duplicated_comments": dup_n,
-               "duplicated_share": dup_n / total if total else None, "texts": g.height,
-               "top_text": g["text"][0] if g.height else None}
+    summary = {
+        "available": True,
+        "comments": total,
+        "duplicated_comments": dup_n,
+        "duplicated_share": dup_n / total if total else None,
+        "texts": g.height,
+        "top_text": g["text"][0] if g.height else None,
+    }
     return g.select(list(schema)).head(top), summary
 
 
 @sections.section("review.integrity", needs=["viewers|comments.viewer_id"])
 def integrity(s: Session, *, sample: int = 8) -> Integrity:
     """Integrity signals: entry bursts with near-zero watch time, duplicated comment text, and a
-    sample of the suspect entrants with pseudonymised ids (:func:`helpers.privacy.pseudonymise`)."""
-    from ..privacy import pseudonymise
+    sample of the suspect entrants with pseudonymised ids (:func:`helpers.data.privacy.pseudonymise`)."""
+    from helpers.data.privacy import pseudonymise
 
     pm, bursts = entry_bursts(s)
     dups, dsum = duplicate_comments(s)
     suspects = pl.DataFrame()
-    minutes = pm.filter(pl.col("burst"))["minute_ts"] if pm.height else pl.Series([], dtype=pl.Datetime)
+    minutes = (
+        pm.filter(pl.col("burst"))["minute_ts"] if pm.height else pl.Series([], dtype=pl.Datetime)
+    )
     if minutes.len():
-        cols = [c for c in ("viewer_id", "enter_ts", "watch_s", "source", "device") if c in s.viewers.columns]
-        suspects = (s.viewers.filter(_minute("enter_ts").is_in(minutes.implode()) & (pl.col("watch_s") < SHORT_WATCH_S))
-                    .select(cols).sort("enter_ts", "viewer_id").head(sample))
+        cols = [
+            c
+            for c in ("viewer_id", "enter_ts", "watch_s", "source", "device")
+            if c in s.viewers.columns
+        ]
+        suspects = (
+            s.viewers.filter(
+                _minute("enter_ts").is_in(minutes.implode()) & (pl.col("watch_s") < SHORT_WATCH_S)
+            )
+            .select(cols)
+            .sort("enter_ts", "viewer_id")
+            .head(sample)
+        )
         suspects = suspects.with_columns(pseudonymise(suspects["viewer_id"]))
     return Integrity(pm, bursts, dups, dsum, suspects)

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .. import sections, stats
-from ..store import Session
-from .common import _f
-from .story import MinuteStory, minute_story
+from helpers.data.store import Session
+from helpers.metrics import stats
+from helpers.present import sections
+from helpers.review.common import _f
+from helpers.review.story import MinuteStory, minute_story
 
 
 @dataclass
@@ -29,14 +30,22 @@ def _durations(s: Session) -> pl.DataFrame:
     """Viewer watch durations in minutes and whether the viewer was still there at the end (censored)."""
     v = s.viewers
     end = s.info["end_ts"]
-    left = (pl.col("leave_ts") if "leave_ts" in v.columns else
-            pl.col("enter_ts") + pl.duration(seconds=pl.col("watch_s")))
+    left = (
+        pl.col("leave_ts")
+        if "leave_ts" in v.columns
+        else pl.col("enter_ts") + pl.duration(seconds=pl.col("watch_s"))
+    )
     return v.select(
         (pl.col("watch_s") / 60.0).round(1).clip(0.0).alias("dur"),
         (left.fill_null(pl.col("enter_ts")) < pl.lit(end) - timedelta(minutes=1)).alias("event"),
-        pl.col("source").fill_null("?").alias("channel") if "source" in v.columns else pl.lit("?").alias("channel"),
-        (pl.when(pl.col("returning")).then(pl.lit("returning")).otherwise(pl.lit("new"))
-         if "returning" in v.columns else pl.lit("all")).alias("newret"),
+        pl.col("source").fill_null("?").alias("channel")
+        if "source" in v.columns
+        else pl.lit("?").alias("channel"),
+        (
+            pl.when(pl.col("returning")).then(pl.lit("returning")).otherwise(pl.lit("new"))
+            if "returning" in v.columns
+            else pl.lit("all")
+        ).alias("newret"),
     )
 
 
@@ -45,8 +54,11 @@ def _km(d: pl.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
     from statsmodels.duration.survfunc import SurvfuncRight
 
     agg = d.group_by("dur", "event").agg(pl.len().alias("n")).sort("dur", "event")
-    sf = SurvfuncRight(agg["dur"].to_numpy(), agg["event"].cast(pl.Int8).to_numpy(),
-                       freq_weights=agg["n"].to_numpy().astype(float))
+    sf = SurvfuncRight(
+        agg["dur"].to_numpy(),
+        agg["event"].cast(pl.Int8).to_numpy(),
+        freq_weights=agg["n"].to_numpy().astype(float),
+    )
     times, surv = sf.surv_times, sf.surv_prob
     pos = np.searchsorted(times, grid, side="right") - 1
     curve = np.where(pos >= 0, surv[np.clip(pos, 0, None)], 1.0)
@@ -67,20 +79,49 @@ def retention(s: Session, *, max_minutes: int = 60, min_viewers: int = 30) -> Re
         grid = np.arange(0, max_minutes + 1, dtype=float)
         groups: list[tuple[str, str, pl.DataFrame]] = [("all", "all", d)]
         for col, kind in (("channel", "channel"), ("newret", "newret")):
-            for (g,), part in sorted(d.partition_by(col, as_dict=True).items(), key=lambda kv: str(kv[0])):
+            for (g,), part in sorted(
+                d.partition_by(col, as_dict=True).items(), key=lambda kv: str(kv[0])
+            ):
                 if part.height >= min_viewers and g not in ("?", "all"):
                     groups.append((kind, str(g), part))
         for kind, g, part in groups:
             curve, median = _km(part, grid)
-            curves.append(pl.DataFrame({"group_kind": kind, "group": g, "minute": grid, "survival": curve}))
-            summary.append({"group_kind": kind, "group": g, "viewers": part.height, "median_min": median,
-                            "still_5": float(curve[5]) if max_minutes >= 5 else None,
-                            "still_30": float(curve[30]) if max_minutes >= 30 else None})
-    curves_df = pl.concat(curves) if curves else pl.DataFrame(
-        schema={"group_kind": pl.String, "group": pl.String, "minute": pl.Float64, "survival": pl.Float64})
-    summary_df = pl.DataFrame(summary, schema={"group_kind": pl.String, "group": pl.String, "viewers": pl.Int64,
-                                               "median_min": pl.Float64, "still_5": pl.Float64,
-                                               "still_30": pl.Float64})
+            curves.append(
+                pl.DataFrame({"group_kind": kind, "group": g, "minute": grid, "survival": curve})
+            )
+            summary.append(
+                {
+                    "group_kind": kind,
+                    "group": g,
+                    "viewers": part.height,
+                    "median_min": median,
+                    "still_5": float(curve[5]) if max_minutes >= 5 else None,
+                    "still_30": float(curve[30]) if max_minutes >= 30 else None,
+                }
+            )
+    curves_df = (
+        pl.concat(curves)
+        if curves
+        else pl.DataFrame(
+            schema={
+                "group_kind": pl.String,
+                "group": pl.String,
+                "minute": pl.Float64,
+                "survival": pl.Float64,
+            }
+        )
+    )
+    summary_df = pl.DataFrame(
+        summary,
+        schema={
+            "group_kind": pl.String,
+            "group": pl.String,
+            "viewers": pl.Int64,
+            "median_min": pl.Float64,
+            "still_5": pl.Float64,
+            "still_30": pl.Float64,
+        },
+    )
     return Retention(curves_df, summary_df, leaving_by_screen(s))
 
 
@@ -93,7 +134,9 @@ def _exposure_per_minute(a: np.ndarray, z: np.ndarray, n_min: int) -> np.ndarray
     t = np.arange(n_min + 1, dtype=float)
 
     def cum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.clip(np.floor(x).astype(np.int64) + 1, 0, n_min + 1)  # x < t  <=>  floor(x) + 1 <= t
+        idx = np.clip(
+            np.floor(x).astype(np.int64) + 1, 0, n_min + 1
+        )  # x < t  <=>  floor(x) + 1 <= t
         cnt = np.bincount(idx, minlength=n_min + 2)[: n_min + 1].cumsum()
         tot = np.bincount(idx, weights=x, minlength=n_min + 2)[: n_min + 1].cumsum()
         return cnt, tot
@@ -115,9 +158,15 @@ def expected_exits(s: Session, minutes: pl.Series) -> pl.DataFrame | None:
     v = s.viewers
     start = minutes.min()
     n_min = minutes.len()
-    left = pl.col("leave_ts") if "leave_ts" in v.columns else pl.col("enter_ts") + pl.duration(seconds=pl.col("watch_s"))
-    d = v.select(((pl.col("enter_ts") - start).dt.total_microseconds() / 6e7).alias("e"),
-                 ((left.fill_null(pl.col("enter_ts")) - start).dt.total_microseconds() / 6e7).alias("l"))
+    left = (
+        pl.col("leave_ts")
+        if "leave_ts" in v.columns
+        else pl.col("enter_ts") + pl.duration(seconds=pl.col("watch_s"))
+    )
+    d = v.select(
+        ((pl.col("enter_ts") - start).dt.total_microseconds() / 6e7).alias("e"),
+        ((left.fill_null(pl.col("enter_ts")) - start).dt.total_microseconds() / 6e7).alias("l"),
+    )
     e = np.clip(d["e"].to_numpy(), 0, n_min)
     lv = np.clip(d["l"].to_numpy(), 0, n_min)
     lv = np.maximum(lv, e)
@@ -135,11 +184,19 @@ def expected_exits(s: Session, minutes: pl.Series) -> pl.DataFrame | None:
         total = expo.sum()
         if total > 0:
             expected += expo * (exits_b / total)
-    return pl.DataFrame({"minute_ts": minutes, "exits": observed.astype(np.int64), "expected": expected,
-                         "exposure": _exposure_per_minute(e, lv, n_min)})
+    return pl.DataFrame(
+        {
+            "minute_ts": minutes,
+            "exits": observed.astype(np.int64),
+            "expected": expected,
+            "exposure": _exposure_per_minute(e, lv, n_min),
+        }
+    )
 
 
-def leaving_by_screen(s: Session, story: MinuteStory | None = None, *, min_minutes: int = 2) -> pl.DataFrame:
+def leaving_by_screen(
+    s: Session, story: MinuteStory | None = None, *, min_minutes: int = 2
+) -> pl.DataFrame:
     """Where viewers left, against what was on screen: per on-screen item, exits observed vs
     expected (``obs_exp`` = O/E, 1 = as the session's tenure-specific exit rate predicts) and the
     Poisson rate ratio against the rest of the session with its 95% interval, widened for the
@@ -148,41 +205,91 @@ def leaving_by_screen(s: Session, story: MinuteStory | None = None, *, min_minut
     relative to the session (``method = trend``)."""
     mins = (story or minute_story(s)).minutes
     std = expected_exits(s, mins["minute_ts"])
-    schema = {"on_screen": pl.String, "kind": pl.String, "minutes": pl.Int64, "exits": pl.Int64,
-              "expected": pl.Float64, "exit_rate": pl.Float64, "obs_exp": pl.Float64, "lo": pl.Float64,
-              "hi": pl.Float64, "p_value": pl.Float64, "method": pl.String, "dispersion": pl.Float64}
+    schema = {
+        "on_screen": pl.String,
+        "kind": pl.String,
+        "minutes": pl.Int64,
+        "exits": pl.Int64,
+        "expected": pl.Float64,
+        "exit_rate": pl.Float64,
+        "obs_exp": pl.Float64,
+        "lo": pl.Float64,
+        "hi": pl.Float64,
+        "p_value": pl.Float64,
+        "method": pl.String,
+        "dispersion": pl.Float64,
+    }
     if std is not None and std["exits"].sum() > 0:
         m = mins.select("minute_ts", "on_screen", "kind").join(std, on="minute_ts", how="left")
-        m = m.with_columns(pl.col("exits").fill_null(0), pl.col("expected").fill_null(0.0),
-                           pl.col("exposure").fill_null(0.0))
+        m = m.with_columns(
+            pl.col("exits").fill_null(0),
+            pl.col("expected").fill_null(0.0),
+            pl.col("exposure").fill_null(0.0),
+        )
         method, denom = "standardised", "expected"
     else:
-        m = mins.filter(pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0))
+        m = mins.filter(
+            pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0)
+        )
         if m.height == 0:
             return pl.DataFrame(schema=schema)
         total_rate = m["exits"].sum() / m["online"].sum()
-        m = m.with_columns((pl.col("online") * total_rate).alias("expected"), pl.col("online").cast(pl.Float64).alias("exposure"))
+        m = m.with_columns(
+            (pl.col("online") * total_rate).alias("expected"),
+            pl.col("online").cast(pl.Float64).alias("exposure"),
+        )
         method, denom = "trend", "expected"
     tot_o, tot_e = int(m["exits"].sum()), float(m[denom].sum())
     # exits cluster (viewers who came together leave together): quasi-Poisson dispersion of the
     # per-minute counts around expectation widens every interval by sqrt(phi)
     mm = m.filter(pl.col("expected") > 0)
-    phi = max(1.0, float((((mm["exits"] - mm["expected"]) ** 2) / mm["expected"]).sum()) / max(mm.height - 1, 1))
-    g = (m.group_by("on_screen", "kind")
-         .agg(pl.len().alias("minutes"), pl.col("exits").sum(), pl.col("expected").sum(), pl.col("exposure").sum())
-         .filter(pl.col("minutes") >= min_minutes))
+    phi = max(
+        1.0,
+        float((((mm["exits"] - mm["expected"]) ** 2) / mm["expected"]).sum())
+        / max(mm.height - 1, 1),
+    )
+    g = (
+        m.group_by("on_screen", "kind")
+        .agg(
+            pl.len().alias("minutes"),
+            pl.col("exits").sum(),
+            pl.col("expected").sum(),
+            pl.col("exposure").sum(),
+        )
+        .filter(pl.col("minutes") >= min_minutes)
+    )
     rows = []
     for r in g.iter_rows(named=True):
-        rr = stats.overdispersed(stats.rate_ratio(int(r["exits"]), float(r["expected"]), tot_o - int(r["exits"]),
-                                                  tot_e - float(r["expected"])), phi)
-        rows.append({"on_screen": r["on_screen"], "kind": r["kind"], "minutes": r["minutes"], "exits": r["exits"],
-                     "expected": r["expected"], "exit_rate": r["exits"] / r["exposure"] if r["exposure"] else None,
-                     "obs_exp": r["exits"] / r["expected"] if r["expected"] else None,
-                     "lo": _f(rr.lo), "hi": _f(rr.hi), "p_value": _f(rr.p_value), "method": method,
-                     "dispersion": phi})
+        rr = stats.overdispersed(
+            stats.rate_ratio(
+                int(r["exits"]),
+                float(r["expected"]),
+                tot_o - int(r["exits"]),
+                tot_e - float(r["expected"]),
+            ),
+            phi,
+        )
+        rows.append(
+            {
+                "on_screen": r["on_screen"],
+                "kind": r["kind"],
+                "minutes": r["minutes"],
+                "exits": r["exits"],
+                "expected": r["expected"],
+                "exit_rate": r["exits"] / r["exposure"] if r["exposure"] else None,
+                "obs_exp": r["exits"] / r["expected"] if r["expected"] else None,
+                "lo": _f(rr.lo),
+                "hi": _f(rr.hi),
+                "p_value": _f(rr.p_value),
+                "method": method,
+                "dispersion": phi,
+            }
+        )
     if not rows:
         return pl.DataFrame(schema=schema)
-    return pl.DataFrame(rows, schema=schema).sort(["obs_exp", "on_screen"], descending=[True, False], nulls_last=True)
+    return pl.DataFrame(rows, schema=schema).sort(
+        ["obs_exp", "on_screen"], descending=[True, False], nulls_last=True
+    )
 
 
 def trend_stay(minutes: pl.DataFrame) -> dict[str, Any]:
@@ -192,10 +299,14 @@ def trend_stay(minutes: pl.DataFrame) -> dict[str, Any]:
     entries = int(m["entries"].fill_null(0).sum()) if "entries" in m.columns else 0
     exits = int(m["exits"].fill_null(0).sum()) if "exits" in m.columns else 0
     vmin = float(m["online"].sum()) if m.height else 0.0
-    return {"minutes": m.height, "entries": entries or None, "exits": exits or None,
-            "viewer_minutes": vmin or None,
-            "mean_stay_min": vmin / entries if entries and vmin else None,
-            "exit_rate": exits / vmin if exits and vmin else None}
+    return {
+        "minutes": m.height,
+        "entries": entries or None,
+        "exits": exits or None,
+        "viewer_minutes": vmin or None,
+        "mean_stay_min": vmin / entries if entries and vmin else None,
+        "exit_rate": exits / vmin if exits and vmin else None,
+    }
 
 
 @sections.section("review.dropoff", needs=["trend.online", "trend.exits"])
@@ -204,8 +315,22 @@ def dropoff(s: Session, story: MinuteStory | None = None) -> Retention:
     by what was on screen (:func:`leaving_by_screen`, ``method = trend``) and the mean stay from
     entries and viewer-minutes (:func:`trend_stay`). No survival curves (they need viewer rows)."""
     story = story or minute_story(s)
-    curves = pl.DataFrame(schema={"group_kind": pl.String, "group": pl.String, "minute": pl.Float64,
-                                  "survival": pl.Float64})
-    summary = pl.DataFrame(schema={"group_kind": pl.String, "group": pl.String, "viewers": pl.Int64,
-                                   "median_min": pl.Float64, "still_5": pl.Float64, "still_30": pl.Float64})
+    curves = pl.DataFrame(
+        schema={
+            "group_kind": pl.String,
+            "group": pl.String,
+            "minute": pl.Float64,
+            "survival": pl.Float64,
+        }
+    )
+    summary = pl.DataFrame(
+        schema={
+            "group_kind": pl.String,
+            "group": pl.String,
+            "viewers": pl.Int64,
+            "median_min": pl.Float64,
+            "still_5": pl.Float64,
+            "still_30": pl.Float64,
+        }
+    )
     return Retention(curves, summary, leaving_by_screen(s, story), trend_stay(story.minutes))

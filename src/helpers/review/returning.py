@@ -14,22 +14,35 @@ from datetime import datetime
 
 import polars as pl
 
-from .. import sections, stats
-from ..metrics import BUYING_STATUSES
-from ..store import Session
+from helpers.data.store import Session
+from helpers.metrics import stats
+from helpers.metrics.definitions import BUYING_STATUSES
+from helpers.present import sections
 
 log = logging.getLogger(__name__)
 
 RETURNING_TAG = "老客"
-SCHEMA = {"population": pl.String, "people": pl.Int64, "returning": pl.Int64, "new": pl.Int64,
-          "returning_share": pl.Float64, "lo": pl.Float64, "hi": pl.Float64, "tagged_returning": pl.Int64,
-          "tagged_share": pl.Float64}
+SCHEMA = {
+    "population": pl.String,
+    "people": pl.Int64,
+    "returning": pl.Int64,
+    "new": pl.Int64,
+    "returning_share": pl.Float64,
+    "lo": pl.Float64,
+    "hi": pl.Float64,
+    "tagged_returning": pl.Int64,
+    "tagged_share": pl.Float64,
+}
 
 
 @dataclass
 class Returning:
-    table: pl.DataFrame  # population (buyers/commenters), people, returning, new, share, lo, hi, tag
-    earlier_sessions: int  # earlier sessions of the room in the store (the history "returning" uses)
+    table: (
+        pl.DataFrame
+    )  # population (buyers/commenters), people, returning, new, share, lo, hi, tag
+    earlier_sessions: (
+        int  # earlier sessions of the room in the store (the history "returning" uses)
+    )
     since: datetime | None  # start of the earliest of them
 
 
@@ -43,24 +56,31 @@ def _ids(df: pl.DataFrame | None, *, buying: bool = False) -> pl.Series:
 
 def earlier_sessions(s: Session, store: str | os.PathLike[str] | None) -> pl.DataFrame:
     """The room's sessions in the store that started before this one."""
-    from ..store import list_sessions
+    from helpers.data.store import list_sessions
 
     if store is None:
         return pl.DataFrame(schema={"session_id": pl.String, "start_ts": pl.Datetime("us")})
     sess = list_sessions(store)
-    return sess.filter((pl.col("room") == s.info.get("room")) & (pl.col("start_ts") < s.info["start_ts"])
-                       ).select("session_id", "start_ts").sort("start_ts", "session_id")
+    return (
+        sess.filter(
+            (pl.col("room") == s.info.get("room")) & (pl.col("start_ts") < s.info["start_ts"])
+        )
+        .select("session_id", "start_ts")
+        .sort("start_ts", "session_id")
+    )
 
 
 def seen_before(ids: list[str], store: str | os.PathLike[str] | None) -> pl.Series:
     """Viewer ids that bought or commented in sessions ``ids`` of the store. A session whose files
     cannot be read is passed over (logged): one damaged export must not break later reviews."""
-    from ..store import load_table
+    from helpers.data.store import load_table
 
     seen = [pl.Series("viewer_id", [], dtype=pl.String)]
     for sid in ids:
         try:
-            seen += [_ids(load_table(name, store, session_ids=sid)) for name in ("orders", "comments")]
+            seen += [
+                _ids(load_table(name, store, session_ids=sid)) for name in ("orders", "comments")
+            ]
         except (OSError, pl.exceptions.PolarsError) as exc:
             log.warning("returning customers: session %s is unreadable, left out: %s", sid, exc)
     return pl.concat(seen).unique().sort()
@@ -68,8 +88,17 @@ def seen_before(ids: list[str], store: str | os.PathLike[str] | None) -> pl.Seri
 
 def _row(population: str, people: pl.Series, seen: pl.Series | None) -> dict:
     n = people.len()
-    row = {"population": population, "people": n, "returning": None, "new": None, "returning_share": None,
-           "lo": None, "hi": None, "tagged_returning": None, "tagged_share": None}
+    row = {
+        "population": population,
+        "people": n,
+        "returning": None,
+        "new": None,
+        "returning_share": None,
+        "lo": None,
+        "hi": None,
+        "tagged_returning": None,
+        "tagged_share": None,
+    }
     if seen is not None and n:
         k = int(people.is_in(seen.implode()).sum())
         lo, hi = stats.wilson(k, n)
@@ -93,8 +122,13 @@ def returning_customers(s: Session, store: str | os.PathLike[str] | None = None)
     if commenters.len():
         row = _row("commenters", commenters, seen)
         if "tag" in c.columns and c["tag"].null_count() < c.height:
-            tagged = (c.filter(pl.col("tag").cast(pl.String).str.contains(RETURNING_TAG, literal=True))
-                      ["viewer_id"].drop_nulls().n_unique())
+            tagged = (
+                c.filter(pl.col("tag").cast(pl.String).str.contains(RETURNING_TAG, literal=True))[
+                    "viewer_id"
+                ]
+                .drop_nulls()
+                .n_unique()
+            )
             row |= {"tagged_returning": tagged, "tagged_share": tagged / commenters.len()}
         rows.append(row)
     since = prev["start_ts"][0] if prev.height else None

@@ -4,30 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..store import Session
-from .common import _f
-from .headline import Headline
-from .integrity import Integrity
+from helpers.data.store import Session
+from helpers.review.common import _f
+from helpers.review.headline import Headline
+from helpers.review.integrity import Integrity
 
 
-def build_summary(s: Session, head: Headline, found: list[dict[str, Any]],
-                  integ: Integrity | None = None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_summary(
+    s: Session,
+    head: Headline,
+    found: list[dict[str, Any]],
+    integ: Integrity | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The session report's summary.json (keys documented in docs/summary.md). No viewer ids."""
     info = s.info
-    out: dict[str, Any] = {"session_id": s.session_id, "room": info.get("room"), "host": info.get("host"),
-                           "platform": info.get("platform"), "start_ts": info.get("start_ts"),
-                           "end_ts": info.get("end_ts"), "as_of": head.as_of}
+    out: dict[str, Any] = {
+        "session_id": s.session_id,
+        "room": info.get("room"),
+        "host": info.get("host"),
+        "platform": info.get("platform"),
+        "start_ts": info.get("start_ts"),
+        "end_ts": info.get("end_ts"),
+        "as_of": head.as_of,
+    }
     out |= dict(head.kpis)
     out["kpi_sources"] = dict(head.sources)
-    out["intervals"] = {k: {"lo": _f(v["lo"]), "hi": _f(v["hi"]), "method": v["method"]}
-                        for k, v in head.intervals.items()}
+    out["intervals"] = {
+        k: {"lo": _f(v["lo"]), "hi": _f(v["hi"]), "method": v["method"]}
+        for k, v in head.intervals.items()
+    }
     out["alerts"] = [{k: v for k, v in a.items()} for a in head.alerts]
-    out["findings"] = [{k: f[k] for k in ("rank", "text", "metric", "value", "figure")} for f in found]
+    out["findings"] = [
+        {k: f[k] for k in ("rank", "text", "metric", "value", "figure")} for f in found
+    ]
     if head.trailing:
         out["trailing"] = head.trailing
     if integ is not None:
-        out["integrity"] = {"bursts": {k: v for k, v in integ.bursts.items()},
-                            "duplicate_comments": {k: v for k, v in integ.duplicate_summary.items()}}
+        out["integrity"] = {
+            "bursts": {k: v for k, v in integ.bursts.items()},
+            "duplicate_comments": {k: v for k, v in integ.duplicate_summary.items()},
+        }
     if extra:
         out |= extra
     return out

@@ -1,19 +1,18 @@
 """A room's history over sessions or days, from session lists, session totals and daily overviews alone.
 
-Stage: review (reads the store through :mod:`helpers.store` and :mod:`helpers.metrics`; uses
-:mod:`helpers.decompose`, :mod:`helpers.stats`, :mod:`helpers.sections`). What 60-room-history shows.
+Stage: analysis. May import the foundation (paths, data, metrics, present).
 """
 
 from __future__ import annotations
 
-from . import display
-from .effects import slot_effects
-from .hosts import host_hours
-from .periods import period_change
-from .series import history, history_chart
-from .summary import build_summary
-from .units import KEYS, RoomUnits, open_room
-from .why import best_worst
+from helpers.room import display
+from helpers.room.effects import slot_effects
+from helpers.room.hosts import host_hours
+from helpers.room.periods import period_change
+from helpers.room.series import history, history_chart
+from helpers.room.summary import build_summary
+from helpers.room.units import KEYS, RoomUnits, open_room
+from helpers.room.why import best_worst
 
 __all__ = [
     "KEYS",

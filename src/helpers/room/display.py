@@ -6,11 +6,12 @@ from typing import Any
 
 import polars as pl
 
-from .. import nb
-from ..labels import format_metric, t, table_format
-from .effects import MIN_MODEL, Effects
-from .periods import PeriodChange
-from .units import KEYS, RoomUnits
+from helpers.present import nb
+from helpers.present.i18n import t
+from helpers.present.labels import format_metric, table_format
+from helpers.room.effects import MIN_MODEL, Effects
+from helpers.room.periods import PeriodChange
+from helpers.room.units import KEYS, RoomUnits
 
 
 def _table(df: pl.DataFrame, caption: str | None, lang: str, **fmt: Any) -> nb.Table:
@@ -39,18 +40,35 @@ def units_table(units: RoomUnits, lang: str = "zh") -> nb.Table:
     return _table(units.frame.select(cols), None, lang)
 
 
-FACTOR_METRIC = {"viewers": "viewers", "conversion": "conversion_rate", "aov": "aov", "views": "views",
-                 "gpm": "gpm"}
+FACTOR_METRIC = {
+    "viewers": "viewers",
+    "conversion": "conversion_rate",
+    "aov": "aov",
+    "views": "views",
+    "gpm": "gpm",
+}
 
 
 def change_table(ch: PeriodChange, lang: str = "zh") -> nb.Table:
     """Each factor's value in both periods and its contribution to the GMV change."""
-    rows = [{"factor": t("factor_" + r["factor"], lang),
-             "reference": format_metric(FACTOR_METRIC[r["factor"]], r["reference"]),
-             "value": format_metric(FACTOR_METRIC[r["factor"]], r["value"]),
-             "contribution": r["contribution"]} for r in ch.by_conversion + ch.by_gpm]
-    df = pl.DataFrame(rows, schema={"factor": pl.String, "reference": pl.String, "value": pl.String,
-                                    "contribution": pl.Float64})
+    rows = [
+        {
+            "factor": t("factor_" + r["factor"], lang),
+            "reference": format_metric(FACTOR_METRIC[r["factor"]], r["reference"]),
+            "value": format_metric(FACTOR_METRIC[r["factor"]], r["value"]),
+            "contribution": r["contribution"],
+        }
+        for r in ch.by_conversion + ch.by_gpm
+    ]
+    df = pl.DataFrame(
+        rows,
+        schema={
+            "factor": pl.String,
+            "reference": pl.String,
+            "value": pl.String,
+            "contribution": pl.Float64,
+        },
+    )
     return _table(df, None, lang, decimals={"contribution": 0}, signed=("contribution",))
 
 
@@ -171,7 +189,7 @@ def extremes_table(ex: dict[str, list[dict[str, Any]]], lang: str = "zh") -> nb.
 
 def no_periods_text(lang: str = "zh") -> str:
     """Said when the range does not hold two periods with data to compare."""
-    from .periods import PERIOD_DAYS
+    from helpers.room.periods import PERIOD_DAYS
 
     return (
         f"范围内没有两个都有数据的 {PERIOD_DAYS} 天周期，无法比较。"

@@ -14,11 +14,13 @@ import numpy as np
 import polars as pl
 from scipy import stats as st
 
-from .. import sections
-from ..slots import SLOTS, slot_of
-from .units import RoomUnits
+from helpers.metrics.slots import SLOTS, slot_of
+from helpers.present import sections
+from helpers.room.units import RoomUnits
 
 MIN_MODEL = 20
+
+
 @dataclass
 class Effects:
     """``groups``: descriptive per slot / weekday; ``model``: regression terms or empty."""
@@ -66,9 +68,12 @@ def _describe(df: pl.DataFrame, by: str) -> pl.DataFrame:
         "hi": pl.Float64,
     }
     order = {key: i for i, (_, key) in enumerate(SLOTS)}
-    return (pl.DataFrame(rows, schema=schema)
-            .with_columns(pl.col("group").replace_strict(order, default=None).alias("_o"))
-            .sort("dimension", "_o", "group", nulls_last=True).drop("_o"))
+    return (
+        pl.DataFrame(rows, schema=schema)
+        .with_columns(pl.col("group").replace_strict(order, default=None).alias("_o"))
+        .sort("dimension", "_o", "group", nulls_last=True)
+        .drop("_o")
+    )
 
 
 def _model(df: pl.DataFrame, grain: str) -> pl.DataFrame:
@@ -84,7 +89,9 @@ def _model(df: pl.DataFrame, grain: str) -> pl.DataFrame:
         .drop_nulls(["log_gmv", "duration_h"])
         .to_pandas()
     )
-    terms = [c for c in ("weekend", "duration_h") if pdf[c].nunique() > 1]  # a constant says nothing
+    terms = [
+        c for c in ("weekend", "duration_h") if pdf[c].nunique() > 1
+    ]  # a constant says nothing
     if grain == "session" and pdf["slot"].nunique() > 1:
         base = pdf["slot"].value_counts().sort_index().idxmax()
         terms.insert(0, f"C(slot, Treatment('{base}'))")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .. import sections
-from .units import RoomUnits
+from helpers.present import sections
+from helpers.room.units import RoomUnits
 
 MIN_SESSIONS = 3  # fewer sessions than this: the interval says "too little data"
 N_BOOT = 2000

@@ -1,7 +1,7 @@
 """The change between two periods of a room, decomposed into the factors of GMV.
 
 GMV = viewers × conversion × order value per buyer, and GMV = views × GPM / 1000: each factor's
-contribution in yuan comes from :func:`helpers.decompose.decompose`, so the contributions sum to the
+contribution in yuan comes from :func:`helpers.metrics.decompose.decompose`, so the contributions sum to the
 change. Both periods are totals over their units (more shows means more viewers, which the viewers
 factor carries).
 """
@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from .. import sections
-from ..decompose import decompose
-from .units import SUM_KEYS, RoomUnits
+from helpers.metrics.decompose import decompose
+from helpers.present import sections
+from helpers.room.units import SUM_KEYS, RoomUnits
 
 PERIOD_DAYS = 7
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import polars as pl
 
-from .. import sections
-from .units import KEYS, RoomUnits
+from helpers.present import sections
+from helpers.room.units import KEYS, RoomUnits
 
 TRAILING = 5  # units in the trailing window
 MIN_TRAILING = 3  # fewer earlier units than this: no band (too little data)
@@ -61,7 +61,8 @@ def history_chart(
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from ..labels import metric_header, t
+    from helpers.present.i18n import t
+    from helpers.present.labels import metric_header
 
     keys = tuple(k for k in keys if hist.filter(pl.col("metric") == k)["value"].is_not_null().any())
     fig = make_subplots(

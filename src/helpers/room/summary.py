@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..sections import Outcome
-from .units import RoomUnits
+from helpers.present.sections import Outcome
+from helpers.room.units import RoomUnits
 
 
 def _value(out: Outcome | None) -> Any:

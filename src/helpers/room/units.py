@@ -1,7 +1,7 @@
 """The units of a room's history: one row per session (from the session list and its totals) or,
 when the store holds no sessions of the room, one row per room-day (from the daily overview).
 
-Every KPI comes from :func:`helpers.metrics.kpi_frame`, so a room-day's conversion or GPM is defined
+Every KPI comes from :func:`helpers.metrics.definitions.kpi_frame`, so a room-day's conversion or GPM is defined
 exactly as a session's: the room-day's platform totals stand in for a session's ``session_totals``.
 """
 
@@ -13,8 +13,9 @@ from datetime import date
 
 import polars as pl
 
-from .. import metrics, schema
-from ..store import load_table
+from helpers.data import schema
+from helpers.data.store import load_table
+from helpers.metrics import definitions as metrics
 
 # the history's columns, in the order the report shows them
 KEYS = ("gmv", "viewers", "conversion_rate", "uv_value", "gpm", "aov", "refund_rate")

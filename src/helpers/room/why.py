@@ -6,9 +6,9 @@ from typing import Any
 
 import polars as pl
 
-from .. import sections
-from ..decompose import decompose
-from .units import RoomUnits
+from helpers.metrics.decompose import decompose
+from helpers.present import sections
+from helpers.room.units import RoomUnits
 
 FACTORS = ("viewers", "conversion", "aov")
 TOP = 3

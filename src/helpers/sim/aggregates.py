@@ -12,11 +12,11 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from . import config as C
-from .audience import Audience
-from .orders import OrderLines
-from .runsheet import RunSheet
-from .sampling import distinct_pairs, minute_of, to_ts, uniform_in_stay
+from helpers.sim import config as C
+from helpers.sim.audience import Audience
+from helpers.sim.orders import OrderLines
+from helpers.sim.runsheet import RunSheet
+from helpers.sim.sampling import distinct_pairs, minute_of, to_ts, uniform_in_stay
 
 
 @dataclass

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import numpy as np
 
-from . import config as C
-from .pool import Pool
-from .runsheet import RunSheet
-from .sampling import pick_rows
+from helpers.sim import config as C
+from helpers.sim.pool import Pool
+from helpers.sim.runsheet import RunSheet
+from helpers.sim.sampling import pick_rows
 
 SEG_NAMES: tuple[str, ...] = (*C.SEGMENTS, "fabricated")
 FAKE = len(C.SEGMENTS)  # segment code of fabricated viewers

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from . import config as C
-from .audience import Audience
-from .pool import Pool
-from .runsheet import RunSheet
-from .sampling import lift_exposure, minute_of, pick_rows, sample_in_windows, to_ts
+from helpers.sim import config as C
+from helpers.sim.audience import Audience
+from helpers.sim.pool import Pool
+from helpers.sim.runsheet import RunSheet
+from helpers.sim.sampling import lift_exposure, minute_of, pick_rows, sample_in_windows, to_ts
 
 
 @dataclass

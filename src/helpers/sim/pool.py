@@ -7,7 +7,7 @@ import math
 import numpy as np
 import polars as pl
 
-from . import config as C
+from helpers.sim import config as C
 
 _ID_MULT = 2_654_435_761  # coprime with _ID_MOD: i -> (i * mult + add) mod M is a permutation
 _ID_MOD = 9_000_000_000

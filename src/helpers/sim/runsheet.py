@@ -13,8 +13,8 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from . import config as C
-from .sampling import to_ts
+from helpers.sim import config as C
+from helpers.sim.sampling import to_ts
 
 
 @dataclass

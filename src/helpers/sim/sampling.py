@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from .. import schema
+from helpers.data import schema
 
 
 def to_ts(start: datetime, secs: np.ndarray) -> pl.Series:

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from . import config as C
-from .aggregates import Clicks, products_frame, traffic_frame, trend_frame
-from .audience import FAKE, SEG_NAMES, Audience, draw_audience, draw_buyers
-from .comments import draw_comments
-from .orders import OrderLines, draw_orders, orders_frame
-from .pool import Catalogue, Pool
-from .runsheet import RunSheet, draw_run_sheet
-from .sampling import minute_of, take, to_ts, uniform_in_stay
+from helpers.sim import config as C
+from helpers.sim.aggregates import Clicks, products_frame, traffic_frame, trend_frame
+from helpers.sim.audience import FAKE, SEG_NAMES, Audience, draw_audience, draw_buyers
+from helpers.sim.comments import draw_comments
+from helpers.sim.orders import OrderLines, draw_orders, orders_frame
+from helpers.sim.pool import Catalogue, Pool
+from helpers.sim.runsheet import RunSheet, draw_run_sheet
+from helpers.sim.sampling import minute_of, take, to_ts, uniform_in_stay
 
 
 @dataclass

@@ -1,0 +1,3 @@
+"""One definition of every metric (:mod:`.definitions`), its uncertainty (:mod:`.stats`), industry
+benchmarks and targets, the LMDI/Shapley gap split (:mod:`.decompose`) and time slots.
+Stage: foundation. May import :mod:`helpers.data` and :mod:`helpers.paths`."""

@@ -1,0 +1,224 @@
+"""The report kernel: ipykernel, cold (``python -m helpers.pipeline.kernel -f CONNECTION_FILE``) or forked
+from a warm *zygote* that imported the notebooks' libraries once.
+
+Cold: :func:`helpers.pipeline.render.kernel_manager_class` launches this module in place of
+``ipykernel_launcher``. It differs from a plain ipykernel in one thing: jsonschema (imported by
+nbformat, which plotly's renderers import) registers an optional "iri" format checker at import if
+``rfc3987_syntax`` is installed, and that package compiles 39 lark grammars at import (about
+1.5 s); nbformat never checks formats, so the report process and its kernel mark the module absent
+(:func:`skip_unused_imports`).
+
+Warm: ``python -m helpers.pipeline.kernel --zygote`` imports :data:`PRELOAD` (polars, numpy, pandas,
+plotly, statsmodels, scipy.stats, IPython, ipykernel and the ``helpers`` modules the notebooks
+use), then forks one child per request; each child is a brand-new kernel process (its own
+connection file, working directory and environment, numpy's global generator re-seeded like a
+fresh interpreter's) that starts with those modules already imported. Nothing a notebook computes
+is shared between two kernels: only the imported code, as after ``import`` in a cold kernel. The
+protocol on the zygote's stdin/stdout is one JSON request per line
+(``{"argv", "cwd", "env"}``: the kernel's arguments, ``-f CONNECTION_FILE …``) answered by the
+child's pid; the zygote exits when its
+stdin closes (its worker went away).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+
+UNUSED = ("rfc3987_syntax",)
+PRELOAD = (
+    "numpy",
+    "polars",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.stats.proportion",
+    "statsmodels.stats.rates",
+    "plotly.graph_objects",
+    "plotly.subplots",
+    "plotly.io",
+    "plotly.io._renderers",
+    "IPython",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "helpers.review.charts",
+    "helpers.models.charts",
+    "helpers.present.nb",
+    "helpers.metrics.definitions",
+    "helpers.present.labels",
+    "helpers.present.sections",
+    "helpers.review",
+    "helpers.data.store",
+    "helpers.pipeline.weekly",
+)
+
+
+def skip_unused_imports() -> None:
+    """Make ``import rfc3987_syntax`` raise ImportError in this process (jsonschema then skips the
+    optional format checker it only registers), unless it is imported already."""
+    for name in UNUSED:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def _child(request: dict) -> None:
+    """In the forked child: become a fresh kernel process for ``request`` (never returns)."""
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(2, 1)  # fd 1 is the zygote's answer pipe
+        if sys.path and sys.path[0] == os.getcwd():  # `python -m` put the start folder first
+            sys.path[0] = request["cwd"]
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()  # fresh entropy, as a new interpreter would have
+        argv = list(request["argv"])
+        if os.environ.get(
+            "JPY_PARENT_PID"
+        ):  # read at import by a cold kernel: exit with the runner
+            argv.append(f"--IPKernelApp.parent_handle={os.environ['JPY_PARENT_PID']}")
+        sys.argv = [sys.argv[0], *argv]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=argv)
+    finally:
+        os._exit(0)
+
+
+def zygote() -> None:
+    """Import :data:`PRELOAD`, say ``ready``, then fork a kernel per request line on stdin."""
+    skip_unused_imports()
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that cannot import here is imported by the notebook itself
+            continue
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _child(request)
+        out.write(f"{pid}\n")
+        out.flush()
+
+
+# --------------------------------------------------------------------------- the runner's side
+
+
+class ForkedProcess:
+    """A kernel forked by the zygote, as jupyter_client's provisioner handles a ``Popen`` (the
+    zygote reaps it; liveness is ``kill(pid, 0)``)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"kernel {self.pid} still running")
+            time.sleep(0.05)
+        return 0
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class Zygote:
+    """A warm zygote process of this worker (see the module docstring)."""
+
+    def __init__(self, python: list[str], env: dict[str, str]) -> None:
+        import subprocess
+
+        self.env = dict(env)
+        self.proc = subprocess.Popen(
+            [*python, "-m", "helpers.pipeline.kernel", "--zygote"],
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self.ready = False
+
+    def fits(self, env: dict[str, str]) -> bool:
+        """Can a kernel with ``env`` come from here (same interpreter settings read at start)?"""
+        keys = ("PYTHONHASHSEED", "PYTHONPATH", "WORKBOOK_HOME", "PATH")
+        return self.proc.poll() is None and all(env.get(k) == self.env.get(k) for k in keys)
+
+    def spawn(self, argv: list[str], cwd: str, env: dict[str, str]) -> ForkedProcess:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if not self.ready:
+            if self.proc.stdout.readline().strip() != "ready":
+                raise RuntimeError("the warm kernel zygote did not start")
+            self.ready = True
+        self.proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+        self.proc.stdin.flush()
+        return ForkedProcess(int(self.proc.stdout.readline()))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_ZYGOTES: dict[tuple[str, ...], Zygote] = {}
+
+
+def zygote_for(python: list[str], env: dict[str, str]) -> Zygote:
+    """This process's zygote for the kernel interpreter ``python`` (started on first use, again if
+    it died or the environment changed)."""
+    import atexit
+
+    key = tuple(python)
+    z = _ZYGOTES.get(key)
+    if z is None or not z.fits(env):
+        if z is not None:
+            z.close()
+        z = _ZYGOTES[key] = Zygote(python, env)
+        atexit.register(z.close)
+    return z
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--zygote"]:
+        zygote()
+        return
+    skip_unused_imports()
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,453 @@
+"""One shape for every run: a template notebook executed by papermill, then an offline HTML report.
+
+``render(kind, params, out_dir)`` writes into ``out_dir``:
+
+- ``<notebook>.ipynb``: the executed notebook (kept even when a cell fails, with its error);
+- ``report.html``: code hidden, charts interactive and offline (plotly.js loaded once: embedded,
+  or ``plotlyjs="../../plotly.min.js"`` from the run folder; no require.js/MathJax/CDN), a table
+  of contents, the data's as-of time;
+- ``summary.json``: what the notebook computed, under documented keys (``docs/summary.md``),
+  wrapped with the run's metadata (``report`` block: kind, status, notebook, parameters, timing).
+
+The CLI, the weekly runner and the tests all call this function.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from helpers.paths import RESOURCES, notebooks_dir, project_root
+from helpers.present.nb import REPORT_ENV
+
+log = logging.getLogger(__name__)
+
+KERNEL_NAME = "livecommerce-workbook"
+KERNEL_DISPLAY = "Python (live-commerce workbook)"
+SUMMARY_SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A report kind: its template notebook and its title in each language."""
+
+    notebook: str
+    title_zh: str
+    title_en: str
+
+
+REPORT_KINDS: dict[str, ReportKind] = {
+    "ingest": ReportKind("10-ingest", "数据导入与质量", "Ingest and data quality"),
+    "session": ReportKind("20-session-review", "单场直播复盘", "Session review"),
+    "segments": ReportKind("30-audience-segments", "人群分层", "Audience segments"),
+    "conversion": ReportKind("40-conversion-models", "转化驱动模型", "What drives purchase"),
+    "comments": ReportKind("50-comments", "弹幕分析", "Comments"),
+    "pitch": ReportKind("55-pitch", "主播话术复盘", "The host's pitch"),
+    "room": ReportKind("60-room-history", "直播间历史", "Room history"),
+    "weekly": ReportKind("90-weekly-report", "直播周报", "Weekly report"),
+}
+
+
+def kernel_manager_class(warm: bool = False) -> type:
+    """A kernel manager on local IPC sockets (nothing listens on TCP, and ipykernel does not warn
+    about unencrypted TCP at every report run) that starts the report kernel
+    (:mod:`helpers.pipeline.kernel`) where the kernel spec says ``-m ipykernel_launcher``: cold, or with
+    ``warm`` forked from this process's zygote (a fresh process with the libraries imported)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from helpers.pipeline.kernel import zygote_for
+
+    class _IPC(AsyncKernelManager):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            # each kernel gets its own socket folder: parallel runs must never share socket names
+            self._socket_dir = tempfile.mkdtemp(prefix="workbook-kernel-")
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(self._socket_dir, "kernel"))
+            super().__init__(*args, **kwargs)
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            return ["helpers.pipeline.kernel" if a == "ipykernel_launcher" else a for a in cmd]
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            m = kernel_cmd.index("-m") if "-m" in kernel_cmd else -1
+            if not warm or kernel_cmd[m + 1 : m + 2] != ["helpers.pipeline.kernel"]:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            env = {
+                **(kw.get("env") or os.environ),
+                "JPY_PARENT_PID": str(os.getpid()),
+            }  # as launch_kernel
+            cwd = str(kw.get("cwd") or os.getcwd())
+            proc = zygote_for(kernel_cmd[:m], env).spawn(kernel_cmd[m + 2 :], cwd, env)
+            prov = self.provisioner
+            prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd  # type: ignore[union-attr]
+            self._reconcile_connection_info(prov.connection_info)  # type: ignore[union-attr]
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts before every shutdown; a finished report has nothing to
+            # stop, and the interrupt only makes ipykernel log "KeyboardInterrupt caught in kernel"
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+        def __del__(self) -> None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+
+    return _IPC
+
+
+class ReportError(RuntimeError):
+    """A report run failed; the executed notebook (with its error cell) is kept."""
+
+
+@dataclass
+class RunResult:
+    kind: str
+    out_dir: Path
+    notebook: Path
+    html: Path
+    summary: Path
+    ok: bool
+    seconds: float
+    error: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def template_path(kind: str) -> Path:
+    """A kind's template: its py:percent source (``notebooks/NN-name.py``, the one truth)."""
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"unknown report kind {kind!r}; kinds: {', '.join(REPORT_KINDS)}")
+    return notebooks_dir() / f"{REPORT_KINDS[kind].notebook}.py"
+
+
+def load_template(path: Path) -> Any:
+    """A template notebook read from its py:percent source with jupytext: no outputs, the project's
+    kernelspec, cell ids numbered from the file name (so goldens and run hashes are stable)."""
+    import jupytext
+
+    nb = jupytext.read(path, fmt="py:percent")
+    nb.metadata = {
+        "kernelspec": {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY, "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"{path.stem[:2]}-{i:03d}"
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def template_json(kind: str) -> str:
+    """A kind's template as notebook JSON (what a job carries to a worker and what staleness hashes)."""
+    import nbformat
+
+    return nbformat.writes(load_template(template_path(kind)))
+
+
+def kernel_name() -> str:
+    """The project's registered kernel, or the environment's own python3 kernel if not registered."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
+
+
+SAVE_EVERY_S = 30
+
+
+@functools.cache
+def papermill_engine() -> str:
+    """papermill's nbclient engine, registered as ``workbook``, that writes the executed notebook
+    when the run ends (and every ``SAVE_EVERY_S`` seconds of a long run) instead of before and
+    after every cell (two full writes per cell, most of papermill's own time on a 50-cell
+    notebook). The notebook written at the end is the same."""
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class Manager(NotebookExecutionManager):
+        final = False
+
+        def save(self, **kwargs: Any) -> None:
+            since = (
+                (self.now() - self.last_save_time).total_seconds() if self.last_save_time else 0.0
+            )
+            if self.final or since >= SAVE_EVERY_S:
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self.final = True
+            super().notebook_complete(**kwargs)
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_notebook(
+            cls,
+            nb: Any,
+            kernel_name: str,
+            output_path: Any = None,  # type: ignore[override]
+            progress_bar: bool = True,
+            log_output: bool = False,
+            autosave_cell_every: int = 30,
+            **kwargs: Any,
+        ) -> Any:
+            nb_man = Manager(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=autosave_cell_every,
+            )
+            nb_man.last_save_time = nb_man.now()
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register("workbook", Engine)
+    return "workbook"
+
+
+def _warm_up() -> None:
+    """Start (or keep) this process's zygote for the report kernel's interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from helpers.pipeline.kernel import zygote_for
+
+    argv = list(KernelSpecManager().get_kernel_spec(kernel_name()).argv)
+    if argv and not os.path.isabs(argv[0]):  # "python": jupyter_client runs sys.executable
+        argv[0] = sys.executable
+    if "-m" in argv:
+        zygote_for(argv[: argv.index("-m")], {**os.environ, REPORT_ENV: "1"})
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null, numpy and dates become plain values, keys stay ordered."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def write_json(data: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write JSON atomically (UTF-8, not ASCII-escaped, NaN as null)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(_clean(data), fh, ensure_ascii=False, indent=2, allow_nan=False)
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
+
+
+def write_summary(summary: Mapping[str, Any], path: str | None) -> None:
+    """Called by a notebook's last cell: write its summary where the runner asked (no-op if ''),
+    with the kernel's section outcomes (``sections_failed``, ``sections_skipped``) added."""
+    from helpers.present import sections
+
+    if path:
+        write_json({**summary, **sections.summary_block()}, path)
+
+
+PLOTLYJS = "plotly.min.js"
+EMBED = "embed"
+
+
+def plotlyjs_path() -> Path:
+    """The installed plotly package's minified plotly.js (what every report loads)."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / PLOTLYJS
+
+
+def write_plotlyjs(folder: Path) -> Path:
+    """Copy plotly.js into a run folder, for its reports to load by relative path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / PLOTLYJS
+    shutil.copyfile(plotlyjs_path(), target)
+    return target
+
+
+@functools.cache
+def _exporter() -> Any:
+    """One HTML exporter per process: its templates are loaded and compiled once."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="workbook",
+        extra_template_basedirs=[str(RESOURCES / "templates")],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def _has_charts(nb: Any) -> bool:
+    return any(
+        "application/vnd.plotly.v1+json" in out.get("data", {})
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+    )
+
+
+def to_html(
+    notebook: Path,
+    html: Path,
+    *,
+    title: str,
+    subtitle: str,
+    lang: str = "zh",
+    plotlyjs: str = EMBED,
+) -> Path:
+    """Convert an executed notebook to the offline report HTML (code hidden). A report with charts
+    loads plotly.js once: embedded (``plotlyjs="embed"``, a self-contained file) or from the
+    relative path ``plotlyjs`` (e.g. ``../../plotly.min.js``: one copy per run folder)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    resources = {
+        "wb_title": title,
+        "wb_subtitle": subtitle,
+        "wb_toc_label": "目录" if lang == "zh" else "Contents",
+        "wb_generated": ("生成于 " if lang == "zh" else "generated ")
+        + datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "language_code": "zh-CN" if lang == "zh" else "en",
+    }
+    if _has_charts(nb):
+        if plotlyjs == EMBED:
+            resources["wb_plotlyjs"] = plotlyjs_path().read_text("utf-8")
+        else:
+            resources["wb_plotlyjs_src"] = plotlyjs
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    fd, tmp = tempfile.mkstemp(dir=html.parent, prefix=".tmp-", suffix=".html")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(body)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, html)
+    return html
+
+
+def render(
+    kind: str,
+    params: Mapping[str, Any],
+    out_dir: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    subtitle: str = "",
+    timeout_s: int = 1800,
+    plotlyjs: str = EMBED,
+    template_text: str = "",
+    warm: bool = True,
+) -> RunResult:
+    """Execute the kind's template (or the notebook JSON ``template_text``, so a worker needs no
+    checkout) with ``params`` into ``out_dir`` and write HTML and summary; ``plotlyjs``: see
+    :func:`to_html`.
+
+    Never raises for a failing notebook: the result says ``ok=False`` with the error, the executed
+    notebook keeps the error cell, and ``summary.json`` records ``status: failed``. With ``warm``
+    the kernel is forked from this process's zygote (:mod:`helpers.pipeline.kernel`), started here first so
+    that its imports overlap this process's.
+    """
+    from helpers.pipeline.kernel import skip_unused_imports
+
+    skip_unused_imports()
+    if warm:
+        _warm_up()
+    import papermill as pm
+
+    if kind not in REPORT_KINDS:
+        raise ReportError(f"unknown report kind {kind!r}; kinds: {', '.join(REPORT_KINDS)}")
+    import nbformat
+
+    template = nbformat.reads(template_text or template_json(kind), as_version=4)
+    spec = REPORT_KINDS[kind]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    executed = out / f"{spec.notebook}.ipynb"
+    html = out / "report.html"
+    summary = out / "summary.json"
+    summary.unlink(missing_ok=True)
+    params = {**params, "summary_path": str(summary.resolve()), "lang": lang}
+    started = time.perf_counter()
+    error: str | None = None
+    previous = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = "1"
+    try:
+        pm.execute_notebook(
+            template,
+            str(executed),
+            parameters=params,
+            kernel_name=kernel_name(),
+            kernel_manager_class=kernel_manager_class(warm),
+            engine_name=papermill_engine(),
+            cwd=str(project_root()),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout_s,
+        )
+    except pm.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+    except Exception as exc:  # kernel death, timeout: still leave a record
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if previous is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = previous
+    seconds = time.perf_counter() - started
+    title = spec.title_zh if lang == "zh" else spec.title_en
+    if executed.exists():
+        to_html(executed, html, title=title, subtitle=subtitle, lang=lang, plotlyjs=plotlyjs)
+    data: dict[str, Any] = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
+    failed_sections = [f["section"] for f in data.get("sections_failed") or []]
+    if not error and failed_sections:
+        error = f"sections failed: {', '.join(failed_sections)}"
+    data["report"] = {
+        "kind": kind,
+        "status": "failed"
+        if error and not failed_sections
+        else ("partial" if failed_sections else "ok"),
+        "error": error,
+        "notebook": executed.name,
+        "html": html.name,
+        "parameters": {k: v for k, v in params.items() if k != "summary_path"},
+        "seconds": round(seconds, 2),
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+    }
+    write_json(data, summary)
+    if error:
+        log.error("%s report failed: %s (notebook kept at %s)", kind, error, executed)
+    return RunResult(kind, out, executed, html, summary, error is None, seconds, error, data)
+
+
+def replace_dir(staging: Path, final: Path) -> None:
+    """Move a finished staging folder into place, replacing any previous run of the same target."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = final.with_name(f".old-{final.name}-{os.getpid()}")
+    if final.exists():
+        os.replace(final, old)
+    os.replace(staging, final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,450 @@
+"""The weekly report: which week, what it computes, and the scheduled run that renders it.
+
+Week arithmetic (:func:`resolve_week` understands ``last``), the run (:func:`run_weekly`: the week's
+session reviews that are missing or stale, rendered in parallel, then ``90-weekly-report``, all
+swapped into ``reports/weekly/<week>/`` at once), ``workbook report weekly`` (:func:`cli_weekly`),
+and the week arithmetic re-exported from :mod:`helpers.data.weeks`. What
+``90-weekly-report`` shows is computed in :mod:`helpers.weekly`.
+
+Layout of a run (``docs/weekly.md``)::
+
+    reports/weekly/
+      .weekly.lock                 flock held during a run
+      latest -> 2026-W47           the newest run
+      logs/2026-W47-<run id>.log   one log per run (kept)
+      2026-W47/
+        90-weekly-report.ipynb  report.html  summary.json  run.json  run.log  plotly.min.js
+        sessions/<session_id>/20-session-review.ipynb  report.html  summary.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from helpers.data.store import _safe_name, list_sessions
+from helpers.data.weeks import (
+    has_data,
+    resolve_week,
+    week_sessions,
+)
+from helpers.paths import default_store, reports_dir, resolve
+from helpers.pipeline import jobs as runner
+from helpers.pipeline import staleness
+from helpers.pipeline.render import PLOTLYJS, template_json, write_json, write_plotlyjs
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+TRAILING_WEEKS = 4
+LOCK_NAME = ".weekly.lock"
+
+
+# what a session review reads of the room's earlier sessions (trailing and same-slot comparisons:
+# helpers.metrics.definitions.kpi_table over helpers.review's history)
+HISTORY_TABLES = ("sessions", "viewers", "orders", "trend", "products", "traffic", "session_totals")
+
+
+def session_inputs(store: Path, session_ids: Sequence[str]) -> list[Path]:
+    """The store files (every table) of these sessions: what their reports read."""
+    names = {f"{_safe_name(sid)}.parquet" for sid in session_ids}
+    return sorted(p for p in store.glob("*/platform=*/date=*/*.parquet") if p.name in names)
+
+
+def review_inputs(store: Path, session_ids: Sequence[str]) -> dict[str, list[Path]]:
+    """Per session id, the store files its review reads: every table of the session, and the
+    :data:`HISTORY_TABLES` of the room's earlier sessions."""
+    files: dict[str, list[Path]] = {}
+    for p in store.glob("*/platform=*/date=*/*.parquet"):
+        files.setdefault(p.stem, []).append(p)
+    known = list_sessions(store).sort("start_ts")
+    out: dict[str, list[Path]] = {}
+    for sid in session_ids:
+        me = known.filter(pl.col("session_id") == sid)
+        earlier = known.filter(
+            (pl.col("room") == me["room"].first()) & (pl.col("start_ts") < me["start_ts"].first())
+        )
+        history = [
+            p
+            for e in earlier["session_id"].to_list()
+            for p in files.get(_safe_name(e), [])
+            if p.parts[-4] in HISTORY_TABLES
+        ]
+        out[sid] = sorted({*files.get(_safe_name(sid), []), *history})
+    return out
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class WeeklyOutcome:
+    """What a weekly run did: per-session results, the weekly report's result, where it is."""
+
+    week: str
+    out_dir: Path
+    log_path: Path
+    run_id: str
+    sessions: list[runner.JobResult] = field(default_factory=list)
+    weekly: runner.JobResult | None = None
+    nothing_stale: bool = False
+
+    @property
+    def failed(self) -> list[runner.JobResult]:
+        results = [*self.sessions, *([self.weekly] if self.weekly else [])]
+        return [r for r in results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "week": self.week,
+            "status": "ok" if self.ok else "failed",
+            "nothing_stale": self.nothing_stale,
+            "log": str(self.log_path),
+            "sessions": [r.as_dict() for r in self.sessions],
+            "weekly": self.weekly.as_dict() if self.weekly else None,
+        }
+
+
+def review_rows(results: Sequence[runner.JobResult]) -> list[dict[str, Any]]:
+    """The weekly notebook's ``reviews`` parameter: each session review's status and link."""
+    return [
+        {
+            "session_id": r.target,
+            "status": "ok" if r.ok else "failed",
+            "error": r.error or "",
+            "href": f"sessions/{r.target}/report.html",
+        }
+        for r in results
+    ]
+
+
+def run_weekly(
+    week: str = "last",
+    *,
+    store: str | Path | None = None,
+    out: str | Path | None = None,
+    jobs: int = 1,
+    rooms: Sequence[str] = (),
+    lang: str = "zh",
+    category: str = "general",
+    targets: str = "",
+    force: bool = False,
+    executor: runner.Executor | str | None = None,
+    now: datetime | None = None,
+    timeout_s: int = 1800,
+) -> WeeklyOutcome:
+    """Render the week's missing or stale session reviews (on ``executor``: an Executor, or
+    ``dask://HOST:PORT``; default ``--jobs`` local processes) and the weekly report, and swap them
+    into ``out`` (default ``reports/weekly/<week>``) at once, with one plotly.js for the folder.
+    Raises :class:`helpers.pipeline.jobs.LockBusy` if another run holds the lock. Never raises for a
+    failing notebook: see ``outcome.failed``."""
+    store_path = resolve(store) if store else default_store()
+    week = resolve_week(week, store_path, now=now)
+    if not has_data(store_path, week, rooms):
+        raise ValueError(
+            f"no sessions of week {week}{' in rooms ' + ', '.join(rooms) if rooms else ''} "
+            f"in the store {store_path}"
+        )
+    final = resolve(out) if out else reports_dir() / "weekly" / week
+    root = final.parent
+    rid = runner.run_id()
+    outcome = WeeklyOutcome(week, final, root / "logs" / f"{week}-{rid}.log", rid)
+    with runner.RunLock(root / LOCK_NAME), runner.run_log(outcome.log_path):
+        runner.clean_leftovers(root)
+        log.info(
+            "weekly run %s: week %s, store %s, out %s, jobs %d", rid, week, store_path, final, jobs
+        )
+        sessions = week_sessions(store_path, week, rooms)
+        window = week_sessions(store_path, week, rooms, weeks_before=TRAILING_WEEKS)
+        staging = root / f".staging-{final.name}-{rid}"
+        staging.mkdir(parents=True)
+        try:
+            _render_week(
+                outcome,
+                staging,
+                final,
+                store_path,
+                sessions,
+                window,
+                jobs=jobs,
+                rooms=rooms,
+                lang=lang,
+                category=category,
+                targets=targets,
+                force=force,
+                executor=executor,
+                timeout_s=timeout_s,
+            )
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        if outcome.nothing_stale:
+            shutil.rmtree(staging, ignore_errors=True)
+            log.info("nothing stale: %s kept as it is", final)
+        else:
+            write_json(outcome.as_dict(), staging / "run.json")
+            log.info("week %s: %s", week, "ok" if outcome.ok else f"{len(outcome.failed)} failed")
+            shutil.copy2(outcome.log_path, staging / "run.log")
+            runner.swap_dir(staging, final)
+        runner.point_latest(root, final.name)
+    return outcome
+
+
+def _session_jobs(
+    final: Path,
+    staging: Path,
+    store: Path,
+    sids: Sequence[str],
+    previous: Mapping[str, Any],
+    *,
+    lang: str,
+    category: str,
+    targets: str,
+    force: bool,
+    timeout_s: int,
+) -> tuple[list[runner.Job], dict[str, runner.JobResult]]:
+    """The session reviews to render (stale by content, :mod:`helpers.pipeline.staleness`) and those kept
+    (hard-linked into ``staging``), each result with its fingerprint for ``run.json``."""
+    template = template_json("session")
+    todo: list[runner.Job] = []
+    results: dict[str, runner.JobResult] = {}
+    reads = review_inputs(store, sids)
+    recorded = {
+        rel: rec for was in previous.values() for rel, rec in (was.get("inputs") or {}).items()
+    }
+    digests = staleness.input_digests({p for ps in reads.values() for p in ps}, store, recorded)
+    for sid in sids:
+        params = {"store": str(store), "session_id": sid, "targets": targets, "category": category}
+        was = previous.get(sid, {})
+        inputs = {
+            rel: digests[rel]
+            for rel in (p.relative_to(store).as_posix() for p in reads[sid])
+            if rel in digests
+        }
+        fp = staleness.fingerprint(template, params, lang, inputs)
+        before = final / "sessions" / sid
+        reason = "forced" if force else staleness.stale_reason(before, was.get("fingerprint"), fp)
+        res = runner.JobResult("session", sid, True, str(before), fingerprint=fp, inputs=inputs)
+        results[sid] = res
+        if reason is None:
+            runner.copy_tree(before, staging / "sessions" / sid)
+            res.reused = True
+            continue
+        log.info("session %s: render (%s)", sid, reason)
+        res.reason = reason
+        todo.append(
+            runner.Job(
+                "session",
+                sid,
+                params,
+                str(staging / "sessions" / sid),
+                lang,
+                timeout_s,
+                plotlyjs=f"../../{PLOTLYJS}",
+                template_text=template,
+            )
+        )
+    return todo, results
+
+
+def _render_week(
+    outcome: WeeklyOutcome,
+    staging: Path,
+    final: Path,
+    store: Path,
+    sessions: pl.DataFrame,
+    window: pl.DataFrame,
+    *,
+    jobs: int,
+    rooms: Sequence[str],
+    lang: str,
+    category: str,
+    targets: str,
+    force: bool,
+    executor: runner.Executor | str | None,
+    timeout_s: int,
+) -> None:
+    before = previous_run(final)
+    sids = sessions["session_id"].to_list()
+    write_plotlyjs(staging)
+    todo, results = _session_jobs(
+        final,
+        staging,
+        store,
+        sids,
+        before["sessions"],
+        lang=lang,
+        category=category,
+        targets=targets,
+        force=force,
+        timeout_s=timeout_s,
+    )
+    if todo:
+        pool, release = (
+            (executor, lambda: None)
+            if isinstance(executor, runner.Executor)
+            else runner.make_executor(jobs, executor or "")
+        )
+        try:
+            for job, res in zip(todo, runner.run_jobs(todo, pool), strict=True):
+                kept = results[job.target]
+                res.out_dir, res.reason = str(final / "sessions" / job.target), kept.reason
+                res.fingerprint, res.inputs = kept.fingerprint, kept.inputs
+                results[job.target] = res
+        finally:
+            release()
+    outcome.sessions = [results[s] for s in sids]
+    params = {
+        "week": outcome.week,
+        "store": str(store),
+        "rooms": ",".join(rooms),
+        "category": category,
+        "reviews": review_rows(outcome.sessions),
+    }
+    template = template_json("weekly")
+    was = before["weekly"]
+    inputs = staleness.input_digests(
+        session_inputs(store, window["session_id"].to_list()), store, was.get("inputs")
+    )
+    fp = staleness.fingerprint(template, params, lang, inputs)
+    reason = (
+        "forced"
+        if force
+        else (
+            "sessions rendered"
+            if todo
+            else staleness.stale_reason(final, was.get("fingerprint"), fp)
+        )
+    )
+    if reason is None:
+        outcome.nothing_stale = True
+        outcome.weekly = runner.JobResult("weekly", outcome.week, True, str(final), reused=True)
+        return
+    log.info("weekly %s: render (%s)", outcome.week, reason)
+    res = runner.run_job(
+        runner.Job(
+            "weekly",
+            outcome.week,
+            params,
+            str(staging),
+            lang,
+            timeout_s,
+            plotlyjs=PLOTLYJS,
+            template_text=template,
+        )
+    )
+    res.out_dir, res.reason, res.fingerprint, res.inputs = str(final), reason, fp, inputs
+    outcome.weekly = res
+
+
+def previous_run(final: Path) -> dict[str, Any]:
+    """The previous run's record (``run.json``): fingerprints and input digests per session id,
+    and the weekly report's (empty when there was no run or it is unreadable)."""
+    try:
+        data = json.loads((final / "run.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    return {
+        "sessions": {s.get("target"): s for s in data.get("sessions") or []},
+        "weekly": data.get("weekly") or {},
+    }
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def load_params(path: str) -> dict[str, Any]:
+    """The scheduled run's parameters file (YAML mapping; ``params/weekly.yaml``)."""
+    if not path:
+        return {}
+    import yaml
+
+    data = yaml.safe_load(resolve(path).read_text("utf-8")) or {}
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: expected a mapping of parameters")
+    known = {
+        "week",
+        "store",
+        "out",
+        "jobs",
+        "rooms",
+        "lang",
+        "category",
+        "targets",
+        "force",
+        "timeout_s",
+        "executor",
+    }
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return dict(data)
+
+
+def _rooms(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return tuple(r.strip() for r in value.split(",") if r.strip())
+    return tuple(str(r) for r in value)
+
+
+def cli_weekly(args: argparse.Namespace) -> int:
+    """``workbook report weekly``: exit 0 only when every notebook rendered; 1 when any failed;
+    75 when another run holds the lock. Command-line flags win over the ``--params`` file."""
+    p = load_params(getattr(args, "params", ""))
+    week = str(args.week if args.week is not None else p.get("week", "last"))
+    jobs = int(args.jobs if args.jobs is not None else p.get("jobs", 1))
+    lang = str(args.lang if args.lang is not None else p.get("lang", "zh"))
+    try:
+        outcome = run_weekly(
+            week,
+            store=args.store or p.get("store"),
+            out=args.out or p.get("out"),
+            jobs=jobs,
+            rooms=_rooms(p.get("rooms")),
+            lang=lang,
+            category=str(p.get("category", "general")),
+            targets=str(p.get("targets", "")),
+            force=bool(p.get("force", False)),
+            timeout_s=int(p.get("timeout_s", 1800)),
+            executor=getattr(args, "executor", "") or str(p.get("executor", "")),
+        )
+    except runner.LockBusy as exc:
+        print(f"workbook report weekly: {exc}; not started", file=sys.stderr)
+        return EXIT_LOCKED
+    for r in outcome.sessions:
+        state = (
+            "kept (fresh)"
+            if r.reused
+            else (f"ok ({r.seconds:.1f}s)" if r.ok else f"FAILED: {r.error}")
+        )
+        print(f"session {r.target}: {state}")
+    if outcome.nothing_stale:
+        print(f"weekly {outcome.week}: nothing stale, kept {outcome.out_dir}")
+    elif outcome.weekly:
+        w = outcome.weekly
+        print(f"weekly {outcome.week}: {'ok' if w.ok else f'FAILED: {w.error}'} ({w.seconds:.1f}s)")
+    print(f"  {outcome.out_dir / 'report.html'}\n  log: {outcome.log_path}")
+    if not outcome.ok:
+        print(f"workbook report weekly: {len(outcome.failed)} notebook(s) failed", file=sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
