@@ -1,6 +1,6 @@
 """What a change did to the reports: the goldens' outputs compared with a git revision, cell by cell.
 
-``python -m tools.golden_outputs [--rev HEAD] [NN-name ...]`` prints, per golden, how many code
+``python -m tools.golden_outputs [--rev HEAD] [--dir DIR] [NN-name ...]`` prints, per golden, how many code
 cells changed their source and which changed their outputs, with a unified diff of each changed
 output (``--diff``). Exit status 1 when any output changed: a refactor that leaves the reports
 alone exits 0.
@@ -27,8 +27,9 @@ def _text(outputs: list) -> list[str]:
 
 
 def compare(path: Path, rev: str, *, diff: bool = False) -> int:
-    """Print the comparison of one golden; return how many cells' outputs changed."""
-    rel = path.relative_to(GOLDENS.parents[1]).as_posix()
+    """Print the comparison of one golden (or of a notebook of that name written elsewhere) with
+    the committed golden; return how many cells' outputs changed."""
+    rel = (GOLDENS / path.name).relative_to(GOLDENS.parents[1]).as_posix()
     shown = subprocess.run(
         ["git", "show", f"{rev}:{rel}"], capture_output=True, text=True, cwd=GOLDENS
     )
@@ -64,8 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="goldens to compare (default: all)")
     parser.add_argument("--rev", default="HEAD", help="git revision to compare with (default HEAD)")
     parser.add_argument("--diff", action="store_true", help="print each changed output")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=GOLDENS,
+        help="folder of the new notebooks (default tests/goldens; e.g. `tools.goldens --out DIR`)",
+    )
     args = parser.parse_args(argv)
-    paths = sorted(GOLDENS.glob("[0-9][0-9]-*.ipynb"))
+    paths = sorted(args.dir.glob("[0-9][0-9]-*.ipynb"))
     if args.names:
         paths = [p for p in paths if p.stem in {n.removesuffix(".ipynb") for n in args.names}]
     return 1 if sum(compare(p, args.rev, diff=args.diff) for p in paths) else 0
