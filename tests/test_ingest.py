@@ -768,8 +768,9 @@ def test_cli_json_fields_and_exit_codes(tmp_path, capsys):
 
 
 def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_path, monkeypatch):
-    """Chunked reading, threaded parsing and streamed Parquet (a 10M-row export's path) change nothing."""
-    from helpers.ingest import apply, readers, run
+    """Chunked reading, threaded parsing and streamed Parquet (a 10M-row export's path) change
+    nothing."""
+    from helpers.ingest import apply, readers, sink
 
     head = ["抖音号", "开播时间", "用户ID", "进入时间", "观看时长", "点赞次数"]
     rows = [head] + [
@@ -790,7 +791,7 @@ def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_pa
     f = write_csv(tmp_path / "v.csv", rows, "gb18030")
     whole = ingest_paths([f], tmp_path / "a")
     monkeypatch.setattr(readers, "CHUNK_BYTES", 2000)
-    monkeypatch.setattr(run, "STREAM_ROWS", 50)
+    monkeypatch.setattr(sink, "STREAM_ROWS", 50)
     monkeypatch.setattr(apply, "PARALLEL_ROWS", 10)  # columns parsed in threads
     chunked = ingest_paths([f], tmp_path / "b")
     a, b = whole.files[0], chunked.files[0]
@@ -799,3 +800,28 @@ def test_large_files_are_read_in_chunks_and_streamed_with_the_same_result(tmp_pa
     va, vb = load_table("viewers", tmp_path / "a"), load_table("viewers", tmp_path / "b")
     assert va.equals(vb) and va.height == 500
     assert load_table("sessions", tmp_path / "b").height == 1
+
+
+def test_large_gb18030_files_are_decoded_in_a_child_with_the_same_cells(tmp_path, monkeypatch):
+    from helpers.ingest import readers, transcode
+
+    lines = ["抖音号,开播时间,用户ID,进入时间,城市等级"]
+    lines += [
+        f"暖阳{i % 3},2026/11/16 20:00:00,{i},2026/11/16 20:{i % 60:02d}:00,三线"
+        for i in range(400)
+    ]
+    path = tmp_path / "观众明细.csv"
+    path.write_bytes(("直播观众明细\n" + "\n".join(lines) + "\n").encode("gb18030"))
+
+    def cells(limit: int) -> tuple[pl.DataFrame, list[int], list[int]]:
+        monkeypatch.setattr(transcode, "TRANSCODE_BYTES", limit)
+        blocks = list(readers.read_csv(path, chunk_bytes=1500).blocks)
+        frame = pl.concat([b.frame for b in blocks])
+        return frame, [b.first_row for b in blocks], [b.nbytes for b in blocks]
+
+    child, in_process = cells(0), cells(1 << 30)
+    assert child[0].equals(in_process[0]) and child[1:] == in_process[1:]
+    assert child[0].height == 400 and child[0]["城市等级"][0] == "三线"
+    assert sum(child[2]) == path.stat().st_size - len("直播观众明细\n".encode("gb18030")) - len(
+        (lines[0] + "\n").encode("gb18030")
+    )

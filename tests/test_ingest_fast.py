@@ -73,3 +73,30 @@ def test_fast_and_general_paths_give_the_same_store(files, which, tmp_path, monk
             (7, "likes", "many"),
         ]
         assert fast_viewers["source"].str.starts_with(" ").sum() == 0  # padding stripped
+
+
+def test_iso_times_are_read_by_position_else_by_the_strict_cast() -> None:
+    from datetime import UTC, datetime
+
+    def cast(values: list[str | None], dtype: pl.DataType) -> list[object] | None:
+        out = fast._cast_all(pl.DataFrame({"t": values}, schema={"t": pl.String}), {"t": dtype})
+        return out[0].to_list() if out else None
+
+    utc = pl.Datetime("us", "UTC")
+    got = cast(["2026-11-16T20:00:02.729956+0800", None, "2026-11-16T20:00:03.000001+0800"], utc)
+    assert got == [
+        datetime(2026, 11, 16, 12, 0, 2, 729956, tzinfo=UTC),
+        None,
+        datetime(2026, 11, 16, 12, 0, 3, 1, tzinfo=UTC),
+    ]
+    # another layout in one cell (no fraction): the strict cast reads the column whole
+    got = cast(["2026-11-16T20:00:02.5+08:00", "2026-11-16T20:00:03+08:00"], utc)
+    assert got == [
+        datetime(2026, 11, 16, 12, 0, 2, 500000, tzinfo=UTC),
+        datetime(2026, 11, 16, 12, 0, 3, tzinfo=UTC),
+    ]
+    naive = cast(["2026-11-16 20:00:02.250", "2026-11-16 20:00:04.000"], pl.Datetime("us"))
+    assert naive == [datetime(2026, 11, 16, 20, 0, 2, 250000), datetime(2026, 11, 16, 20, 0, 4)]
+    # not a time: the column stays text for the general parser (which quarantines it)
+    assert cast(["2026-11-16T20:00:02.+12345+0800"], utc) is None
+    assert cast(["2026-11-16T20:00:02.729956+0800", "2026-11-31T20:00:02.729956+0800"], utc) is None

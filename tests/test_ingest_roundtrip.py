@@ -1,4 +1,5 @@
-"""The strongest ingest test: simulate → platform-style exports → ingest → the simulated tables again.
+"""The strongest ingest test: simulate → platform-style exports → ingest → the simulated tables
+again.
 
 Also: the ledger (same folder twice changes nothing; a "(1)" copy is a duplicate), a newer export of
 a session replacing the older one with history kept, and atomicity (a crash mid-ingest leaves the
@@ -253,3 +254,31 @@ def test_canonical_and_platform_exports_of_the_same_week_are_not_counted_twice(
     }
     for name in ("viewers", "comments", "orders"):
         assert load_table(name, copy).height == sim_week.tables[name].height, name
+
+
+def test_files_hashed_while_read_give_the_same_store_and_duplicates(
+    exports, ingested, tmp_path, monkeypatch
+):
+    """Large CSVs are hashed in a thread while they are read: the same store, the same ledger,
+    and a copy in the same run or a second run is still a duplicate."""
+    from helpers.ingest import inputs
+
+    store, first = ingested
+    monkeypatch.setattr(inputs, "hash_beside", lambda path: True)
+    threaded = tmp_path / "store"
+    out = ingest_paths([exports], threaded)
+    assert [(f.status, f.sha256, f.rows_kept) for f in out.files] == [
+        (f.status, f.sha256, f.rows_kept) for f in first.files
+    ]
+    assert snapshot(threaded).keys() - {"_ledger.jsonl"} == snapshot(store).keys() - {
+        "_ledger.jsonl"
+    }
+    again = ingest_paths([exports], threaded)
+    assert {f.status for f in again.files} == {"duplicate"}
+    src = next(exports.glob("评论_*.csv"))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(src, folder / src.name)
+    shutil.copy(src, folder / f"{src.stem}(1){src.suffix}")
+    twice = ingest_paths([folder], tmp_path / "store2")
+    assert sorted(f.status for f in twice.files) == ["duplicate", "ingested"]

@@ -1,4 +1,5 @@
-"""Value parsers: one test per quirk of EXPORTS.md, plus property tests (no input crashes a parser)."""
+"""Value parsers: one test per quirk of EXPORTS.md, plus property tests (no input crashes a
+parser)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,19 @@
 """Ingest: real platform exports in, canonical Parquet out, nothing lost and nothing counted twice.
 
-    >>> outcome = ingest_paths([Path("data/sample/raw")], Path("data/processed/store"))  # doctest: +SKIP
+    >>> raw, store = Path("data/sample/raw"), Path("data/processed/store")  # doctest: +SKIP
+    >>> outcome = ingest_paths([raw], store)  # doctest: +SKIP
     >>> print(outcome.table())  # doctest: +SKIP
 
-- :mod:`.mapping`: declarative export types (``helpers/resources/mappings/*.yaml``), detection by headers
-- :mod:`.readers`: encodings, title rows, sheets, chunked CSV
-- :mod:`.apply`: parsing, session identity, quarantine with reasons, cross-check rows
-- :mod:`.run`: the run, parts, merge, ledger and the atomic commit (:class:`helpers.data.store.Transaction`)
+- :mod:`.mapping`: declarative export types (``helpers/resources/mappings/*.yaml``), detected by
+  their headers
+- :mod:`.readers`: encodings, title rows, sheets, chunked CSV; :mod:`.fast`: canonical CSV typed
+  by polars' casts
+- :mod:`.parsing` (:mod:`.cells`, :mod:`.parse_time`): the value parsers
+- :mod:`.apply`: one block through its mapping (:mod:`.skip`, :mod:`.builder`,
+  :mod:`.session_key`, :mod:`.quarantine`, :mod:`.derived`, :mod:`.crosscheck`)
+- :mod:`.run`: the run (:mod:`.inputs`, :mod:`.assemble`, :mod:`.sink`, :mod:`.staging`), the
+  ledger and the atomic commit (:class:`helpers.data.store.Transaction`); :mod:`.outcome`: what
+  it reports
 - :mod:`.identity`, :mod:`.rooms`: sessions found by time, by the rooms file, or by ``--session``
 - :mod:`.captures`: live-comment captures and host transcripts, recognised by content
 - :mod:`.report`: what the 10-ingest notebook shows (quarantine, cross-checks, store contents)

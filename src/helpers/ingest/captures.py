@@ -82,7 +82,7 @@ def _viewer(short_id: str, sec_uid: str) -> str | None:
 
 
 def _capture_tsv(path: Path) -> Sheet:
-    rows = []
+    rows: list[tuple[str | None, ...]] = []
     for line in _text(path).splitlines():
         if not line.strip():
             continue
@@ -190,7 +190,7 @@ def _vtt(text: str) -> list[tuple]:
 
 
 def _tsv(text: str) -> list[tuple]:
-    out = []
+    out: list[tuple[str | None, ...]] = []
     for line in text.splitlines():
         m = _TSV_ROW.match(line)
         if m:

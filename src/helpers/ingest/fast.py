@@ -21,15 +21,20 @@ import polars as pl
 from helpers.data import schema
 from helpers.ingest.mapping import ExportMapping
 from helpers.ingest.readers import Block, Sheet
+from helpers.ingest.skip import skip_reasons
 
 PREFIX = "canonical_"
 _BOOL = {"true": True, "false": False}
 _OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+# the layout polars and most tools write: "2026-11-16T20:00:02.729956+0800" (fraction optional)
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ])\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?$")
+_US = 1_000_000
 
 
-def _expr(name: str, dtype: pl.DataType, first: str | None) -> pl.Expr:
+def _strict(name: str, dtype: pl.DataType, first: str | None) -> pl.Expr:
     """The strict cast of text column ``name`` to ``dtype`` (raises on any cell it cannot take);
-    times with a UTC offset (as ``first`` shows) become UTC, times without stay naive (China time)."""
+    times with a UTC offset (as ``first`` shows) become UTC, times without stay naive (China
+    time)."""
     c = pl.col(name)
     if isinstance(dtype, pl.Datetime):
         zoned = first is not None and _OFFSET.search(first) is not None
@@ -41,6 +46,37 @@ def _expr(name: str, dtype: pl.DataType, first: str | None) -> pl.Expr:
     return c.cast(dtype, strict=True)
 
 
+def _offset_us(offset: str) -> int:
+    """``Z``, ``+0800`` or ``-05:30`` in microseconds east of UTC."""
+    if offset in ("", "Z"):
+        return 0
+    digits = offset[1:].replace(":", "")
+    minutes = int(digits[:2]) * 60 + int(digits[2:])
+    return (1 if offset[0] == "+" else -1) * minutes * 60 * _US
+
+
+def _fixed_time(name: str, first: str) -> pl.Expr | None:
+    """Date-times laid out like ``first`` (ISO, fixed width, one UTC offset) read by position: the
+    second parsed with a cache (it repeats across rows), the fraction as an integer. A cell of any
+    other layout becomes null, so the column fails :func:`_exact` and takes :func:`_strict`."""
+    m = _ISO.match(first)
+    if m is None:
+        return None
+    sep, frac, offset = m.group(1), m.group(2) or "", m.group(3) or ""
+    c = pl.col(name)
+    same = (c.str.len_bytes() == len(first)) & (offset == "" or c.str.ends_with(offset))
+    secs = c.str.slice(0, 19).str.to_datetime(
+        f"%Y-%m-%d{sep}%H:%M:%S", time_unit="us", strict=False, cache=True
+    )
+    us = secs.cast(pl.Int64) - _offset_us(offset)
+    if frac:
+        digits = c.str.slice(20, len(frac) - 1)
+        same = same & (c.str.slice(19, 1) == ".") & (digits.str.slice(0, 1) != "+")
+        us = us + digits.cast(pl.UInt32, strict=False).cast(pl.Int64) * 10 ** (7 - len(frac))
+    dtype = pl.Datetime("us", "UTC" if offset else None)
+    return pl.when(same).then(us).otherwise(None).cast(dtype).alias(name)
+
+
 def _exact(text: pl.Series, out: pl.Series) -> bool:
     """The cast kept every value: no new nulls, no NaN/inf (the parsers set those to null)."""
     if out.null_count() != text.null_count():
@@ -48,42 +84,55 @@ def _exact(text: pl.Series, out: pl.Series) -> bool:
     return out.dtype != pl.Float64 or bool(out.drop_nulls().is_finite().all())
 
 
-def _cast_all(df: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> list[pl.Series]:
-    """The columns a strict cast takes whole: all at once (polars runs them in parallel), else
-    one by one when some column refuses."""
-    names = [n for n in df.columns if n in dtypes]
-    first = {n: df[n].drop_nulls().head(1).to_list() for n in names}
-    exprs = {n: _expr(n, dtypes[n], (first[n] or [None])[0]) for n in names}
-    try:
-        cast = df.select(list(exprs.values()))
-        return [cast[n] for n in names if _exact(df[n], cast[n])]
-    except (pl.exceptions.PolarsError, ValueError):
-        pass
-    out = []
-    for n in names:
+def _cast_each(df: pl.DataFrame, exprs: dict[str, pl.Expr]) -> dict[str, pl.Series]:
+    """The columns a strict cast takes whole, one by one (after another column refused)."""
+    out = {}
+    for n, e in exprs.items():
         try:
-            one = df.select(exprs[n]).to_series()
+            one = df.select(e).to_series()
         except (pl.exceptions.PolarsError, ValueError):
             continue
         if _exact(df[n], one):
-            out.append(one)
+            out[n] = one
     return out
 
 
-def typed_block(block: Block, mapping: ExportMapping, dtypes: dict[str, pl.DataType]) -> Block:
-    """The block with every column a strict cast takes whole converted (others stay text)."""
-    from helpers.ingest.apply import _skip_reasons
+def _cast_all(df: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> list[pl.Series]:
+    """The columns a cast takes whole: all at once (polars runs them in parallel), date-times by
+    position where their first value allows; then one by one by the strict casts for the rest."""
+    names = [n for n in df.columns if n in dtypes]
+    first = {n: (df[n].drop_nulls().head(1).to_list() or [None])[0] for n in names}
+    strict = {n: _strict(n, dtypes[n], first[n]) for n in names}
+    quick = dict(strict)
+    for n in names:
+        fixed = (
+            _fixed_time(n, first[n]) if isinstance(dtypes[n], pl.Datetime) and first[n] else None
+        )
+        quick[n] = strict[n] if fixed is None else fixed
+    try:
+        cast = df.select(list(quick.values()))
+        done = {n: cast[n] for n in names if _exact(df[n], cast[n])}
+    except (pl.exceptions.PolarsError, ValueError):
+        done = {}
+    rest = {n: strict[n] for n in names if n not in done}
+    done |= _cast_each(df, rest)
+    return [done[n] for n in names if n in done]
 
+
+def typed_block(block: Block, mapping: ExportMapping, dtypes: dict[str, pl.DataType]) -> Block:
+    """The block with every column a strict cast takes whole converted (others stay text).
+
+    Rows that are not data are found once, on the text as the general path sees it; the block
+    carries them (:attr:`Block.skip`) so the mapping does not look again on the typed columns."""
     df = block.frame
-    if df.height == 0 or _skip_reasons(df, mapping).is_not_null().any():
+    if df.height == 0:
         return block
+    skip = skip_reasons(df, mapping)
+    if skip.is_not_null().any():
+        return Block(df, block.first_row, block.kv_rows, block.nbytes, skip=skip)
     typed = _cast_all(df, dtypes)
-    if not typed:
-        return block
-    out = df.with_columns(typed)
-    if _skip_reasons(out, mapping).is_not_null().any():  # the text columns alone read otherwise
-        return block
-    return Block(out, block.first_row, block.kv_rows, block.nbytes)
+    out = df.with_columns(typed) if typed else df
+    return Block(out, block.first_row, block.kv_rows, block.nbytes, skip=skip)
 
 
 def typed_sheet(sheet: Sheet) -> Sheet:

@@ -25,7 +25,7 @@ Kinds (the ``parser`` field of a mapping column):
 ``datetime``  China time (Asia/Shanghai): "2026/09/07 08:55:37", "2025/2/5", "2025-02-05 20:00:00",
               "2025年2月5日 20:00", ISO "T" and "+08:00", fractions of seconds, unix seconds (with
               up to 6 decimals) or milliseconds
-``date``      a calendar day in the same forms, or an Excel serial day ("45693.00 ") re-saved by Excel
+``date``      a calendar day in the same forms, or an Excel serial day ("45693.00 ", re-saved)
 ``bool``      是/否, true/false, 1/0, yes/no, y/n, 有/无
 ``enum``      a label looked up in ``values`` (export label → canonical value)
 ============  =====================================================================================
@@ -36,32 +36,14 @@ One-cell ranges ("2026/07/28 08:15:49-2026/07/28 15:44:39", also with ~, 至, �
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import polars as pl
 
-from helpers.data.schema import TZ
-
-MISSING_TOKENS = (
-    "",
-    "-",
-    "--",
-    "---",
-    "—",
-    "——",
-    "－",
-    "/",
-    "N/A",
-    "n/a",
-    "NA",
-    "null",
-    "NULL",
-    "None",
-    "nan",
-    "NaN",
-)
+from helpers.ingest.cells import MISSING_TOKENS, as_text, fallback, finite, stripped
+from helpers.ingest.parse_time import datetimes, excel_serial_dates
 
 EXPECTED: dict[str, str] = {
     "string": "text",
@@ -84,17 +66,12 @@ TRUE_TOKENS = ("是", "true", "True", "TRUE", "1", "yes", "Yes", "YES", "y", "Y"
 FALSE_TOKENS = ("否", "false", "False", "FALSE", "0", "no", "No", "NO", "n", "N", "无", "0.0")
 
 _DURATION_UNITS = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
-_FAST_DT = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d",
-    "%Y-%m-%d",
-)
-_SLOW_DT = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _NUM_RE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_CN_DUR = r"^(?:(\d+(?:\.\d+)?)(?:小时|时|h))?(?:(\d+(?:\.\d+)?)(?:分钟|分|min|m))?(?:(\d+(?:\.\d+)?)(?:秒|s))?$"
+_CN_DUR = (
+    r"^(?:(\d+(?:\.\d+)?)(?:小时|时|h))?"
+    r"(?:(\d+(?:\.\d+)?)(?:分钟|分|min|m))?"
+    r"(?:(\d+(?:\.\d+)?)(?:秒|s))?$"
+)
 _HMS = r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$"
 _RANGE = r"^(.*?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:-|~|～|至|到|—)\s*(.+)$"
 
@@ -112,48 +89,6 @@ class Parsed:
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-
-def _str(s: pl.Series) -> pl.Series:
-    return s if s.dtype == pl.String else s.cast(pl.String)
-
-
-def _stripped(s: pl.Series) -> pl.Series:
-    """Strip surrounding whitespace, touching only the cells that have any (cheap on clean data)."""
-    ws = (
-        s.str.starts_with(" ")
-        | s.str.ends_with(" ")
-        | s.str.starts_with("\t")
-        | s.str.ends_with("\t")
-    )
-    ws = (
-        ws
-        | s.str.starts_with("\u3000")
-        | s.str.ends_with("\u3000")
-        | s.str.ends_with("\r")
-        | s.str.starts_with("\n")
-    )
-    if not ws.any():
-        return s
-    idx = ws.fill_null(False).arg_true()
-    return s.scatter(idx, s.gather(idx).str.strip_chars())
-
-
-def _fallback(s: pl.Series, fast: pl.Series, slow: Any) -> pl.Series:
-    """``fast`` where it parsed; ``slow(subset)`` for the non-missing cells where it did not."""
-    need = fast.is_null() & s.is_not_null() & ~s.is_in(MISSING_TOKENS)
-    if not need.any():
-        return fast
-    idx = need.arg_true()
-    sub = s.gather(idx).str.strip_chars()
-    out = slow(sub)
-    if out.dtype != fast.dtype:
-        out = out.cast(fast.dtype, strict=False)
-    return fast.scatter(idx, out)
-
-
-def _finite(v: pl.Series) -> pl.Series:
-    return v.set(~v.is_finite().fill_null(True), None) if v.len() else v
 
 
 # ---------------------------------------------------------------------------------- numbers
@@ -178,12 +113,12 @@ def _number_slow(sub: pl.Series, percent: bool) -> pl.Series:
             pl.col("c").cast(pl.Float64, strict=False) * pl.col("m")
         )
     ).to_series()
-    return _finite(v)
+    return finite(v)
 
 
 def _number(s: pl.Series, percent: bool = False) -> pl.Series:
-    fast = _finite(s.cast(pl.Float64, strict=False))
-    return _fallback(s, fast, lambda sub: _number_slow(sub, percent))
+    fast = finite(s.cast(pl.Float64, strict=False))
+    return fallback(s, fast, lambda sub: _number_slow(sub, percent))
 
 
 def _count(s: pl.Series) -> pl.Series:
@@ -196,11 +131,11 @@ def _count(s: pl.Series) -> pl.Series:
         ok = ((v - r).abs() < 1e-6) & (r >= 0) & (r < 9.2e18)
         return r.set(~ok.fill_null(False), None).cast(pl.Int64)
 
-    return _fallback(s, fast, slow)
+    return fallback(s, fast, slow)
 
 
 def _ratio(s: pl.Series, scale: str) -> pl.Series:
-    fast = _finite(s.cast(pl.Float64, strict=False))
+    fast = finite(s.cast(pl.Float64, strict=False))
     if scale == "percent":
         fast = fast / 100.0
 
@@ -212,12 +147,12 @@ def _ratio(s: pl.Series, scale: str) -> pl.Series:
             else v
         )
 
-    return _fallback(s, fast, slow)
+    return fallback(s, fast, slow)
 
 
 def _duration(s: pl.Series, unit: str) -> pl.Series:
     factor = _DURATION_UNITS[unit]
-    fast = _finite(s.cast(pl.Float64, strict=False)) * factor
+    fast = finite(s.cast(pl.Float64, strict=False)) * factor
 
     def slow(sub: pl.Series) -> pl.Series:
         t = sub.str.replace_all(r"\s", "")
@@ -240,136 +175,10 @@ def _duration(s: pl.Series, unit: str) -> pl.Series:
             .otherwise(None)
         ).to_series()
         bare = _number_slow(sub, False) * factor
-        return _finite(v.fill_null(bare))
+        return finite(v.fill_null(bare))
 
-    v = _fallback(s, fast, slow)
+    v = fallback(s, fast, slow)
     return v.set((v < 0).fill_null(False), None) if v.len() else v
-
-
-# ---------------------------------------------------------------------------------- datetimes
-
-
-def _cache(s: pl.Series) -> bool:
-    head = s.head(512).drop_nulls()
-    return head.len() == 0 or head.n_unique() < 0.5 * head.len()
-
-
-_US = 1_000_000
-_CN_OFFSET_US = 8 * 3600 * _US
-_LO_US = 0  # 1970-01-01
-_NO_DST_US = 694_224_000 * _US  # 1992-01-01 00:00 UTC: China has kept UTC+8 without DST since
-_HI_US = 4_133_980_800 * _US  # 2101-01-01
-
-
-def _dt_naive(s: pl.Series) -> pl.Series:
-    """Naive China-time datetimes (µs) from the common export forms; null where not parsed.
-
-    "2026/11/16 20:02:03.990648" is split at fixed positions (the date-time part repeats across
-    rows, so its parse is cached; the fraction is a cheap integer cast).
-    """
-    out = pl.Series(s.name, dtype=pl.Datetime("us")).extend_constant(None, s.len())
-    sample = s.drop_nulls().head(64)
-    fixed_frac = bool(sample.len()) and bool(
-        ((sample.str.slice(19, 1) == ".") & (sample.str.len_bytes() >= 21)).all()
-    )
-    micros = None
-    head = s
-    if fixed_frac:
-        frac = s.str.slice(20)
-        n = frac.str.len_bytes()
-        df = pl.DataFrame({"f": frac, "n": n, "dot": s.str.slice(19, 1) == "."}).select(
-            pl.when(pl.col("dot") & (pl.col("n") <= 6) & (pl.col("n") >= 1))
-            .then(
-                pl.col("f").cast(pl.Int64, strict=False)
-                * pl.lit(10, dtype=pl.Int64).pow(6 - pl.col("n").cast(pl.Int64))
-            )
-            .when(pl.col("n") == 0)  # "2026/11/16 20:00:00" among fractional ones: no fraction
-            .then(pl.lit(0, dtype=pl.Int64))
-            .otherwise(None)
-        )
-        micros = df.to_series()
-        head = s.str.slice(0, 19).set(micros.is_null(), None)
-    cache = _cache(head)
-    for fmt in _FAST_DT:
-        todo = out.is_null() & head.is_not_null()
-        if not todo.any():
-            break
-        if todo.all():
-            out = head.str.to_datetime(fmt, time_unit="us", strict=False, cache=cache)
-        else:
-            idx = todo.arg_true()
-            out = out.scatter(
-                idx,
-                head.gather(idx).str.to_datetime(fmt, time_unit="us", strict=False, cache=cache),
-            )
-    if micros is not None:
-        out = (out.cast(pl.Int64) + micros).cast(pl.Datetime("us"))
-    return out
-
-
-def _dt_slow(sub: pl.Series) -> pl.Series:
-    """The rarer forms: 年月日, ISO "T", "+08:00", single digits, unix seconds/milliseconds."""
-    df = pl.DataFrame({"t": sub})
-    norm = (
-        pl.col("t")
-        .str.replace_all(r"[年月/]", "-")
-        .str.replace_all("日", " ")
-        .str.replace("T", " ")
-        .str.replace(r"\+08:?00$", "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-    df = df.with_columns(norm.alias("n"))
-    parsed = pl.coalesce(
-        [pl.col("n").str.to_datetime(f, time_unit="us", strict=False) for f in _SLOW_DT]
-    )
-    digits = pl.col("t").str.contains(r"^\d{10}(\.\d{1,6})?$")
-    millis = pl.col("t").str.contains(r"^\d{13}$")
-    whole = pl.col("t").str.extract(r"^(\d{10,13})", 1).cast(pl.Int64, strict=False)
-    frac = (
-        pl.col("t")
-        .str.extract(r"^\d{10}\.(\d{1,6})", 1)
-        .str.pad_end(6, "0")
-        .cast(pl.Int64, strict=False)
-        .fill_null(0)
-    )
-    micros = pl.when(millis).then(whole * 1000).otherwise(whole * 1_000_000 + frac)
-    unix = (
-        pl.from_epoch(micros, time_unit="us")
-        .dt.replace_time_zone("UTC")
-        .dt.convert_time_zone(TZ)
-        .dt.replace_time_zone(None)
-    )
-    return df.select(pl.when(digits | millis).then(unix).otherwise(parsed)).to_series()
-
-
-def _datetime(s: pl.Series) -> pl.Series:
-    """Aware Asia/Shanghai datetimes; years outside 1970–2100 are rejected."""
-    naive = _fallback(s, _dt_naive(s), _dt_slow)
-    us = naive.cast(pl.Int64)
-    naive = naive.set(~((us >= _LO_US) & (us < _HI_US)).fill_null(True), None)
-    utc_us = us - _CN_OFFSET_US
-    old = (utc_us < _NO_DST_US).fill_null(False)
-    aware = utc_us.cast(pl.Datetime("us", "UTC")).dt.convert_time_zone(TZ)
-    aware = aware.set(naive.is_null(), None)
-    if old.any():  # before 1992 China had DST in some years: use the tz database
-        idx = old.arg_true()
-        aware = aware.scatter(
-            idx,
-            naive.gather(idx).dt.replace_time_zone(TZ, ambiguous="earliest", non_existent="null"),
-        )
-    return aware
-
-
-def _excel_serial_dates(t: pl.Series, dates: pl.Series) -> pl.Series:
-    """Dates re-saved by Excel as serial numbers ("45693.00 ", padded) where nothing else parsed."""
-    todo = dates.is_null() & t.str.contains(r"^\s*\d{5}(?:\.0+)?\s*$").fill_null(False)
-    if not todo.any():
-        return dates
-    idx = todo.arg_true()
-    days = t.gather(idx).str.strip_chars().cast(pl.Float64).cast(pl.Int32)
-    serial = (pl.lit(date(1899, 12, 30)) + pl.duration(days=days)).cast(pl.Date)
-    return dates.scatter(idx, pl.select(serial).to_series())
 
 
 # ------------------------------------------------------------------------------ ids and labels
@@ -406,7 +215,7 @@ def _bool(s: pl.Series) -> pl.Series:
             .alias(x.name)
         )
 
-    return _fallback(s, look(s), look)
+    return fallback(s, look(s), look)
 
 
 def _enum(s: pl.Series, values: dict[str, str]) -> pl.Series:
@@ -415,61 +224,71 @@ def _enum(s: pl.Series, values: dict[str, str]) -> pl.Series:
     def look(x: pl.Series) -> pl.Series:
         return x.replace_strict(table, default=None, return_dtype=pl.String)
 
-    return _fallback(s, look(s), look)
+    return fallback(s, look(s), look)
 
 
 # ---------------------------------------------------------------------------------- public API
 
 
+def _money(t: pl.Series, opts: dict[str, Any]) -> pl.Series:
+    values = _number(t)
+    return values / 100.0 if opts.get("unit") == "fen" else values
+
+
+def _date(t: pl.Series) -> pl.Series:
+    return excel_serial_dates(t, datetimes(t).dt.date())
+
+
+# kind -> values of the (stripped) text column; null where missing or unreadable
+_VALUES: dict[str, Callable[[pl.Series, dict[str, Any]], pl.Series]] = {
+    "string": lambda t, o: t,
+    "id": lambda t, o: _id(t),
+    "number": lambda t, o: _number(t, percent=bool(o.get("percent", False))),
+    "count": lambda t, o: _count(t),
+    "money": _money,
+    "ratio": lambda t, o: _ratio(t, o.get("scale", "fraction")),
+    "duration": lambda t, o: _duration(t, o.get("unit", "s")),
+    "datetime": lambda t, o: datetimes(t),
+    "date": lambda t, o: _date(t),
+    "bool": lambda t, o: _bool(t),
+    "enum": lambda t, o: _enum(t, o.get("values") or {}),
+}
+
+
+def _constant(raw: pl.Series, name: str, kind: str, opts: dict[str, Any]) -> Parsed:
+    """A column with one value on every row (the session's account or start): one cell parsed."""
+    one = parse_series(raw.head(1), kind, **opts)
+    n = raw.len()
+    return Parsed(
+        one.values.extend_constant(one.values[0], n - 1).alias(name),
+        one.rejected.extend_constant(bool(one.rejected[0]), n - 1).alias(name),
+    )
+
+
+def _text(raw: pl.Series, name: str) -> Parsed:
+    """Free text as written; only blank is missing, nothing is rejected."""
+    miss = raw.is_null() | (raw.str.strip_chars() == "")
+    values = raw.set(miss, None) if raw.len() else raw
+    return Parsed(values, pl.Series(name, dtype=pl.Boolean).extend_constant(False, raw.len()))
+
+
 def parse_series(s: pl.Series, kind: str, **opts: Any) -> Parsed:
-    """Parse a column for a parser ``kind``: values (null where missing or rejected) and rejected mask."""
+    """Parse a column for a parser ``kind``: values (null where missing or rejected) and the
+    rejected mask."""
     if kind not in EXPECTED:
         raise ValueError(f"unknown parser kind {kind!r}; known: {', '.join(KINDS)}")
-    raw = _str(s)
+    raw = as_text(s)
     if raw.len() > 256 and raw.null_count() == 0 and bool((raw == raw[0]).all()):
-        # a constant column (the session's account or start on every row): parse one cell
-        one = parse_series(raw.head(1), kind, **opts)
-        n = raw.len()
-        return Parsed(
-            one.values.extend_constant(one.values[0], n - 1).alias(s.name),
-            one.rejected.extend_constant(bool(one.rejected[0]), n - 1).alias(s.name),
-        )
+        return _constant(raw, s.name, kind, opts)
     if kind == "text":
-        miss = raw.is_null() | (raw.str.strip_chars() == "")
-        values = raw.set(miss, None) if raw.len() else raw
-        return Parsed(values, pl.Series(s.name, dtype=pl.Boolean).extend_constant(False, s.len()))
-    t = _stripped(raw) if kind in ("string", "id") else raw
+        return _text(raw, s.name)
+    t = stripped(raw) if kind in ("string", "id") else raw
     miss = t.is_null() | t.is_in(MISSING_TOKENS)
-    if kind == "string":
-        values = t
-    elif kind == "id":
-        values = _id(t)
-    elif kind == "number":
-        values = _number(t, percent=bool(opts.get("percent", False)))
-    elif kind == "count":
-        values = _count(t)
-    elif kind == "money":
-        values = _number(t)
-        if opts.get("unit") == "fen":
-            values = values / 100.0
-    elif kind == "ratio":
-        values = _ratio(t, opts.get("scale", "fraction"))
-    elif kind == "duration":
-        values = _duration(t, opts.get("unit", "s"))
-    elif kind in ("datetime", "date"):
-        values = _datetime(t)
-        if kind == "date":
-            values = _excel_serial_dates(t, values.dt.date())
-    elif kind == "bool":
-        values = _bool(t)
-    else:
-        values = _enum(t, opts.get("values") or {})
+    values = _VALUES[kind](t, opts)
     if values.len():
         values = values.set(miss, None)
     rejected = values.is_null() & ~miss
-    if (
-        kind not in ("string", "id") and rejected.any()
-    ):  # " - " padded tokens are missing, not wrong
+    if kind not in ("string", "id") and rejected.any():  # " - " padded: missing, not wrong
         idx = rejected.arg_true()
         sub = raw.gather(idx).str.strip_chars()
         rejected = rejected.scatter(idx, ~(sub.is_in(MISSING_TOKENS) | (sub == "")))
@@ -477,12 +296,13 @@ def parse_series(s: pl.Series, kind: str, **opts: Any) -> Parsed:
 
 
 def parse_range_series(s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """(start, end, rejected) of one-cell ranges; an end written as a time only takes the start's date."""
-    t = _stripped(_str(s))
+    """(start, end, rejected) of one-cell ranges; an end written as a time only takes the
+    start's date."""
+    t = stripped(as_text(s))
     miss = t.is_null() | t.is_in(MISSING_TOKENS)
     g = pl.DataFrame({"t": t}).select(pl.col("t").str.extract_groups(_RANGE).alias("g")).unnest("g")
     a, b = g["1"], g["2"]
-    start = _datetime(a)
+    start = datetimes(a)
     full_end = (
         pl.DataFrame({"a": a, "b": b})
         .select(
@@ -502,7 +322,7 @@ def parse_range_series(s: pl.Series) -> tuple[pl.Series, pl.Series, pl.Series]:
         )
         .to_series()
     )
-    end = _datetime(full_end)
+    end = datetimes(full_end)
     start = start.set(miss, None) if start.len() else start
     end = end.set(miss | start.is_null(), None) if end.len() else end
     rejected = ~miss & (start.is_null() | end.is_null())
@@ -522,7 +342,8 @@ def expected(kind: str, **opts: Any) -> str:
 
 
 def parse_value(value: Any, kind: str, **opts: Any) -> Any:
-    """Parse one value with the same code ingest runs: missing → None, rejection → :class:`ParseError`."""
+    """Parse one value with the same code ingest runs: missing → None, rejection →
+    :class:`ParseError`."""
     text = None if value is None else str(value)
     p = parse_series(pl.Series("v", [text], dtype=pl.String), kind, **opts)
     if p.rejected[0]:
@@ -531,7 +352,8 @@ def parse_value(value: Any, kind: str, **opts: Any) -> Any:
 
 
 def parse_range(value: Any) -> tuple[Any, Any]:
-    """Scalar form of :func:`parse_range_series`; raises :class:`ParseError` if the cell is not a range."""
+    """Scalar form of :func:`parse_range_series`; raises :class:`ParseError` if the cell is not
+    a range."""
     text = None if value is None else str(value)
     start, end, bad = parse_range_series(pl.Series("v", [text], dtype=pl.String))
     if bad[0] or start[0] is None:

@@ -16,13 +16,16 @@ import codecs
 import csv
 import io
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
+from helpers.ingest import transcode
 from helpers.ingest.mapping import ExportMapping, detect, norm
 from helpers.ingest.portrait import to_long, wide_columns
 
@@ -54,6 +57,7 @@ class Block:
     first_row: int
     kv_rows: dict[str, int] = field(default_factory=dict)
     nbytes: int = 0  # raw bytes the block came from (progress bars)
+    skip: pl.Series | None = None  # why each row is not data, when already known (the fast path)
 
 
 @dataclass
@@ -90,7 +94,7 @@ def sniff_encoding(path: Path) -> str:
         raise ReadError(f"unknown text encoding (not UTF-8, UTF-16 or GB18030): {exc}") from None
 
 
-def dedupe(headers: list[str]) -> list[str]:
+def dedupe(headers: Sequence[str | None]) -> list[str]:
     """Unique column names: blanks become column_N, repeats get a _2, _3 suffix."""
     seen: dict[str, int] = {}
     out = []
@@ -106,10 +110,10 @@ def dedupe(headers: list[str]) -> list[str]:
 
 
 def find_header(
-    rows: list[list[str | None]], *, min_score: int = 2
+    rows: Sequence[Sequence[str | None]], *, min_score: int = 2
 ) -> tuple[int, ExportMapping | None]:
     """Index of the header row among ``rows`` and its mapping (best score; first on ties)."""
-    best = (-1, 0, None)
+    best: tuple[int, int, ExportMapping | None] = (-1, 0, None)
     for i, row in enumerate(rows[:HEAD_LINES]):
         cells = [c for c in row if c not in (None, "")]
         if len(cells) < 2:
@@ -152,77 +156,98 @@ def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
     return df
 
 
-def read_csv(path: Path, *, chunk_bytes: int | None = None) -> Sheet:
-    """A CSV file as one sheet whose blocks are chunks of whole lines."""
-    chunk_bytes = chunk_bytes or CHUNK_BYTES
-    encoding = sniff_encoding(path)
-    if encoding == "utf-16":
-        # not splittable at byte 0x0A: decode whole (UTF-16 exports are small)
-        raw = path.read_bytes().decode("utf-16").encode("utf-8")
-        opener = lambda: io.BytesIO(raw)  # noqa: E731
-        encoding = "utf-8"
-    else:
-        opener = lambda: open(path, "rb")  # noqa: E731, SIM115
+def _opener(path: Path, encoding: str) -> tuple[Callable[[], BinaryIO], str]:
+    """How to open the file's bytes again and again, and their encoding from there on."""
+    if encoding != "utf-16":
+        return (lambda: open(path, "rb")), encoding
+    # not splittable at byte 0x0A: decode whole (UTF-16 exports are small)
+    raw = path.read_bytes().decode("utf-16").encode("utf-8")
+    return (lambda: io.BytesIO(raw)), "utf-8"
+
+
+def _head(path: Path, opener: Callable[[], BinaryIO], encoding: str) -> tuple[list[list[str]], str]:
+    """The first lines as cells, and the separator (tab for .tsv or a tab-separated first line)."""
     with opener() as f:
         head_bytes = f.read(256 * 1024)
-    head_text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(
-        head_bytes, final=False
-    )
-    head_text = head_text.lstrip("\ufeff")
-    lines = head_text.splitlines()[:HEAD_LINES]
-    sep = (
-        "\t"
-        if path.suffix.lower() == ".tsv" or (lines and lines[0].count("\t") > lines[0].count(","))
-        else ","
-    )
-    rows = list(csv.reader(lines, delimiter=sep))
-    idx, mapping = find_header(rows)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    lines = decoder.decode(head_bytes, final=False).lstrip("\ufeff").splitlines()[:HEAD_LINES]
+    tabs = lines and lines[0].count("\t") > lines[0].count(",")
+    sep = "\t" if path.suffix.lower() == ".tsv" or tabs else ","
+    return list(csv.reader(lines, delimiter=sep)), sep
+
+
+def _chunks(
+    opener: Callable[[], BinaryIO], encoding: str, skip_lines: int, chunk_bytes: int
+) -> Iterator[tuple[bytes, int]]:
+    """The file after its first ``skip_lines`` lines, in UTF-8 chunks of whole lines (with the
+    size of each chunk in the file); a large file in another encoding is decoded by a child
+    process (:mod:`.transcode`)."""
+    with opener() as f:
+        if encoding == "utf-8-sig":
+            f.read(3)
+        for _ in range(skip_lines):
+            f.readline()
+        if encoding not in ("utf-8", "utf-8-sig") and isinstance(f, io.BufferedReader):
+            start = f.tell()
+            big = os.fstat(f.fileno()).st_size - start > transcode.TRANSCODE_BYTES
+            child = (
+                transcode.utf8_chunks(Path(f.name), start, encoding, chunk_bytes) if big else None
+            )
+            if child is not None:
+                yield from child
+                return
+        rest = b""
+        while data := f.read(chunk_bytes):
+            data = rest + data
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                continue
+            chunk, rest = data[: cut + 1], data[cut + 1 :]
+            yield _to_utf8(chunk, encoding), len(chunk)
+        if rest.strip():
+            yield _to_utf8(rest, encoding), len(rest)
+
+
+def _wide_sheet(
+    opener: Callable[[], BinaryIO], encoding: str, idx: int, headers: list[str], sep: str
+) -> Sheet | None:
+    """A wide 人群画像 sheet (small) read whole and made long; None when it is not one."""
+    with opener() as f:
+        text = f.read().decode(encoding, errors="replace").lstrip("\ufeff")
+    body = _csv_frame("\n".join(text.splitlines()[idx + 1 :]).encode("utf-8"), headers, sep)
+    long = to_long(body, headers)
+    if long is None:
+        return None
+    found = detect(list(long.columns), layout="table")
+    blocks = iter([Block(long, idx + 2)])
+    return Sheet(None, idx + 1, list(long.columns), found, blocks, skipped_above=idx)
+
+
+def read_csv(path: Path, *, chunk_bytes: int | None = None, ahead: bool = True) -> Sheet:
+    """A CSV file as one sheet whose blocks are chunks of whole lines (read ``ahead`` in a
+    thread, :func:`prefetch`)."""
+    opener, encoding = _opener(path, sniff_encoding(path))
+    rows, sep = _head(path, opener, encoding)
     if not rows:
         raise ReadError("empty file")
+    idx, mapping = find_header(rows)
     headers = dedupe(rows[idx])
     header_row = idx + 1
-    if mapping is None and wide_columns(headers):  # a wide 人群画像 sheet (small): whole, made long
-        with opener() as f:
-            text = f.read().decode(encoding, errors="replace").lstrip("\ufeff")
-        body = _csv_frame("\n".join(text.splitlines()[idx + 1 :]).encode("utf-8"), headers, sep)
-        long = to_long(body, headers)
-        if long is not None:
-            found = detect(list(long.columns), layout="table")
-            return Sheet(
-                None,
-                header_row,
-                list(long.columns),
-                found,
-                iter([Block(long, header_row + 1)]),
-                skipped_above=idx,
-            )
+    if mapping is None and wide_columns(headers):
+        wide = _wide_sheet(opener, encoding, idx, headers, sep)
+        if wide is not None:
+            return wide
 
     def blocks() -> Iterator[Block]:
-        with opener() as f:
-            if encoding == "utf-8-sig":
-                f.read(3)
-            for _ in range(idx + 1):
-                f.readline()
-            row = header_row + 1
-            rest = b""
-            while True:
-                data = f.read(chunk_bytes)
-                if not data:
-                    break
-                data = rest + data
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
-                    continue
-                chunk, rest = data[: cut + 1], data[cut + 1 :]
-                df = _csv_frame(_to_utf8(chunk, encoding), headers, sep)
-                yield Block(df, row, nbytes=len(chunk))
-                row += df.height
-            if rest.strip():
-                df = _csv_frame(_to_utf8(rest, encoding), headers, sep)
-                yield Block(df, row, nbytes=len(rest))
+        row = header_row + 1
+        for chunk, size in _chunks(opener, encoding, idx + 1, chunk_bytes or CHUNK_BYTES):
+            df = _csv_frame(chunk, headers, sep)
+            yield Block(df, row, nbytes=size)
+            row += df.height
 
-    return Sheet(None, header_row, headers, mapping, prefetch(blocks()), skipped_above=idx)
+    chunks = prefetch(blocks()) if ahead else blocks()
+    return Sheet(None, header_row, headers, mapping, chunks, skipped_above=idx)
 
 
 def prefetch(blocks: Iterator[Block], depth: int = 1) -> Iterator[Block]:
@@ -374,7 +399,10 @@ def read_sheets(path: Path, *, chunk_bytes: int | None = None) -> list[Sheet]:
             typed_sheet,  # canonical files: typed columns, no per-cell parsing
         )
 
-        return [typed_sheet(read_csv(path, chunk_bytes=chunk_bytes))]
+        # typed in the reading thread too, beside the parsing of the block before
+        sheet = typed_sheet(read_csv(path, chunk_bytes=chunk_bytes, ahead=False))
+        sheet.blocks = prefetch(sheet.blocks)
+        return [sheet]
     raise ReadError(
         f"unsupported file type {suffix or '(none)'}; expected .csv, .xlsx, .parquet, "
         "a capture (.txt/.jsonl) or a transcript (.srt/.vtt/.tsv/.json)"
