@@ -27,10 +27,11 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/workbook demo
 
-## The whole suite: ruff, unit tests, report renders, nbval goldens, browser tests
+## The whole suite: ruff (lint + format), mypy, unit tests, report renders, nbval goldens, browser tests
 test: setup
 	$(BIN)/ruff check src tests bench tools notebooks
 	$(BIN)/ruff format --check src tests bench tools notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/goldens/sanitize.cfg tests/goldens/*.ipynb
@@ -39,7 +40,7 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest tests -m "not slow and not browser"
 
-## Open JupyterLab on the project (the notebooks run as they are against the sample store)
+## JupyterLab on the project: open notebooks/NN-name.py with Open With > Jupytext Notebook
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR)
 
@@ -47,9 +48,10 @@ lab: setup
 bench: setup
 	$(BIN)/python -m bench
 
-## Regenerate nbval goldens deliberately after an intended change of numbers
+## Regenerate nbval goldens after an intended change (all, or NAMES="20-session-review ...")
 goldens: setup
-	$(BIN)/python -m tools.goldens
+	$(BIN)/python -m tools.goldens $(NAMES)
+	$(BIN)/python -m tools.golden_outputs || true
 
 ## Regenerate the committed sample week (data/sample) from the simulator
 sample: setup

@@ -1,1 +1,2 @@
-"""Benchmarks: `python -m bench` (or `make bench`) runs every bench/<area>.py main() and prints figures."""
+"""Benchmarks: `python -m bench` (or `make bench`) runs every bench/<area>.py main() and prints
+figures."""

@@ -8,7 +8,7 @@ and a weekly run with nothing stale (the sample's week rendered, then run again:
 is retried, so this needs a week whose reviews all succeed). Best of ``BENCH_REPEAT`` (default 2)
 for F and the single review; the machine is shared, so read the ratios.
 
-Targets (issue 13): single review <= 1.5 F; weekly of 27 <= 12 F; nothing stale < 1 s; a weekly
+Targets: single review <= 1.5 F; weekly of 27 <= 12 F; nothing stale < 1 s; a weekly
 folder of 30 reviews < 40 MB.
 
     python -m bench batch
@@ -144,14 +144,16 @@ def main() -> None:
             else "SOMETHING RE-RENDERED"
         )
         print(
-            f"F (floor: papermill 2-cell notebook + HTML, fresh process): {f:.2f}s (best of {REPEAT})"
+            f"F (floor: papermill 2-cell notebook + HTML, fresh process): {f:.2f}s "
+            f"(best of {REPEAT})"
         )
         print(
             f"single session review (sample, 1,200 viewers): {one:.2f}s = {one / f:.2f} F "
             f"(target <= 1.5 F); report.html {html_mb:.1f} MB (self-contained)"
         )
         print(
-            f"weekly of {SESSIONS} sessions, --jobs 2: {week_s:.1f}s = {week_s / f:.1f} F (target <= 12 F); "
+            f"weekly of {SESSIONS} sessions, --jobs 2: {week_s:.1f}s = {week_s / f:.1f} F "
+            "(target <= 12 F); "
             f"{len(failed)} review(s) failed{': ' + ', '.join(failed[:3]) if failed else ''}"
         )
         print(
@@ -160,7 +162,8 @@ def main() -> None:
         )
         print(
             f"weekly folder: {size:.1f} MB for {len(run['sessions'])} reviews + the weekly report "
-            f"({per_review:.2f} MB per review, {shared:.1f} MB plotly.js + weekly report; 30 reviews "
+            f"({per_review:.2f} MB per review, {shared:.1f} MB plotly.js + weekly report; "
+            "30 reviews "
             f"≈ {shared + 30 * per_review:.0f} MB, target < 40 MB)"
         )
     finally:

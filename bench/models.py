@@ -11,7 +11,7 @@ each step scales with the number of viewers.
     python -m bench models                                         # 100k and 1M viewers
     WORKBOOK_BENCH_MODELS_VIEWERS=50000 python -m bench.models    # one small size
 
-Target (issue 5): each step under 30 s and 4 GB for 1M viewers.
+Target: each step under 30 s and 4 GB for 1M viewers.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ t = time.perf_counter()
 r = fit_viewer_logit(design)
 dt = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime - cpu0,
+cpu = ru.ru_utime + ru.ru_stime - cpu0
+print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": cpu,
                   "n": r.n, "terms": len(r.table), "auc": r.auc}))
 """
 
@@ -64,7 +65,8 @@ feats, _, _ = engagement_features(design)
 cl = cluster_viewers(feats, CLUSTER_FEATURES)
 dt = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": ru.ru_utime + ru.ru_stime - cpu0,
+cpu = ru.ru_utime + ru.ru_stime - cpu0
+print(json.dumps({"seconds": dt, "peak_mb": ru.ru_maxrss / 1024, "cpu_s": cpu,
                   "k": cl.k, "stability_ari": cl.stability_ari}))
 """
 
@@ -88,20 +90,23 @@ def main() -> None:
             rows.append((n, fit, clu))
             print(
                 f"{n:>9,} viewers | logit fit {fit['seconds']:6.1f}s wall {fit['cpu_s']:6.1f}s CPU "
-                f"peak {fit['peak_mb']:6.0f} MB (AUC {fit['auc']:.3f}, {fit['terms']} terms) | clustering "
-                f"{clu['seconds']:6.1f}s wall {clu['cpu_s']:6.1f}s CPU peak {clu['peak_mb']:6.0f} MB "
+                f"peak {fit['peak_mb']:6.0f} MB (AUC {fit['auc']:.3f}, {fit['terms']} terms) | "
+                f"clustering {clu['seconds']:6.1f}s wall {clu['cpu_s']:6.1f}s CPU "
+                f"peak {clu['peak_mb']:6.0f} MB "
                 f"(k={clu['k']}, stability ARI {clu['stability_ari']:.3f})",
                 flush=True,
             )
     base_n, base_fit, base_clu = rows[0]
     for n, fit, clu in rows[1:]:
         print(
-            f"scaling {base_n:,} → {n:,} viewers ({n / base_n:.0f}×): logit time ×{fit['seconds'] / base_fit['seconds']:.1f}, "
+            f"scaling {base_n:,} → {n:,} viewers ({n / base_n:.0f}×): "
+            f"logit time ×{fit['seconds'] / base_fit['seconds']:.1f}, "
             f"clustering time ×{clu['seconds'] / base_clu['seconds']:.1f}"
         )
     with open("/proc/loadavg") as fh:
         print(
-            f"machine load average (1 min) at the end: {fh.read().split()[0]} on {os.cpu_count()} cores"
+            f"machine load average (1 min) at the end: {fh.read().split()[0]} "
+            f"on {os.cpu_count()} cores"
         )
     n, fit, clu = rows[-1]
     for name, r in (("logit fit", fit), ("clustering", clu)):

@@ -141,7 +141,8 @@ def main() -> None:
         lambda: answers.match(answers.questions(cm), det),
     )
     print(
-        f"  {hits.height:,} transcript hits, {chits.height:,} comment hits, {matched.height:,} questions "
+        f"  {hits.height:,} transcript hits, {chits.height:,} comment hits, "
+        f"{matched.height:,} questions "
         f"({int(matched['answer_ts'].is_not_null().sum()):,} answered)"
     )
 

@@ -116,8 +116,9 @@ def main(sizes: tuple[int, ...] | None = None) -> None:
         )
     if len(results) >= 2:
         base, big = results[0], results[-1]
+        viewers, review = big["viewers"] / base["viewers"], big["review_s"] / base["review_s"]
         print(
-            f"ratio {big['viewers'] / base['viewers']:,.0f}× viewers → review time ×{big['review_s'] / base['review_s']:.2f}, "
+            f"ratio {viewers:,.0f}× viewers → review time ×{review:.2f}, "
             f"kernel memory ×{big['peak_kernel_mb'] / base['peak_kernel_mb']:.2f}, "
             f"HTML ×{big['html_mb'] / base['html_mb']:.2f}"
         )

@@ -117,15 +117,18 @@ def main() -> None:
             print(
                 f"{name:34s} wall {r['wall_s']:7.1f}s  sessions rendered {r['rendered']}  "
                 f"weekly rendered {r['weekly_rendered']!s:5s}  ok {r['ok']!s:5s}  "
-                f"peak RSS runner {r['self_peak_mb']:.0f} MB, largest kernel/worker {r['child_peak_mb']:.0f} MB"
+                f"peak RSS runner {r['self_peak_mb']:.0f} MB, "
+                f"largest kernel/worker {r['child_peak_mb']:.0f} MB"
                 f"  (per review {r['review_s']}s, weekly notebook {r['weekly_s']}s)"
             )
         one, two, again = results
         print(
-            f"speed-up jobs=2 vs jobs=1: x{one['wall_s'] / two['wall_s']:.2f} (baseline jobs=1 {one['wall_s']}s)"
+            f"speed-up jobs=2 vs jobs=1: x{one['wall_s'] / two['wall_s']:.2f} "
+            f"(baseline jobs=1 {one['wall_s']}s)"
         )
         print(
-            f"nothing-stale run vs full jobs=2 run: {again['wall_s'] / two['wall_s']:.1%} of the time"
+            f"nothing-stale run vs full jobs=2 run: "
+            f"{again['wall_s'] / two['wall_s']:.1%} of the time"
         )
         print(
             f"targets: jobs=2 < 90 s: {'met' if two['wall_s'] < 90 else 'MISSED'}; "

@@ -14,7 +14,8 @@
 # # 直播间历史 · Room history
 #
 # A room over time from what every user has: session lists, session totals and daily overviews.
-# Every figure is computed by `helpers.room` with the metric definitions of `helpers.metrics.definitions`.
+# Every figure is computed by `helpers.room` with the metric definitions of
+# `helpers.metrics.definitions`.
 
 # %% tags=["parameters"]
 room: str = ""  # room name (empty: the store's room with the most sessions or days)
@@ -28,6 +29,7 @@ summary_path: str = ""  # where the runner wants summary.json; empty in interact
 from IPython.display import display
 
 from helpers import room as rh
+from helpers.pipeline.render import write_summary
 from helpers.present import nb, sections
 from helpers.present.labels import heading
 
@@ -41,7 +43,7 @@ heading("room_history", lang)
 
 # %%
 hist = sections.run("room_history", tables, units)
-display(rh.display.units_table(units, lang) if hist.ok else nb.outcome(hist, lang))
+display(rh.display.history(hist, units, lang))
 
 # %% tags=["nbval-ignore-output"]
 rh.history_chart(hist.value, lang) if hist.ok and hist.value.height else None
@@ -51,43 +53,28 @@ heading("room_change", lang)
 
 # %%
 change = sections.run("room_change", tables, units)
-if change.ok and change.value is not None:
-    display(rh.display.change_table(change.value, lang), rh.display.change_text(change.value, lang))
-else:
-    display(
-        nb.outcome(change, lang) if not change.ok else nb.Markdown(rh.display.no_periods_text(lang))
-    )
+display(*rh.display.change(change, lang))
 
 # %%
 heading("room_effects", lang)
 
 # %%
 effects = sections.run("room_effects", tables, units)
-if effects.ok:
-    display(
-        *rh.display.effects_tables(effects.value, lang),
-        rh.display.effects_text(effects.value, lang),
-    )
-else:
-    display(nb.outcome(effects, lang))
+display(*rh.display.effects(effects, lang))
 
 # %%
 heading("room_hosts", lang)
 
 # %%
 hosts = sections.run("room_hosts", tables, units)
-display(rh.display.hosts_table(hosts.value, lang) if hosts.ok else nb.outcome(hosts, lang))
+display(rh.display.hosts(hosts, lang))
 
 # %%
 heading("room_extremes", lang)
 
 # %%
 extremes = sections.run("room_extremes", tables, units)
-display(
-    rh.display.extremes_table(extremes.value, lang) if extremes.ok else nb.outcome(extremes, lang)
-)
+display(rh.display.extremes(extremes, lang))
 
 # %%
-from helpers.pipeline.render import write_summary
-
 write_summary(rh.build_summary(units, change, effects, hosts, extremes), summary_path)

@@ -17,15 +17,12 @@
 # `helpers.present.sections`): a section the data cannot support says what it needs instead.
 
 # %% tags=["parameters"]
-week: str = (
-    "last"  # ISO week to report (2026-W47) or "last": the latest week with data that has ended
-)
+# week: the ISO week to report (2026-W47), or "last": the latest week with data that has ended
+week: str = "last"
 store: str = "data/processed/store"  # canonical Parquet store
 rooms: str = ""  # comma-separated rooms to include; empty for all
-category: str = (
-    "general"  # benchmark category for the UV value alert: general, apparel, beauty, food
-)
-reviews: list = []  # session reviews of this run (set by the runner): session_id, status, error, href
+category: str = "general"  # benchmark category of the UV-value alert: general/apparel/beauty/food
+reviews: list = []  # this run's session reviews, set by the runner: session_id, status, error, href
 lang: str = "zh"  # report language: zh or en
 summary_path: str = ""  # where the runner wants summary.json; empty in interactive use
 
@@ -37,102 +34,84 @@ from helpers.present import nb
 from helpers.present.labels import heading
 
 nb.setup(lang)
-wr.check_parameters(category, reviews)
-data = wr.load_week(store, week, [r.strip() for r in rooms.split(",") if r.strip()])
-display(*wr.intro(data, lang))
+opts = {"category": category, "reviews": reviews, "summary_path": summary_path, "lang": lang}
+report = wr.open_week(store, week, rooms, **opts)
+display(*wr.intro(report.data, lang))
 
 # %%
 heading("week_verdict", lang)
 
 # %%
-verdict = wr.run("week_verdict", data, wr.reviews_dir(summary_path), lang)
-gap = wr.run("week_gap", data)
-display(*wr.show(verdict, lang, data=data, gap=gap))
+display(*wr.section(report, "week_verdict", lang))
 
 # %%
 heading("week_glance", lang)
 
 # %%
-glance = wr.run("week_glance", data)
-display(*wr.show(glance, lang))
+display(*wr.section(report, "week_glance", lang))
 
 # %% tags=["nbval-ignore-output"]
-wr.figure(wr.run("week_trend", data), lang)
+wr.figure(report["week_trend"], lang)
 
 # %%
 heading("week_board", lang)
 
 # %%
-display(*wr.show(wr.run("week_board", data), lang))
+display(*wr.section(report, "week_board", lang))
 
 # %%
 heading("week_alerts", lang)
 
 # %%
-alerts = wr.run("week_alerts", data, category)
-hero = wr.run("week_hero_alerts", data)
-display(*wr.show(alerts, lang, hero=hero, category=category))
+display(*wr.section(report, "week_alerts", lang))
 
 # %%
 heading("week_hosts", lang)
 
 # %%
-hosts = wr.run("week_hosts", data)
-display(*wr.show(hosts, lang))
+display(*wr.section(report, "week_hosts", lang))
 
 # %%
 heading("week_products", lang)
 
 # %%
-products = wr.run("week_products", data)
-display(*wr.show(products, lang))
+display(*wr.section(report, "week_products", lang))
 
 # %%
 heading("week_audience", lang)
 
 # %%
-display(*wr.show(wr.run("week_audience", data), lang))
-display(*wr.show(wr.run("week_rfm", data), lang))
+display(*wr.section(report, "week_audience", lang))
+display(*wr.section(report, "week_rfm", lang))
 
 # %%
 heading("week_comments", lang)
 
 # %%
-display(*wr.show(wr.run("week_comments", data), lang))
+display(*wr.section(report, "week_comments", lang))
 
 # %%
 heading("week_hours", lang)
 
 # %%
-hours = wr.run("week_hours", data)
-display(*wr.show(hours, lang))
+display(*wr.section(report, "week_hours", lang))
 
 # %% tags=["nbval-ignore-output"]
-wr.figure(hours, lang, "gmv_per_hour")
+wr.figure(report["week_hours"], lang, "gmv_per_hour")
 
 # %% tags=["nbval-ignore-output"]
-wr.figure(hours, lang, "orders_per_hour")
+wr.figure(report["week_hours"], lang, "orders_per_hour")
 
 # %% tags=["nbval-ignore-output"]
-wr.figure(hours, lang, "avg_online")
+wr.figure(report["week_hours"], lang, "avg_online")
 
 # %%
 heading("week_reviews", lang)
 
 # %%
-links = wr.run("week_reviews", data, reviews)
-display(*wr.show(links, lang, data=data))
+display(*wr.section(report, "week_reviews", lang))
 
 # %%
 from helpers.pipeline.render import write_summary
 
-parts = {
-    "glance_df": glance.value,
-    "alerts_df": wr.alert_table(alerts, hero),
-    "hosts": hosts.value,
-    "products": products.value,
-    "links": links.value,
-    "verdict": verdict.value,
-    "gap": gap.value,
-}
-write_summary(wr.summary(data, **parts), summary_path)
+write_summary(wr.build_summary(report), summary_path)

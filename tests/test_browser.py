@@ -144,7 +144,8 @@ def test_report_in_chromium_offline(report_html: Path):
         n = divs.count()
         rendered = page.locator(".plotly-graph-div .main-svg").count()
         unrendered = page.evaluate(
-            "Array.from(document.querySelectorAll('.plotly-graph-div')).filter(d => !d.querySelector('.main-svg')).length"
+            "Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".filter(d => !d.querySelector('.main-svg')).length"
         )
         body_text = page.inner_text("body")
         toc = page.locator("#wb-toc li").count()

@@ -1,4 +1,5 @@
-"""Comments: tokenising awkward input, intent and sentiment on known comments, classify_frame, CLI."""
+"""Comments: tokenising awkward input, intent and sentiment on known comments, classify_frame,
+CLI."""
 
 from __future__ import annotations
 

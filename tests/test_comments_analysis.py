@@ -324,3 +324,30 @@ def test_comment_sections_without_viewer_ids_skip_only_the_per_viewer_part() -> 
     assert outs["comments.intents"].value["summary"]["comments"] == 4
     assert outs["comments.integrity"].value["figures"]["repeating_viewers"] == 0
     assert "viewer_id" in sections.needs_text(outs["comments.unanswered"], "en")
+
+
+def test_report_display_sentences_from_known_results(sess) -> None:
+    """The sentences the report shows are computed from the section results, words from the
+    catalogue; a section that could not run says what it needs instead."""
+    from helpers.comments import display as cd
+    from helpers.comments.intent import label
+    from helpers.present import sections
+
+    ctx = A.CommentsContext("s1", None, sess["classified"], {"P1": "半身裙"})
+    minutes = A.per_minute(sess["classified"], None, sess["events"])
+    row = cd.busiest_minute(minutes)  # minutes 10 and 14 both have two questions: the first wins
+    assert row is not None and row["question"] == 2 and row["product_id"] == "P1"
+    assert cd.busiest_minute(minutes.with_columns(pl.lit(0).alias("question"))) is None
+    out = sections.Outcome("comments.minutes", "ok", value=minutes)
+    assert repr(cd.minutes(out, ctx, "en")) == (
+        "The minute with most questions was 20:10 (2 questions; product being explained: 半身裙)."
+    )
+    assert label("question_size", "zh") == "尺码/颜色提问" and label("question_size", "en") == (
+        "question size"
+    )
+    assert label("no_such_code", "zh") == "no_such_code" and label(None) == "–"
+    need = [sections.Need.parse("comments.viewer_id")]
+    missing = sections.Outcome("comments.unanswered", "needs", missing=need)
+    lines = cd.left_out([out, missing], "en")
+    assert len(lines) == 1 and repr(lines[0]).startswith("- **")
+    assert [repr(x) for x in cd.left_out([out], "zh")] == ["全部分析均已运行。"]

@@ -19,7 +19,10 @@ from tools import goldens
 ROOT = Path(__file__).resolve().parents[1]
 GOLDENS = ROOT / "tests" / "goldens"
 NAMES = [t.stem for t in goldens.templates()]
-MUTATION = '\n# goldens-bite test: UV value divided by views (PV) instead of viewers\nRATIOS["uv_value"] = ("gmv", "views", 1.0)\n'
+MUTATION = (
+    "\n# goldens-bite test: UV value divided by views (PV) instead of viewers\n"
+    'RATIOS["uv_value"] = ("gmv", "views", 1.0)\n'
+)
 
 
 def _nbval(golden: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,5 @@
-"""The 10-ingest notebook end to end (slow): ingest inputs, then report quarantine and cross-checks."""
+"""The 10-ingest notebook end to end (slow): ingest inputs, then report quarantine and
+cross-checks; the report's entry and sentences on known inputs."""
 
 from __future__ import annotations
 
@@ -115,3 +116,53 @@ def test_ingest_sections_on_a_store_holding_only_room_days(tmp_path) -> None:
     assert outs["ingest.quarantine"].value["quarantined"].height == 0
     contents = dict(outs["ingest.contents"].value.select("table", "rows").iter_rows())
     assert contents["room_days"] == 3 and contents["sessions"] == 0
+
+
+def test_report_entry_on_an_empty_store_and_its_sentences(tmp_path) -> None:
+    """``open_ingest`` refuses a non-list ``inputs``; on a store with no ledger every section runs,
+    the files sentence says the ledger is empty and there is no chart; the sentences format the
+    counts, and a section that failed is listed with why."""
+    from helpers.ingest import report as ir
+    from helpers.present.sections import Outcome
+
+    with pytest.raises(ValueError, match="inputs must be a list"):
+        ir.open_ingest("exports.csv", str(tmp_path / "store"))
+    rep = ir.open_ingest([], str(tmp_path / "store"))
+    assert list(rep.outcomes) == list(ir.INGEST_SECTIONS)
+    assert all(o.ok for o in rep.outcomes.values())
+    assert ir.files_sentence(rep, "en").text == (
+        "The store has no ingest record (its ledger is empty)."
+    )
+    assert ir.files_chart(rep, "en") is None and ir.left_out(rep, "en") == []
+    assert ir.build_summary(rep)["files"] == 0
+    shown = ir.show(rep, "ingest.contents", "zh")
+    assert shown[-1].text.startswith(f"存储位置：`{(tmp_path / 'store').as_posix()}`")
+
+    counts = {"files": 2, "rows_in": 12345, "rows_kept": 12000, "rows_quarantined": 345}
+    files = Outcome("ingest.files", "ok", value={"summary": {**counts, "rejected": 1}})
+    failed = Outcome("ingest.checks", "failed", error="OSError: gone")
+    rep = ir.IngestReport("s", tmp_path, None, {"ingest.files": files, "ingest.checks": failed})
+    assert ir.files_sentence(rep, "en").text == (
+        "2 file(s), 12,345 data rows: 12,000 kept, 345 quarantined (rows in = kept + quarantined);"
+        " 1 file(s) rejected whole, 0 duplicate(s) not counted again."
+    )
+    assert [m.text for m in ir.left_out(rep, "en")] == [
+        "- **Cross-checks**: This section failed: OSError: gone"
+    ]
+    assert ir.show(rep, "ingest.checks", "en")[0].text == "This section failed: OSError: gone"
+
+
+def test_notebook_cells_are_calls() -> None:
+    """Beside the parameters, no code cell of 10-ingest is over 10 lines, loops or catches."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "notebooks" / "10-ingest.py").read_text("utf-8")
+    code = [
+        c
+        for c in text.split("# %%")[1:]
+        if not c.startswith((" [markdown]", ' tags=["parameters"]'))
+    ]
+    assert max(len([ln for ln in c.splitlines()[1:] if ln.strip()]) for c in code) <= 10
+    assert not re.search(r"^\s*(for|while|try)\b|\bfor\b.+\bin\b", "\n".join(code), re.M)
+    assert "zh" not in "\n".join(code).replace('lang: str = "zh"', "")

@@ -1,4 +1,5 @@
-"""Metrics on hand-computed cases, including the platform traps (PV vs UV, paid vs placed, refunds)."""
+"""Metrics on hand-computed cases, including the platform traps (PV vs UV, paid vs placed,
+refunds)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,8 @@ T0 = datetime(2026, 11, 16, 20, 0, tzinfo=SH)
 SID = "dy-test-20261116-2000"
 
 
-def _tables() -> dict[str, pl.DataFrame]:
-    """A tiny session: 5 viewers, 2 buyers (c only left an unpaid order), 4 orders (1 unpaid, 1
-    refunded), 8 entries (PV)."""
-    sessions = pl.DataFrame(
+def _sessions() -> pl.DataFrame:
+    return pl.DataFrame(
         {
             "session_id": [SID],
             "platform": ["douyin"],
@@ -30,7 +29,11 @@ def _tables() -> dict[str, pl.DataFrame]:
             "host": ["h"],
         }
     )
-    viewers = pl.DataFrame(
+
+
+def _viewers() -> pl.DataFrame:
+    """5 viewers: a and b interact and buy, c only clicks, e leaves after 10 s."""
+    return pl.DataFrame(
         {
             "session_id": [SID] * 5,
             "viewer_id": ["a", "b", "c", "d", "e"],
@@ -46,7 +49,11 @@ def _tables() -> dict[str, pl.DataFrame]:
             "product_clicks": [2, 1, 1, 1, 0],
         }
     )
-    orders = pl.DataFrame(
+
+
+def _orders() -> pl.DataFrame:
+    """4 orders: a paid and refunded one, b a paid one of 2 units, c an unpaid one."""
+    return pl.DataFrame(
         {
             "session_id": [SID] * 4,
             "order_id": ["1", "2", "3", "4"],
@@ -58,6 +65,10 @@ def _tables() -> dict[str, pl.DataFrame]:
             "refund_amount": [None, 50.0, None, None],
         }
     )
+
+
+def _trend_products_traffic() -> dict[str, pl.DataFrame]:
+    """3 minutes with 8 entries (PV), 2 products, 3 channels (千川 paid)."""
     trend = pl.DataFrame(
         {
             "session_id": [SID] * 3,
@@ -86,13 +97,17 @@ def _tables() -> dict[str, pl.DataFrame]:
             "gmv": [100.0, 200.0, 80.0],
         }
     )
+    return {"trend": trend, "products": products, "traffic": traffic}
+
+
+def _tables() -> dict[str, pl.DataFrame]:
+    """A tiny session: 5 viewers, 2 buyers (c only left an unpaid order), 4 orders (1 unpaid, 1
+    refunded), 8 entries (PV)."""
     return {
-        "sessions": sessions,
-        "viewers": viewers,
-        "orders": orders,
-        "trend": trend,
-        "products": products,
-        "traffic": traffic,
+        "sessions": _sessions(),
+        "viewers": _viewers(),
+        "orders": _orders(),
+        **_trend_products_traffic(),
     }
 
 
@@ -288,7 +303,7 @@ def test_benchmarks_by_category():
     assert apparel["refund_rate"].high == 0.30 and apparel["refund_rate"].is_bad(0.35)
     assert not apparel["refund_rate"].is_bad(0.10)  # below a lower-is-better range is good
     assert "follower_rate" in apparel and "follower_rate" not in general
-    assert apparel["uv_value"].source == "seed" and apparel["uv_value"].cite
+    assert apparel["uv_value"].source == "rule_of_thumb" and apparel["uv_value"].cite
     with pytest.raises(ValueError, match="unknown benchmark category"):
         benchmarks("cars")
 

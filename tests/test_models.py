@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from minutes_synth import minutes_synth as _minutes
 from scipy.stats import norm
 
 from helpers import models as md
@@ -160,91 +161,6 @@ def test_reading_names_top_effects() -> None:
     lines = md.reading(r, 2, "en")
     assert len(lines) == 2 and "points on average" in lines[0]
     assert md.describe_term("channel[T.搜索]") == "channel = 搜索"
-
-
-def _minutes(
-    n_sessions: int = 3,
-    minutes: int = 180,
-    seed: int = 0,
-    lifts: dict[str, float] | None = None,
-    nb_alpha: float = 0.0,
-):
-    """Trend + events with a known per-viewer order rate and event lifts."""
-    lifts = lifts or {"explain": 1.5, "lottery": 1.3, "coupon": 1.8}
-    rng = np.random.default_rng(seed)
-    trends, events, sessions = [], [], []
-    for s in range(n_sessions):
-        sid = f"s{s}"
-        start = T0 + timedelta(days=s)
-        m = np.arange(minutes)
-        online = (300 + 200 * np.sin(m / 30) ** 2).astype(int)
-        ex_on = (m // 7) % 3 != 0
-        lot = np.zeros(minutes, bool)
-        cou = np.zeros(minutes, bool)
-        evs = []
-        for a in range(25, minutes - 5, 60):
-            lot[a : a + 5] = True
-            evs.append(
-                {"start_ts": start + timedelta(minutes=a), "kind": "lottery", "end_ts": None}
-            )
-        for a in (10, 90):
-            cou[a : a + 10] = True
-            evs.append(
-                {
-                    "start_ts": start + timedelta(minutes=a),
-                    "kind": "coupon",
-                    "end_ts": start + timedelta(minutes=a + 10),
-                }
-            )
-        i = 0
-        while i < minutes:
-            if ex_on[i]:
-                j = i
-                while j < minutes and ex_on[j]:
-                    j += 1
-                evs.append(
-                    {
-                        "start_ts": start + timedelta(minutes=i),
-                        "kind": "explain",
-                        "end_ts": start + timedelta(minutes=j),
-                        "product_id": f"p{i % 4}",
-                    }
-                )
-                i = j
-            else:
-                i += 1
-        mu = (
-            online
-            * 0.002
-            * np.where(ex_on, lifts["explain"], 1)
-            * np.where(lot, lifts["lottery"], 1)
-            * np.where(cou, lifts["coupon"], 1)
-        )
-        if nb_alpha:
-            mu = mu * rng.gamma(1 / nb_alpha, nb_alpha, minutes)
-        trends.append(
-            pl.DataFrame(
-                {
-                    "session_id": sid,
-                    "minute_ts": [start + timedelta(minutes=int(x)) for x in m],
-                    "online": online,
-                    "orders": rng.poisson(mu),
-                }
-            )
-        )
-        events.append(
-            pl.DataFrame(
-                [{"session_id": sid, "product_id": None, **e} for e in evs],
-                schema_overrides={
-                    "end_ts": pl.Datetime("us", "Asia/Shanghai"),
-                    "product_id": pl.String,
-                },
-            )
-        )
-        sessions.append(
-            {"session_id": sid, "start_ts": start, "end_ts": start + timedelta(minutes=minutes)}
-        )
-    return pl.concat(trends), pl.concat(events, how="diagonal_relaxed"), pl.DataFrame(sessions)
 
 
 def test_minute_design_windows() -> None:

@@ -343,6 +343,33 @@ def test_sections_say_what_they_need() -> None:
     sections.reset()
 
 
+def test_sections_show_their_tables_then_one_sentence() -> None:
+    from helpers.pitch import display as pd_
+
+    ctx = pa.context(frames(), SID)
+    questions = ctx.run("pitch.questions")
+    shown = pd_.section(questions, "en")
+    assert len(shown) == 4  # topics, answered, unanswered themes, then the sentence
+    assert repr(shown[-1]) == (
+        "2 of 6 questions were answered by the host within 3 minutes (same topic, same link "
+        "number); median delay 35 s."
+    )
+    assert repr(pd_.section(ctx.run("pitch.openings"), "zh")[-1]) == (
+        "2 次开场中 1 次在前 30 秒有钩子（痛点、价格/优惠、稀缺或福利）。"
+    )
+    assert pd_.spoken_minutes(ctx.detected) == pytest.approx(
+        (ctx.detected["end_ts"] - ctx.detected["start_ts"]).dt.total_seconds().sum() / 60
+    )
+    summary = pa.build_summary(ctx)  # the sections run so far
+    assert summary["session_id"] == SID and summary["questions"]["answered"] == 2
+    assert summary["openings"] == {"count": 2, "with_hook": 1}
+    assert summary["compliance"] == []  # not run: empty, as when it cannot run
+    blind = pa.context({k: v for k, v in frames().items() if k != "transcript"})
+    needs = pd_.section(blind.run("pitch.minutes"), "zh")
+    assert len(needs) == 1 and "主播话术转写" in repr(needs[0])
+    sections.reset()
+
+
 @pytest.fixture(scope="module")
 def pitch_store(tmp_path_factory):
     from helpers.data.store import write_session_tables

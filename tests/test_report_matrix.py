@@ -3,7 +3,8 @@ passes the canonical schema; a section that cannot run names the table it needs.
 
 Fast cells call each report's sections directly and assert every outcome is ``ok`` or ``needs``
 (never ``failed``), with the expected ones ok and the missing tables really missing. Slow cells
-render each kind once per variant family through :func:`helpers.pipeline.render.render` and assert the run
+render each kind once per variant family through :func:`helpers.pipeline.render.render` and assert
+the run
 is ok, the HTML says which sections were left out and why, and holds no traceback.
 """
 

@@ -116,7 +116,8 @@ def test_screen_timeline_priority_and_explanation_effect():
             "role": ["hero", "traffic"],
         }
     )
-    # p1: 10 orders in its 10-minute window, 5 in the other 50 minutes -> rate ratio (10/10)/(5/50) = 10
+    # p1: 10 orders in its 10-minute window, 5 in the other 50 minutes
+    # -> rate ratio (10/10)/(5/50) = 10
     ts = [_ts(10.5 + i) for i in range(10)] + [_ts(1 + i) for i in range(5)]
     orders = pl.DataFrame(
         {
@@ -346,7 +347,7 @@ def test_findings_and_summary_are_safe_and_ranked(sim_week, sim_store):
             f["figure"] in ("headline", "retention", "products", "traffic", "integrity")
             for f in found
         )
-    summary = review.build_summary(s, head, found, integ)
+    summary = review.session_summary(s, head, found, integ)
     text = json.dumps(summary, default=str, ensure_ascii=False)
     raw_ids = set(s.viewers["viewer_id"].to_list())
     assert not any(f'"{v}"' in text for v in list(raw_ids)[:500])

@@ -1,6 +1,6 @@
-"""The session-review defects found in review, each on a hand-built session with a known answer: free
-channels, explanation lifts, ROI on tiny spend, observed peaks, one AOV basis, percentages, no raw
-keys in tables, the minute chart's legend and hover."""
+"""The session-review defects found in review, each on a hand-built session with a known answer:
+free channels, explanation lifts, ROI on tiny spend, observed peaks, one AOV basis, percentages, no
+raw keys in tables, the minute chart's legend and hover, findings' thresholds stated once."""
 
 from __future__ import annotations
 
@@ -81,6 +81,75 @@ def test_free_channel_never_gets_a_budget_cut():
         weak = [f for f in found if f["figure"] == "traffic"]
         assert weak and "直播推荐" in weak[0]["text"]
         assert "预算" not in weak[0]["text"] and "budget" not in weak[0]["text"]
+
+
+def _costly_traffic() -> pl.DataFrame:
+    # average CPM: 1,100 yuan over 30,000 impressions = 36.7; 千川 pays 90 (2.45×), the rest 10
+    return pl.DataFrame(
+        {
+            "channel": ["千川", "直播推荐", "关注"],
+            "paid": [True, False, False],
+            "viewers": [500, 500, 500],
+            "buyers": [5, 6, 60],
+            "conversion": [0.01, 0.012, 0.12],
+            "conv_lo": [0.004, 0.005, 0.09],
+            "conv_hi": [0.023, 0.02, 0.15],
+            "level": ["channel"] * 3,
+            "spend": [900.0, 100.0, 100.0],
+            "impressions": [10000, 10000, 10000],
+            "cpm": [90.0, 10.0, 10.0],
+        }
+    )
+
+
+def test_a_findings_threshold_is_the_rule_and_its_sentence(monkeypatch: pytest.MonkeyPatch):
+    import importlib
+
+    F = importlib.import_module(
+        "helpers.review.findings"
+    )  # the package's `findings` is the function
+
+    s = _session()
+
+    def cpm(lang: str) -> list[str]:
+        found = review.findings(review.empty_headline(s), traffic=_costly_traffic(), lang=lang)
+        return [f["text"] for f in found if f["kind"] == "cpm_high"]
+
+    assert cpm("en") == ["Channel “千川” costs 90.0 yuan CPM, more than 20% over the average."]
+    assert cpm("zh") == ["渠道「千川」千次展示费用 90.0 元，高于平均 20% 以上。"]
+    monkeypatch.setattr(F, "CPM_HIGH", 2.0)  # 90 is still over 2 × 36.7, and the text says so
+    assert cpm("en") == ["Channel “千川” costs 90.0 yuan CPM, more than 100% over the average."]
+    monkeypatch.setattr(F, "CPM_HIGH", 2.5)  # ... but not over 2.5 × 36.7 = 91.7
+    assert cpm("en") == []
+
+
+def test_findings_state_the_mix_norm_and_the_short_watch_from_their_constants():
+    s = _session()
+    mix = pl.DataFrame(
+        {"role": ["hero", "profit"], "share_gmv": [0.7, 0.3], "norm": [0.3, 0.5]}
+    )  # hero 40 points over its norm, profit 20 under: both beyond the 15-point tolerance
+    integ = review.Integrity(
+        pl.DataFrame(),
+        {"burst_minutes": 2, "suspect_viewers": 40, "suspect_share": 0.05},
+        pl.DataFrame(),
+        {},
+    )
+    prods = review.Products(pl.DataFrame(), pl.DataFrame(), mix)
+    found = review.findings(review.empty_headline(s), prods=prods, integ=integ, lang="en")
+    assert [f["kind"] for f in found] == ["burst", "mix_off", "mix_off"]
+    assert found[0]["score"] == pytest.approx(1.05) and found[1]["score"] == pytest.approx(0.4)
+    assert "watched under 10 s" in found[0]["text"]
+    assert found[1]["text"] == "hero products make 70.0% of GMV against the 3:5:2 norm (30%)."
+
+
+def test_every_finding_kind_has_its_sentence_in_both_languages():
+    from helpers.present import i18n
+    from helpers.review.findings import FINDING_TEXT, RULES
+
+    assert {r.kind for r in RULES} <= set(FINDING_TEXT)
+    assert "channel_weak_orders_free" in FINDING_TEXT
+    for lang in i18n.LANGS:
+        assert set(FINDING_TEXT.values()) <= set(i18n.catalogue(lang))
 
 
 def _explained_session() -> Session:

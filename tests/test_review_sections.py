@@ -200,12 +200,12 @@ def test_room_funnel_agrees_with_the_platform_without_viewers(variant_stores):
     fun = review.funnel(s)
     rates = {r["metric"]: r for r in fun.rates.iter_rows(named=True)}
     platform = s.totals.filter(pl.col("metric") == "click_to_order")["value"][0]
-    assert rates["click_to_order"]["rate"] == pytest.approx(
-        platform, abs=5e-4
-    )  # the export rounds to 4 places
+    # the export rounds to 4 places
+    assert rates["click_to_order"]["rate"] == pytest.approx(platform, abs=5e-4)
     src = dict(zip(fun.stages["stage"], fun.stages["source"], strict=True))
     assert src["viewers"] == "platform" and src["clicked"] == "platform"
-    # the sample's 商品曝光人数 exceeds its viewers: not the same people, so it is left out and said so
+    # the sample's 商品曝光人数 exceeds its viewers: not the same people, so it is left out and
+    # said so
     assert fun.dropped == ["product_exposed"] and "product_exposed" not in src
 
 
@@ -334,7 +334,8 @@ def test_new_vs_returning_buyers_and_commenters(tmp_path):
     res = out.value
     assert res.earlier_sessions == 1 and res.since.day == 2  # s0 is another room
     rows = {r["population"]: r for r in res.table.iter_rows(named=True)}
-    # buyers of s2 (paid): a, c, e; seen in s1: a (bought), c (ordered, unpaid); e only in the other room
+    # buyers of s2 (paid): a, c, e; seen in s1: a (bought), c (ordered, unpaid); e only in the
+    # other room
     assert (rows["buyers"]["people"], rows["buyers"]["returning"], rows["buyers"]["new"]) == (
         3,
         2,

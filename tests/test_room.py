@@ -19,7 +19,8 @@ TZ = schema.TZ
 
 
 def _store(tmp: Path, rows: list[dict]) -> Path:
-    """sessions + session_totals of one room from rows of start, hours, host, viewers, buyers, gmv."""
+    """sessions + session_totals of one room from rows of start, hours, host, viewers, buyers,
+    gmv."""
     sessions, totals = [], []
     for i, r in enumerate(rows):
         sid = f"s{i:03d}"
@@ -203,3 +204,24 @@ def test_room_report_renders_on_a_daily_overview_alone(tmp_path):
     text = res.html.read_text("utf-8")
     assert "Traceback" not in text and "This section needs the host column" in text
     assert res.data["grain"] == "day" and res.data["units"] == 9 and res.data["change"] is not None
+
+
+def test_report_sentences_in_both_languages(tmp_path):
+    from helpers.room import display
+    from helpers.room.periods import PERIOD_DAYS
+
+    rows = [
+        {"start": datetime(2026, 11, d, 20), "viewers": 1000, "buyers": 50, "gmv": 5000}
+        for d in (2, 4)
+    ]
+    units = room.open_room(_store(tmp_path, rows))
+    scope = "**店** · 2026-11-02 – 2026-11-04 · 2 units (sessions)"
+    assert repr(display.scope_text(units, "en")) == scope
+    nothing = sections.Outcome("room_change", "ok", value=None)
+    (said,) = display.change(nothing, "en")
+    assert repr(said) == (
+        f"The range does not hold two {PERIOD_DAYS}-day periods with data: nothing to compare."
+    )
+    ef = _run("room_effects", units)
+    (_, text) = display.effects(sections.Outcome("room_effects", "ok", value=ef), "zh")
+    assert repr(text).startswith("只有 2 个单位")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from helpers.present import sections
+from helpers.present import i18n, sections
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +18,7 @@ def _clean_log():
 @sections.section("test.conversion", needs=["viewers|session_totals.metric", "orders.viewer_id"])
 def _conversion(x: int) -> int:
     if x < 0:
-        raise sections.Unavailable("数据太少。", "Too little data.")
+        raise sections.Unavailable("test.too_little", n=x)
     if x == 0:
         raise ZeroDivisionError("division by zero")
     return 10 // x
@@ -57,9 +57,9 @@ def test_missing_tables_are_named_in_one_sentence_and_the_function_never_runs():
     out = sections.run("test.conversion", {}, 0)  # would raise if it ran
     assert out.status == "needs" and len(out.missing) == 2
     assert sections.needs_text(out, "en") == (
-        "This section needs viewer-level rows (viewers table) or the metric column of the platform's "
-        "session totals (session_totals table); the viewer_id column of order lines (orders table), "
-        "which this data does not have."
+        "This section needs viewer-level rows (viewers table) or the metric column of the "
+        "platform's session totals (session_totals table); the viewer_id column of order lines "
+        "(orders table), which this data does not have."
     )
 
 
@@ -72,10 +72,12 @@ def test_a_failure_is_an_outcome_and_is_listed_as_failed():
     assert block["sections_skipped"] == []  # a section that failed once is not also "skipped"
 
 
-def test_unavailable_data_is_a_skip_with_the_sections_own_sentence():
+def test_unavailable_data_is_a_skip_with_the_sections_own_sentence(monkeypatch):
+    monkeypatch.setitem(i18n.catalogue("zh"), "test.too_little", "数据太少。")
+    monkeypatch.setitem(i18n.catalogue("en"), "test.too_little", "Too little data ({n}).")
     out = sections.run("test.conversion", TABLES, -1)
     assert out.status == "needs" and sections.needs_text(out, "zh") == "数据太少。"
-    assert sections.summary_block()["sections_skipped"][0]["reason"] == "Too little data."
+    assert sections.summary_block()["sections_skipped"][0]["reason"] == "Too little data (-1)."
 
 
 def test_guard_turns_a_failing_display_step_into_an_outcome():

@@ -129,7 +129,8 @@ def test_retention_counts_viewers_seen_later() -> None:
         }
     )
     r = sg.retention(viewers, sessions, "returning").set_index("returning")
-    # s1 and s2 viewers can come back: new = a,b (s1), d (s2) → a and d came back; returning = c (s1), a (s2) → none
+    # s1 and s2 viewers can come back: new = a,b (s1), d (s2) → a and d came back;
+    # returning = c (s1), a (s2) → none
     assert r.loc["false", ["viewers", "came_back"]].tolist() == [3, 2]
     assert r.loc["true", ["viewers", "came_back"]].tolist() == [2, 0]
     named = sg.retention(viewers, sessions, "returning", {True: "returning", False: "new"})
@@ -162,12 +163,10 @@ def test_cluster_viewers_finds_separated_groups() -> None:
 
 def test_describe_cluster_words() -> None:
     c = pd.Series({"log_watch_min": -1.2, "log_interactions": 0.1, "log_clicks": 0.7})
-    assert sg.describe_cluster(c, sg.ENGAGEMENT_WORDS) == "brief visitors, heavy product clickers"
-    assert sg.describe_cluster(c * 0, sg.ENGAGEMENT_WORDS) == "average viewers"
+    assert sg.describe_cluster(c, "en") == "brief visitors, heavy product clickers"
+    assert sg.describe_cluster(c * 0, "en") == "average viewers"
     assert (
-        sg.describe_cluster(
-            c, sg.ENGAGEMENT_WORDS_ZH, channel_share={"搜索": 0.6, "关注": 0.4}, lang="zh"
-        )
+        sg.describe_cluster(c, "zh", channel_share={"搜索": 0.6, "关注": 0.4})
         == "短暂停留、频繁点商品、多来自搜索"
     )
 

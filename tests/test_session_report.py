@@ -1,5 +1,6 @@
-"""The session report end to end on the simulated week: `workbook report session` writes the executed
-notebook, an offline report.html and a summary.json whose KPIs equal helpers.metrics.definitions'."""
+"""The session report end to end on the simulated week: `workbook report session` writes the
+executed notebook, an offline report.html and a summary.json whose KPIs equal those of
+helpers.metrics.definitions."""
 
 from __future__ import annotations
 

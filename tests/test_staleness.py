@@ -25,15 +25,22 @@ from helpers.paths import PACKAGE_DIR
 pytestmark = pytest.mark.slow
 WEEK = "2026-W47"
 SIDS = ["dy-demo-20261116-2000", "dy-demo-20261118-2000"]
-MUTATION = '\n# staleness test: UV value divided by views (PV) instead of viewers\nRATIOS["uv_value"] = ("gmv", "views", 1.0)\n'
+MUTATION = (
+    "\n# staleness test: UV value divided by views (PV) instead of viewers\n"
+    'RATIOS["uv_value"] = ("gmv", "views", 1.0)\n'
+)
 SESSION_NB = [
-    'session_id: str = ""\nstore: str = ""\ntargets: str = ""\ncategory: str = "general"\nlang: str = "zh"\nsummary_path: str = ""',
-    "from helpers.metrics import definitions as metrics\nfrom helpers.pipeline.render import write_summary\n"
+    'session_id: str = ""\nstore: str = ""\ntargets: str = ""\ncategory: str = "general"\n'
+    'lang: str = "zh"\nsummary_path: str = ""',
+    "from helpers.metrics import definitions as metrics\n"
+    "from helpers.pipeline.render import write_summary\n"
     'write_summary({"uv_denominator": metrics.RATIOS["uv_value"][1]}, summary_path)',
 ]
 WEEKLY_NB = [
-    'week: str = ""\nstore: str = ""\nrooms: str = ""\ncategory: str = "general"\nreviews: list = []\nlang: str = "zh"\nsummary_path: str = ""',
-    'from helpers.pipeline.render import write_summary\nwrite_summary({"sessions": len(reviews)}, summary_path)',
+    'week: str = ""\nstore: str = ""\nrooms: str = ""\ncategory: str = "general"\n'
+    'reviews: list = []\nlang: str = "zh"\nsummary_path: str = ""',
+    "from helpers.pipeline.render import write_summary\n"
+    'write_summary({"sessions": len(reviews)}, summary_path)',
 ]
 
 

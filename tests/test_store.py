@@ -141,7 +141,8 @@ def test_store_reads_with_duckdb_directly(tmp_path):
     _one_session(tmp_path)
     con = duckdb.connect()
     rows = con.execute(
-        f"select session_id, platform from read_parquet('{tmp_path}/sessions/*/*/*.parquet', hive_partitioning=true)"
+        "select session_id, platform from "
+        f"read_parquet('{tmp_path}/sessions/*/*/*.parquet', hive_partitioning=true)"
     ).fetchall()
     assert rows == [("s1", "douyin")]
 

@@ -13,6 +13,7 @@ from helpers.data.store import list_sessions, load_session
 from helpers.metrics import definitions as metrics
 from helpers.present import sections
 from helpers.review import verdict as V
+from helpers.review.verdict_cells import cells
 
 EVENING = "dy-nuanyang88-20261121-2100"
 
@@ -93,7 +94,7 @@ def test_first_session_without_target_is_skipped_with_its_reason(store):
 def test_cells_from_viewers_add_up(store):
     s = load_session(EVENING, store)
     k = metrics.session_kpis(s)
-    c = V.cells(s)
+    c = cells(s)
     assert set(c["traffic_type"]) == {"paid", "free"} and set(c["audience"]) == {
         "followers",
         "non_followers",
@@ -114,7 +115,7 @@ def test_cells_without_viewers_use_traffic_and_follower_share(store, tmp_path):
 
     nv = make_variant(store, "no_viewers", tmp_path / "nv")
     s = load_session(EVENING, nv)
-    c = V.cells(s)
+    c = cells(s)
     free = c.filter((pl.col("traffic_type") == "free") & (pl.col("audience") == "all"))
     assert free["viewers"][0] == s.traffic.filter(~pl.col("paid"))["viewers"].sum()
     share = s.totals.filter(pl.col("metric") == "follower_share")["value"][0]

@@ -205,7 +205,8 @@ def test_damaged_session_is_left_out_and_named(sim_store: Path, tmp_path: Path) 
 
 
 def test_store_reads_only_the_asked_sessions_files(sim_store: Path, tmp_path: Path) -> None:
-    """A damaged file of one session does not break loading another (store.load_table prunes by file)."""
+    """A damaged file of one session does not break loading another (store.load_table prunes by
+    file)."""
     from helpers.data.store import load_table
 
     store = tmp_path / "store"

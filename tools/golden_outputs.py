@@ -1,9 +1,10 @@
-"""What a change did to the reports: the goldens' outputs compared with a git revision, cell by cell.
+"""What a change did to the reports: the goldens' outputs compared with a git revision, cell by
+cell.
 
-``python -m tools.golden_outputs [--rev HEAD] [--dir DIR] [NN-name ...]`` prints, per golden, how many code
-cells changed their source and which changed their outputs, with a unified diff of each changed
-output (``--diff``). Exit status 1 when any output changed: a refactor that leaves the reports
-alone exits 0.
+``python -m tools.golden_outputs [--rev HEAD] [--dir DIR] [NN-name ...]`` prints, per golden, how
+many code cells changed their source and which changed their outputs, with a unified diff of
+each changed output (``--diff``). Exit status 1 when any output changed: a refactor that leaves
+the reports alone exits 0.
 """
 
 from __future__ import annotations

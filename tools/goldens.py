@@ -144,7 +144,8 @@ def execute(
 
 
 def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A golden's stable form: ignored cells without outputs, no papermill timings or run metadata."""
+    """A golden's stable form: ignored cells without outputs, no papermill timings or run
+    metadata."""
     nb = copy.deepcopy(nb)
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)

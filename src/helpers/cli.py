@@ -37,14 +37,7 @@ def _add_out(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="workbook", description="Live-commerce post-show research workbook"
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _add_simulate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "simulate", help="write a seeded simulated week (platform exports, canonical files, truth)"
     )
@@ -64,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma list of platform, canonical (default both)",
     )
 
+
+def _add_ingest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("ingest", help="ingest export files or folders into the canonical store")
     p.add_argument("paths", nargs="+", help="export files or folders")
     _add_store(p)
@@ -84,53 +79,56 @@ def build_parser() -> argparse.ArgumentParser:
         help="rooms file naming the ids of one room (default ./data/rooms.yaml if present)",
     )
 
+
+def _report_kind(
+    kinds: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str
+) -> argparse.ArgumentParser:
+    """A ``report`` kind with the store, output folder and language options every kind takes."""
+    k = kinds.add_parser(name, help=help_)
+    _add_store(k)
+    _add_out(k)
+    return k
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "report", help="render a report: executed notebook, report.html, summary.json"
     )
     kinds = p.add_subparsers(dest="kind", required=True)
-    k = kinds.add_parser("session", help="single-session review (单场复盘)")
+    k = _report_kind(kinds, "session", "single-session review (单场复盘)")
     k.add_argument("session_id")
     k.add_argument("--targets", default="", help="targets CSV/YAML (metric,target[,session_id])")
     k.add_argument(
         "--category", default="general", help="benchmark category (general, apparel, beauty, food)"
     )
-    _add_store(k)
-    _add_out(k)
     for name, help_ in (("segments", "audience segments"), ("conversion", "conversion models")):
-        k = kinds.add_parser(name, help=help_)
+        k = _report_kind(kinds, name, help_)
         k.add_argument("session_id", nargs="?", default="")
         k.add_argument("--week", default="", help="ISO week (2026-W47) instead of a session")
-        _add_store(k)
-        _add_out(k)
-    k = kinds.add_parser("comments", help="comment analysis (弹幕)")
+    _report_kind(kinds, "comments", "comment analysis (弹幕)").add_argument("session_id")
+    k = _report_kind(kinds, "pitch", "the host's pitch: elements, answers, compliance (话术)")
     k.add_argument("session_id")
-    _add_store(k)
-    _add_out(k)
-    k = kinds.add_parser("pitch", help="the host's pitch: elements, answers, compliance (话术)")
-    k.add_argument("session_id")
-    _add_store(k)
-    _add_out(k)
-    k = kinds.add_parser("ingest", help="data-quality report of an ingest")
+    k = _report_kind(kinds, "ingest", "data-quality report of an ingest")
     k.add_argument("paths", nargs="*", help="export files or folders to ingest first (optional)")
-    _add_store(k)
-    _add_out(k)
-    k = kinds.add_parser("room", help="a room's history from session lists and daily overviews")
+    k = _report_kind(kinds, "room", "a room's history from session lists and daily overviews")
     k.add_argument("room", nargs="?", default="", help="room name (default: the store's main room)")
     k.add_argument("--from", dest="date_from", default="", help="first day YYYY-MM-DD")
     k.add_argument("--to", dest="date_to", default="", help="last day YYYY-MM-DD")
-    _add_store(k)
-    _add_out(k)
-    k = kinds.add_parser("weekly", help="weekly report with the week's session reviews")
+    _add_weekly(kinds)
+
+
+def _add_weekly(kinds: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    k = _report_kind(kinds, "weekly", "weekly report with the week's session reviews")
     k.add_argument("--week", default="last", help="ISO week (2026-W47) or 'last' (default)")
     k.add_argument("--jobs", type=int, default=1, help="parallel notebook runs (default 1)")
     k.add_argument(
         "--executor", default="", help="run the reviews on a Dask cluster: dask://HOST:PORT"
     )
     k.add_argument("--params", default="", help="YAML parameters file (params/weekly.yaml)")
-    _add_store(k)
-    _add_out(k)
     k.set_defaults(week=None, jobs=None, lang=None)  # unset: --params, else last / 1 / zh
 
+
+def _add_comments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("comments", help="comment tools")
     csub = p.add_subparsers(dest="action", required=True)
     c = csub.add_parser(
@@ -146,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="live: questions and greetings get no sentiment; review: every text does",
     )
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbook", description="Live-commerce post-show research workbook"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_simulate, _add_ingest, _add_report, _add_comments):
+        add(sub)
     sub.add_parser(
         "demo", help="ingest the bundled sample week and render its reports under reports/"
     )

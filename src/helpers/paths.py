@@ -30,7 +30,8 @@ def project_root() -> Path:
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:
-    """Resolve a user path: absolute as is; relative to the cwd if it exists there, else the root."""
+    """Resolve a user path: absolute as is; relative to the cwd if it exists there, else the
+    root."""
     p = Path(path).expanduser()
     if p.is_absolute() or p.exists():
         return p.resolve()

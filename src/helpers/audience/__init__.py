@@ -7,14 +7,15 @@ from __future__ import annotations
 from helpers.audience import charts
 from helpers.audience.clusters import (
     CLUSTER_FEATURES,
-    ENGAGEMENT_WORDS,
-    ENGAGEMENT_WORDS_ZH,
+    ENGAGEMENT_FEATURES,
     Clustering,
     cluster_profiles,
     cluster_viewers,
     describe_cluster,
     engagement_features,
+    trait,
 )
+from helpers.audience.display import group_words, segment_table
 from helpers.audience.groups import (
     DEMOGRAPHICS,
     channel_shares,
@@ -26,6 +27,7 @@ from helpers.audience.groups import (
 from helpers.audience.report import (
     MIN_CLUSTER_VIEWERS,
     SEGMENT_SECTIONS,
+    SegmentsReport,
     build_summary,
     buyers_new_returning_section,
     channels_section,
@@ -34,30 +36,36 @@ from helpers.audience.report import (
     demographics_section,
     first_order_section,
     followers_section,
-    group_words,
+    open_segments,
     profile_cuts,
     retention_section,
     returning_buyers,
     returning_commenters,
     rfm_section,
     run_all,
-    segment_table,
     viewers_new_returning_section,
 )
-from helpers.audience.rfm import RFM_SEGMENTS, RFM_ZH, rfm, rfm_migration, rfm_segments
+from helpers.audience.rfm import (
+    RFM_SEGMENTS,
+    RFM_ZH,
+    rfm,
+    rfm_migration,
+    rfm_segments,
+    segment_name,
+)
 from helpers.data.scope import Scope, load_scope
 
 __all__ = [
     "CLUSTER_FEATURES",
     "DEMOGRAPHICS",
-    "ENGAGEMENT_WORDS",
-    "ENGAGEMENT_WORDS_ZH",
+    "ENGAGEMENT_FEATURES",
     "MIN_CLUSTER_VIEWERS",
     "RFM_SEGMENTS",
     "RFM_ZH",
     "SEGMENT_SECTIONS",
     "Clustering",
     "Scope",
+    "SegmentsReport",
     "build_summary",
     "buyers_new_returning_section",
     "channel_shares",
@@ -77,6 +85,7 @@ __all__ = [
     "group_table",
     "group_words",
     "load_scope",
+    "open_segments",
     "profile_cuts",
     "retention",
     "retention_section",
@@ -87,6 +96,8 @@ __all__ = [
     "rfm_section",
     "rfm_segments",
     "run_all",
+    "segment_name",
     "segment_table",
+    "trait",
     "viewers_new_returning_section",
 ]

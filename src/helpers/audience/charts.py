@@ -6,9 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from helpers.audience.rfm import RFM_ZH
-from helpers.models.charts import chart_text
+from helpers.audience.rfm import segment_name
+from helpers.present.i18n import t
 from helpers.present.labels import value_label
+
+
+def chart_text(key: str, lang: str) -> str:
+    """An axis or title of the segment charts in the report language (``audience.chart_<key>``)."""
+    return t(f"audience.chart_{key}", lang)
 
 
 def group_chart(
@@ -36,7 +41,7 @@ def group_chart(
 
 def rfm_chart(segments: pd.DataFrame, lang: str = "zh") -> go.Figure:
     """Share of buyers and share of GMV per RFM segment."""
-    names = segments["segment_zh"] if lang == "zh" else segments["segment"]
+    names = [segment_name(s, lang) for s in segments["segment"]]
     fig = go.Figure(
         [
             go.Bar(x=names, y=segments["buyer_share"], name=chart_text("buyers", lang)),
@@ -59,16 +64,11 @@ def migration_chart(migration: pd.DataFrame, lang: str = "zh") -> go.Figure:
         sort=False,
     )
 
-    def name(seg: str) -> str:
-        if seg == "none":
-            return "此前未购买" if lang == "zh" else "no purchase before"
-        return RFM_ZH.get(seg, seg) if lang == "zh" else seg.replace("_", " ")
-
     fig = go.Figure(
         go.Heatmap(
             z=wide.to_numpy(),
-            x=[name(c) for c in wide.columns],
-            y=[name(i) for i in wide.index],
+            x=[segment_name(c, lang) for c in wide.columns],
+            y=[segment_name(i, lang) for i in wide.index],
             colorscale="Blues",
             texttemplate="%{z}",
         )

@@ -11,24 +11,22 @@ import numpy as np
 import pandas as pd
 
 from helpers.metrics.stats import proportion
+from helpers.present.i18n import t
 
 # --------------------------------------------------------------------------------------------
 # Engagement clusters
 # --------------------------------------------------------------------------------------------
 
-#: Behaviour features of a viewer (built by :func:`engagement_features`) and their plain words.
-ENGAGEMENT_WORDS: dict[str, tuple[str, str]] = {
-    "log_watch_min": ("long watchers", "brief visitors"),
-    "log_interactions": ("active interactors", "silent"),
-    "log_clicks": ("heavy product clickers", "non-clickers"),
-    "entry_min": ("late arrivals", "early arrivals"),
-}
-ENGAGEMENT_WORDS_ZH: dict[str, tuple[str, str]] = {
-    "log_watch_min": ("长时观看", "短暂停留"),
-    "log_interactions": ("积极互动", "沉默"),
-    "log_clicks": ("频繁点商品", "不点商品"),
-    "entry_min": ("晚到", "早到"),
-}
+#: Behaviour features of a viewer (built by :func:`engagement_features`) that have plain words
+#: (``audience.trait_<feature>_high`` / ``_low`` in the catalogue).
+ENGAGEMENT_FEATURES = ("log_watch_min", "log_interactions", "log_clicks", "entry_min")
+#: Plain words of other features: feature → (above average, below average).
+Words = dict[str, tuple[str, str]]
+
+
+def trait(feature: str, high: bool, lang: str = "en") -> str:
+    """A behaviour feature above (``high``) or below the average, in plain words."""
+    return t(f"audience.trait_{feature}_{'high' if high else 'low'}", lang)
 
 
 #: Features that define engagement clusters. Entry time and channel describe clusters but do not
@@ -126,42 +124,22 @@ def cluster_viewers(
     index between the labels of ``stability_seeds`` fits with different seeds (1.0 = identical);
     each is one k-means++ start and the lowest-inertia fit gives the labels.
     """
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, silhouette_score
-
     if criterion not in ("calinski_harabasz", "silhouette"):
         raise ValueError(f"criterion must be calinski_harabasz or silhouette, not {criterion!r}")
-    categorical = categorical or []
-    X, names = _matrix(df, numeric, categorical, categorical_weight)
+    X, names = _matrix(df, numeric, categorical or [], categorical_weight)
     n = len(X)
     rng = np.random.default_rng(seed)
     fit_idx = rng.choice(n, min(n, fit_sample), replace=False) if n > fit_sample else np.arange(n)
     sil_idx = fit_idx[: min(len(fit_idx), sample)]
+    scores: dict[int, float] = {}
     sil: dict[int, float] = {}
-    ch: dict[int, float] = {}
     if k is None:
-        for kk in range(k_range[0], min(k_range[1], len(fit_idx) - 1) + 1):
-            km = KMeans(kk, n_init=2, random_state=seed).fit(X[fit_idx])
-            lab = km.predict(X[sil_idx])
-            if len(set(lab)) < 2 or len(set(km.labels_)) < 2:
-                continue
-            sil[kk] = float(silhouette_score(X[sil_idx], lab, random_state=seed))
-            ch[kk] = float(calinski_harabasz_score(X[fit_idx], km.labels_))
+        sil, ch = _candidate_scores(X, fit_idx, sil_idx, k_range, seed)
         scores = ch if criterion == "calinski_harabasz" else sil
         if not scores:
             raise ValueError("cluster_viewers: too few distinct rows to cluster")
         k = max(scores, key=lambda kk: (round(scores[kk], 3), -kk))
-    else:
-        scores = {}
-    runs = []
-    for s in range(stability_seeds):
-        km = KMeans(k, n_init=1, random_state=seed + s).fit(X)
-        runs.append((km.inertia_, km.labels_))
-    labels = min(runs, key=lambda r: r[0])[1]
-    ari = min(
-        (adjusted_rand_score(a[1], b[1]) for i, a in enumerate(runs) for b in runs[i + 1 :]),
-        default=1.0,
-    )
+    labels, ari = _stable_fit(X, k, seed, stability_seeds)
     labels = _canonical_labels(labels, X[:, 0] if X.shape[1] else np.zeros(n))
     centers = pd.DataFrame(X, columns=names).groupby(labels).mean()
     centers.index.name = "cluster"
@@ -170,11 +148,49 @@ def cluster_viewers(
         labels=labels,
         scores=scores,
         silhouette=sil,
-        stability_ari=float(ari),
+        stability_ari=ari,
         centers=centers,
         features=names,
         criterion=criterion,
     )
+
+
+def _candidate_scores(
+    X: np.ndarray, fit_idx: np.ndarray, sil_idx: np.ndarray, k_range: tuple[int, int], seed: int
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Mean silhouette (on ``sil_idx``) and Calinski–Harabasz index (on ``fit_idx``) of each
+    candidate k fitted on the ``fit_idx`` rows; a k that collapses to one cluster is skipped."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import calinski_harabasz_score, silhouette_score
+
+    sil: dict[int, float] = {}
+    ch: dict[int, float] = {}
+    for kk in range(k_range[0], min(k_range[1], len(fit_idx) - 1) + 1):
+        km = KMeans(kk, n_init=2, random_state=seed).fit(X[fit_idx])
+        lab = km.predict(X[sil_idx])
+        if len(set(lab)) < 2 or len(set(km.labels_)) < 2:
+            continue
+        sil[kk] = float(silhouette_score(X[sil_idx], lab, random_state=seed))
+        ch[kk] = float(calinski_harabasz_score(X[fit_idx], km.labels_))
+    return sil, ch
+
+
+def _stable_fit(X: np.ndarray, k: int, seed: int, seeds: int) -> tuple[np.ndarray, float]:
+    """Labels of the lowest-inertia fit among ``seeds`` single-start fits, and the minimum
+    adjusted Rand index between those fits (1.0 = identical)."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
+    runs = []
+    for s in range(seeds):
+        km = KMeans(k, n_init=1, random_state=seed + s).fit(X)
+        runs.append((km.inertia_, km.labels_))
+    labels = min(runs, key=lambda r: r[0])[1]
+    ari = min(
+        (adjusted_rand_score(a[1], b[1]) for i, a in enumerate(runs) for b in runs[i + 1 :]),
+        default=1.0,
+    )
+    return labels, float(ari)
 
 
 def _canonical_labels(labels: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -188,24 +204,31 @@ def _canonical_labels(labels: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 def describe_cluster(
     center: pd.Series,
-    words: dict[str, tuple[str, str]],
+    lang: str = "en",
     *,
     threshold: float = 0.5,
     max_words: int = 2,
     channel_share: dict[str, float] | None = None,
-    lang: str = "en",
+    words: Words | None = None,
 ) -> str:
-    """Plain words for a cluster centre (standard deviations): its strongest traits."""
-    traits = [(abs(v), f, v) for f, v in center.items() if f in words and abs(v) >= threshold]
-    traits.sort(key=lambda t: (-t[0], t[1]))
-    parts = [words[f][0 if v > 0 else 1] for _, f, v in traits[:max_words]]
+    """Plain words for a cluster centre (standard deviations): its strongest traits, and its
+    channel when most of the cluster came from one. ``words`` (feature → (above, below) average)
+    describes features of other data (a web shop's sessions); by default the engagement features
+    in the catalogue's words."""
+    named = words.keys() if words else ENGAGEMENT_FEATURES
+    strong = [(abs(v), f, v) for f, v in center.items() if f in named and abs(v) >= threshold]
+    strong.sort(key=lambda x: (-x[0], x[1]))
+    parts = [
+        words[str(f)][0 if v > 0 else 1] if words else trait(str(f), v > 0, lang)
+        for _, f, v in strong[:max_words]
+    ]
     if channel_share:
         top = max(channel_share, key=lambda c: (channel_share[c], c))
         if channel_share[top] >= 0.5:
-            parts.append(f"多来自{top}" if lang == "zh" else f"mostly from {top}")
+            parts.append(t("audience.trait_channel", lang, c=top))
     if not parts:
-        return "普通观众" if lang == "zh" else "average viewers"
-    return ("、" if lang == "zh" else ", ").join(parts)
+        return t("audience.trait_average", lang)
+    return t("audience.trait_sep", lang).join(parts)
 
 
 def cluster_profiles(
@@ -216,12 +239,11 @@ def cluster_profiles(
     lang: str = "en",
     outcome: str = "bought",
     gmv: str = "gmv",
-    words: dict[str, tuple[str, str]] | None = None,
+    words: Words | None = None,
 ) -> pd.DataFrame:
     """Per cluster: plain-words description, size, share, conversion (Wilson), GMV share and the
     mean of each numeric feature of ``features`` (default: the clustering features) in standard
     deviations from the overall mean; the channel (if any) names the cluster's majority channel."""
-    words = words or (ENGAGEMENT_WORDS_ZH if lang == "zh" else ENGAGEMENT_WORDS)
     d = design.assign(cluster=clustering.labels)
     if features is not None:
         num = features.select_dtypes("number")
@@ -239,7 +261,7 @@ def cluster_profiles(
         conv = proportion(int(g[outcome].sum()), len(g))
         row: dict[str, Any] = {
             "cluster": int(c),
-            "description": describe_cluster(centers.loc[c], words, channel_share=share, lang=lang),
+            "description": describe_cluster(centers.loc[c], lang, channel_share=share, words=words),
             "viewers": len(g),
             "share": len(g) / len(d),
             "conversion": conv.estimate,
@@ -248,7 +270,7 @@ def cluster_profiles(
             "gmv_share": float(g[gmv].sum()) / g_all if g_all else math.nan,
         }
         for f in centers.columns:
-            if f in words or features is None:
+            if f in (words or ENGAGEMENT_FEATURES) or features is None:
                 row[f"z_{f}"] = float(centers.loc[c, f])
         rows.append(row)
     return pd.DataFrame(rows)

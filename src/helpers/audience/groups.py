@@ -104,7 +104,7 @@ def first_order_aov(orders: pl.DataFrame, *, n_boot: int = 500, seed: int = 0) -
             }
         )
     out = pd.DataFrame(rows)
-    f, r = out.loc[0, "aov"], out.loc[1, "aov"]
+    f, r = out["aov"].iloc[0], out["aov"].iloc[1]
     out["gap"] = (f / r - 1) if (r and not math.isnan(r) and not math.isnan(f)) else math.nan
     return out[cols]
 
@@ -112,7 +112,8 @@ def first_order_aov(orders: pl.DataFrame, *, n_boot: int = 500, seed: int = 0) -
 def retention(
     viewers: pl.DataFrame, sessions: pl.DataFrame, by: str, labels: dict[Any, str] | None = None
 ) -> pd.DataFrame:
-    """Share of each group's viewers seen again in a later session of ``sessions`` (Wilson interval).
+    """Share of each group's viewers seen again in a later session of ``sessions`` (Wilson
+    interval).
 
     Only viewers of sessions followed by at least one later session count (the others could not
     come back yet). ``labels`` renames group values (``{True: "returning", False: "new"}``).

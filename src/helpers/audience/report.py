@@ -4,7 +4,8 @@ the scope holds, their tables in the report's words, and its summary.json."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 import polars as pl
@@ -83,9 +84,11 @@ def returning_commenters(scope: Scope) -> pd.DataFrame:
     session of the store (``earlier_comments``), and the platform's own ``老客`` tag (``tag``).
     Per method: commenters, returning, share (Wilson)."""
     c = scope.comments
+    assert c is not None  # the section needs comments
     rows = []
     if "viewer_id" in c.columns and c["viewer_id"].null_count() < c.height:
         ids = c["viewer_id"].drop_nulls().unique()
+        assert scope.all_comments is not None  # load_scope loads them with the comments
         prior = scope.all_comments.filter(pl.col("ts") < scope.sessions["start_ts"].min())
         earlier = (
             prior["viewer_id"].drop_nulls().unique()
@@ -168,13 +171,16 @@ def _design(scope: Scope) -> pd.DataFrame:
 
 
 @sections.section("segments.rfm", needs=["orders.viewer_id"])
-def rfm_section(scope: Scope) -> dict[str, pd.DataFrame]:
-    """RFM of the store's buyers at the scope's end, its segments and the migration over the scope."""
+def rfm_section(scope: Scope) -> Any:
+    """RFM of the store's buyers at the scope's end, its segments and the migration over the
+    scope."""
     from datetime import timedelta
 
     table = rfm(scope.all_orders, scope.end_date)
     if table.empty:
         return TooLittle("no_buyer_ids")
+    # orders with buyer ids imply a session, so the scope has dates
+    assert scope.start_date is not None and scope.end_date is not None
     return {
         "table": table,
         "segments": rfm_segments(table),
@@ -228,14 +234,17 @@ def clusters_section(scope: Scope, lang: str = "zh") -> Any:
 
 @sections.section("segments.demographics", needs=["viewers|audience_profile"])
 def demographics_section(scope: Scope) -> pd.DataFrame:
-    """Demographic cuts from viewer rows, else from the platform's portrait (``source`` says which)."""
+    """Demographic cuts from viewer rows, else from the platform's portrait (``source`` says
+    which)."""
     if scope.viewers.height:
         return demographic_cuts(_design(scope)).assign(source="viewers")
+    assert scope.audience_profile is not None  # the section needs viewers or the portrait
     return profile_cuts(scope.audience_profile).assign(source="audience_profile")
 
 
 @sections.section("segments.channels", needs=["traffic"])
 def channels_section(scope: Scope) -> pd.DataFrame:
+    assert scope.traffic is not None  # the section needs traffic
     return channel_shares(scope.traffic)
 
 
@@ -253,106 +262,40 @@ SEGMENT_SECTIONS = (
 )
 
 
+@dataclass
+class SegmentsReport:
+    """What the segments report works on: the scope, the language and the outcome of every
+    section run so far (in report order)."""
+
+    scope: Scope
+    lang: str = "zh"
+    outcomes: list[sections.Outcome] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tables = self.scope.frames()
+
+    def run(self, key: str) -> sections.Outcome:
+        """Run section ``key`` on the scope and keep its outcome for the summary."""
+        extra = (self.lang,) if key == "segments.clusters" else ()
+        out = sections.run(key, self.tables, self.scope, *extra)
+        self.outcomes.append(out)
+        return out
+
+
+def open_segments(
+    store: str, session_id: str = "", week: str = "", lang: str = "zh"
+) -> SegmentsReport:
+    """Load the scope of the report (exactly one of ``session_id`` and ``week``)."""
+    from helpers.data.scope import load_scope
+    from helpers.paths import resolve
+
+    return SegmentsReport(load_scope(str(resolve(store)), session_id=session_id, week=week), lang)
+
+
 def run_all(scope: Scope, lang: str = "zh") -> dict[str, sections.Outcome]:
     """Every section of the segments report on ``scope`` (what the matrix test checks)."""
-    f = scope.frames()
-    return {
-        k: sections.run(k, f, scope, lang)
-        if k == "segments.clusters"
-        else sections.run(k, f, scope)
-        for k in SEGMENT_SECTIONS
-    }
-
-
-def group_words(series: pd.Series, lang: str) -> pd.Series:
-    """Group codes in words: new/returning, follower, first/repeat, True/False, female, ..."""
-    from helpers.models.terms import value_label
-    from helpers.present.i18n import t
-
-    return series.map(lambda v: t(v, lang) if v in ("new", "returning") else value_label(v, lang))
-
-
-_PCT1 = {
-    "buyer_share": 1,
-    "gmv_share": 1,
-    "gap": 1,
-    "viewer_share": 1,
-    "share": 1,
-    "rate": 1,
-    "lo": 1,
-    "hi": 1,
-    "buyer_share_lo": 1,
-    "buyer_share_hi": 1,
-    "viewer_share_lo": 1,
-    "viewer_share_hi": 1,
-    "order_share": 1,
-    "order_share_lo": 1,
-    "order_share_hi": 1,
-}
-_PCT2 = {"conversion": 2, "conversion_lo": 2, "conversion_hi": 2}
-
-
-def segment_table(key: str, value: Any, lang: str = "zh") -> Any:
-    """The table a segments-report section shows (readable groups, shares as percentages)."""
-    from helpers.models.terms import show_frame
-    from helpers.present.i18n import t
-    from helpers.present.labels import table_format
-
-    cols, cap, df = None, f"cap_{key}", value
-    if key == "rfm":
-        df = value["segments"].assign(
-            segment=lambda d: d["segment_zh"] if lang == "zh" else d["segment"]
-        )
-        cols = [
-            "segment",
-            "buyers",
-            "buyer_share",
-            "gmv_share",
-            "mean_recency_days",
-            "mean_frequency",
-        ]
-    elif key in ("buyers_nr", "first_order"):
-        df = value.assign(kind=group_words(value["kind"], lang))
-        if key == "first_order":  # the gap is first vs repeat: one figure, on the first row
-            df["gap"] = [g if i == 0 else math.nan for i, g in enumerate(df["gap"])]
-    elif key == "commenters":
-        df = value.assign(method=group_words(value["method"], lang)).rename(
-            columns={"returning": "returning_n"}
-        )
-    elif key in ("viewers_nr", "retention", "followers"):
-        by = "was_follower" if key == "followers" else "returning"
-        df = value.assign(**{by: group_words(value[by], lang)}).rename(
-            columns={"returning": "new_or_returning"}
-        )
-        cols = [
-            c
-            for c in df.columns
-            if c not in ("gmv", "buyer_share", "buyer_share_lo", "buyer_share_hi")
-        ]
-    elif key == "demographics":
-        df = value.assign(
-            dimension=value["dimension"].map(lambda d: t(d, lang)),
-            level=group_words(value["level"], lang),
-        ).drop(columns=["source", "gmv"], errors="ignore")
-    df = df[cols] if cols else df
-    fmt = table_format(
-        list(df.columns),
-        lang,
-        percent={c: d for c, d in (_PCT1 | _PCT2).items() if c in df.columns},
-        decimals={
-            "buyers": 0,
-            "viewers": 0,
-            "orders": 0,
-            "commenters": 0,
-            "returning_n": 0,
-            "aov_lo": 1,
-            "aov_hi": 1,
-            "mean_recency_days": 1,
-            "mean_frequency": 2,
-        },
-    )
-    fmt.pop("rename")
-    return show_frame(df, cap, lang, max_rows=60, **fmt)
+    report = SegmentsReport(scope, lang)
+    return {k: report.run(k) for k in SEGMENT_SECTIONS}
 
 
 _SUMMARY_KEYS = {
@@ -362,12 +305,13 @@ _SUMMARY_KEYS = {
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.to_dict("records")
+    return cast(list[dict[str, Any]], df.to_dict("records"))
 
 
 def _segment_summary(key: str, value: Any, scope: Scope) -> Any:
     if key == "segments.rfm":
         seg = value["segments"]
+        assert scope.end_date is not None  # an RFM table implies a session
         return {
             "ref_date": scope.end_date.isoformat(),
             "buyers": len(value["table"]),
@@ -396,15 +340,14 @@ def _segment_summary(key: str, value: Any, scope: Scope) -> Any:
     return _records(value)
 
 
-def build_summary(
-    scope: Scope, outcomes: list[sections.Outcome], extra: dict | None = None
-) -> dict:
+def build_summary(report: SegmentsReport, extra: dict | None = None) -> dict:
     """The segments report's summary.json (keys in docs/summary-models.md): the scope, each
     section's result under its key, and ``skipped`` (key → why, in English) for the others."""
     from helpers.models.report import blocked, scope_ids
 
+    scope = report.scope
     out: dict[str, Any] = {"scope": scope.describe(*scope_ids(scope)), "skipped": {}}
-    for o in outcomes:
+    for o in report.outcomes:
         key = _SUMMARY_KEYS.get(o.key, o.key.split(".", 1)[-1])
         why = blocked(o, "en")
         if why is None:

@@ -5,34 +5,37 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from typing import cast
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
 from helpers.metrics.definitions import BUYING_STATUSES
+from helpers.present.i18n import t
 
 # --------------------------------------------------------------------------------------------
 # RFM
 # --------------------------------------------------------------------------------------------
 
 RFM_SEGMENTS = ("champions", "loyal", "new", "promising", "at_risk", "needs_attention", "lost")
-RFM_ZH = {
-    "champions": "高价值",
-    "loyal": "忠诚",
-    "new": "新客",
-    "promising": "潜力",
-    "at_risk": "流失风险",
-    "needs_attention": "需关注",
-    "lost": "已流失",
-}
+
+
+def segment_name(segment: str, lang: str = "zh") -> str:
+    """An RFM segment (or ``none``: no purchase before) in the report language."""
+    return t(f"audience.rfm_{segment}", lang)
+
+
+#: The segments' Chinese names, for callers that have not moved to :func:`segment_name`.
+RFM_ZH = {s: segment_name(s, "zh") for s in RFM_SEGMENTS}
 
 
 def _score(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     """Quintile score 1–5: 1 + floor(5 × share of buyers strictly worse), so ties share a score."""
     v = values if higher_is_better else -values
     below = (v.rank(method="min") - 1) / len(v)
-    return (1 + np.floor(5 * below)).clip(1, 5).astype(int)
+    # np.floor of a Series is a Series (numpy's stubs say ndarray)
+    return cast(pd.Series, (1 + np.floor(5 * below)).clip(1, 5).astype(int))
 
 
 def _segment(r: int, f: int) -> str:
@@ -60,7 +63,7 @@ def rfm(orders: pl.DataFrame, ref_date: date | datetime | None = None) -> pd.Dat
         pl.col("status").is_in(list(BUYING_STATUSES)) & pl.col("viewer_id").is_not_null()
     )
     if ref_date is None:
-        ref = o["ts"].max().date() if o.height else date.today()
+        ref = cast(datetime, o["ts"].max()).date() if o.height else date.today()
     else:
         ref = ref_date.date() if isinstance(ref_date, datetime) else ref_date
     o = o.with_columns(pl.col("ts").dt.date().alias("day")).filter(pl.col("day") <= ref)
@@ -105,7 +108,6 @@ def rfm_segments(table: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "segment": s,
-                "segment_zh": RFM_ZH[s],
                 "buyers": len(t),
                 "buyer_share": len(t) / total_b if total_b else math.nan,
                 "gmv": float(t["monetary"].sum()),

@@ -1,9 +1,12 @@
 """Live comments (弹幕): tokens, intent, sentiment and the analyses built on them.
 
 - :func:`classify_frame` adds ``intent``, ``intent_group``, ``sentiment``, ``tokens`` to any frame.
-- :func:`cli_classify` backs ``workbook comments classify FILE.csv --text-column COL --out OUT.csv``.
-- Analyses (:mod:`helpers.comments.analysis`): per-minute series, questions around explanations,
-  unanswered question themes, complaint themes, keyword trends, duplicates and bursts.
+- :func:`cli_classify` backs
+  ``workbook comments classify FILE.csv --text-column COL --out OUT.csv``.
+- Analyses (:mod:`helpers.comments.analysis`, one module each): per-minute series (``series``),
+  questions around explanations (``explanations``), unanswered question themes (``unanswered``),
+  complaint themes and keyword trends (``themes``), duplicates and bursts (``integrity``);
+  ``display`` and ``charts`` show them in the 50-comments report.
 
 Method and evaluation: ``docs/comments.md``.
 

@@ -6,8 +6,9 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from helpers.comments.analysis import explain_windows
 from helpers.comments.intent import GROUPS, label
+from helpers.comments.series import explain_windows
+from helpers.present.i18n import t
 
 GROUP_COLOURS = {
     "question": "#4C78A8",
@@ -18,6 +19,8 @@ GROUP_COLOURS = {
     "spam": "#9D755D",
     "other": "#BAB0AC",
 }
+#: run-sheet moments marked with a dotted line on the minute chart, and their colour
+MARKS = {"lottery": "#B279A2", "coupon": "#E45756", "flash_sale": "#E45756"}
 
 
 def intent_mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -34,12 +37,60 @@ def intent_mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
         )
     )
     fig.update_layout(
-        title="弹幕意图分布" if lang == "zh" else "Comments by intent",
-        xaxis_title="条数" if lang == "zh" else "comments",
+        title=t("comments.chart.mix_title", lang),
+        xaxis_title=t("comments.chart.comments_axis", lang),
         height=max(300, 22 * df.height + 120),
         margin={"l": 140},
     )
     return fig
+
+
+def _add_counts(fig: go.Figure, minutes: pl.DataFrame, lang: str) -> None:
+    """Stacked bars of the intent groups heard, and orders as a line on the second axis."""
+    x = minutes["minute_ts"].to_list()
+    for g in GROUPS:
+        if g in minutes.columns and minutes[g].sum() > 0:
+            bar = go.Bar(
+                x=x, y=minutes[g].to_list(), name=label(g, lang), marker_color=GROUP_COLOURS[g]
+            )
+            fig.add_trace(bar, row=1, col=1, secondary_y=False)
+    if "orders" in minutes.columns:
+        line = go.Scatter(
+            x=x,
+            y=minutes["orders"].to_list(),
+            name=t("comments.chart.orders", lang),
+            mode="lines",
+            line={"color": "black", "width": 2},
+        )
+        fig.add_trace(line, row=1, col=1, secondary_y=True)
+
+
+def _add_run_sheet(fig: go.Figure, events: pl.DataFrame | None) -> None:
+    """Explanations shaded; lotteries, coupons and flash sales as dotted lines."""
+    if events is None or events.is_empty():
+        return
+    for s, e in explain_windows(events).select("start_ts", "end_ts").iter_rows():
+        fig.add_vrect(x0=s, x1=e, fillcolor="#4C78A8", opacity=0.08, line_width=0, row=1, col=1)
+    marks = events.filter(pl.col("kind").is_in(list(MARKS)))
+    for kind, s in marks.select("kind", "start_ts").iter_rows():
+        fig.add_vline(x=s, line_dash="dot", line_color=MARKS[kind], row=1, col=1)
+
+
+def _minute_axes(fig: go.Figure, lang: str) -> None:
+    fig.update_layout(
+        barmode="stack",
+        bargap=0,
+        title=t("comments.chart.minute_title", lang),
+        height=560,
+        legend={"orientation": "h", "y": -0.12},
+    )
+    comments, orders = t("comments.chart.comments", lang), t("comments.chart.orders", lang)
+    fig.update_yaxes(title_text=comments, row=1, col=1, secondary_y=False)
+    fig.update_yaxes(
+        title_text=orders, row=1, col=1, secondary_y=True, rangemode="tozero", showgrid=False
+    )
+    fig.update_yaxes(rangemode="tozero", row=1, col=1, secondary_y=False)
+    fig.update_yaxes(range=[0, 1], title_text=t("comments.chart.positive_axis", lang), row=2, col=1)
 
 
 def minute_chart(
@@ -55,85 +106,25 @@ def minute_chart(
         vertical_spacing=0.05,
         specs=[[{"secondary_y": True}], [{}]],
     )
-    x = minutes["minute_ts"].to_list()
-    for g in GROUPS:
-        if g in minutes.columns and minutes[g].sum() > 0:
-            fig.add_trace(
-                go.Bar(
-                    x=x, y=minutes[g].to_list(), name=label(g, lang), marker_color=GROUP_COLOURS[g]
-                ),
-                row=1,
-                col=1,
-                secondary_y=False,
-            )
-    if "orders" in minutes.columns:
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=minutes["orders"].to_list(),
-                name="订单" if lang == "zh" else "orders",
-                mode="lines",
-                line={"color": "black", "width": 2},
-            ),
-            row=1,
-            col=1,
-            secondary_y=True,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=x,
-            y=minutes["sentiment_smooth"].to_list(),
-            name="情感(正向概率,5分钟)" if lang == "zh" else "sentiment (P positive, 5 min)",
-            mode="lines",
-            line={"color": "#F58518"},
-            connectgaps=True,
-        ),
-        row=2,
-        col=1,
+    _add_counts(fig, minutes, lang)
+    sentiment = go.Scatter(
+        x=minutes["minute_ts"].to_list(),
+        y=minutes["sentiment_smooth"].to_list(),
+        name=t("comments.chart.sentiment", lang),
+        mode="lines",
+        line={"color": "#F58518"},
+        connectgaps=True,
     )
-    if events is not None and not events.is_empty():
-        for s, e in explain_windows(events).select("start_ts", "end_ts").iter_rows():
-            fig.add_vrect(x0=s, x1=e, fillcolor="#4C78A8", opacity=0.08, line_width=0, row=1, col=1)
-        marks = events.filter(pl.col("kind").is_in(["lottery", "coupon", "flash_sale"]))
-        for kind, s in marks.select("kind", "start_ts").iter_rows():
-            fig.add_vline(
-                x=s,
-                line_dash="dot",
-                line_color="#B279A2" if kind == "lottery" else "#E45756",
-                row=1,
-                col=1,
-            )
-    fig.update_layout(
-        barmode="stack",
-        bargap=0,
-        title="每分钟弹幕意图、情感与订单(阴影=讲解)"
-        if lang == "zh"
-        else "Comments per minute by intent, sentiment and orders (shaded: explanations)",
-        height=560,
-        legend={"orientation": "h", "y": -0.12},
-    )
-    fig.update_yaxes(
-        title_text="弹幕" if lang == "zh" else "comments", row=1, col=1, secondary_y=False
-    )
-    fig.update_yaxes(
-        title_text="订单" if lang == "zh" else "orders",
-        row=1,
-        col=1,
-        secondary_y=True,
-        rangemode="tozero",
-        showgrid=False,
-    )
-    fig.update_yaxes(rangemode="tozero", row=1, col=1, secondary_y=False)
-    fig.update_yaxes(
-        range=[0, 1], title_text="P(正向)" if lang == "zh" else "P(positive)", row=2, col=1
-    )
+    fig.add_trace(sentiment, row=2, col=1)
+    _add_run_sheet(fig, events)
+    _minute_axes(fig, lang)
     return fig
 
 
 def explanation_chart(expl: pl.DataFrame, lang: str = "zh") -> go.Figure:
     """Question lift against order lift per product explanation (1 = the session's outside rate)."""
     df = expl.filter(pl.col("question_lift").is_not_null() & pl.col("order_lift").is_not_null())
-    labels = [
+    names = [
         f"{n or p}" for n, p in zip(df["name"].to_list(), df["product_id"].to_list(), strict=True)
     ]
     fig = go.Figure(
@@ -146,23 +137,17 @@ def explanation_chart(expl: pl.DataFrame, lang: str = "zh") -> go.Figure:
                 "color": "#4C78A8",
                 "opacity": 0.7,
             },
-            text=labels,
-            customdata=df["top_question"].to_list(),
-            hovertemplate="%{text}<br>questions ×%{x}<br>orders ×%{y}<br>top: %{customdata}<extra></extra>",
+            text=names,
+            customdata=[label(i, lang) for i in df["top_question"].to_list()],
+            hovertemplate=t("comments.chart.expl_hover", lang),
         )
     )
     fig.add_hline(y=1, line_dash="dot", line_color="#888")
     fig.add_vline(x=1, line_dash="dot", line_color="#888")
     fig.update_layout(
-        title="讲解期间:提问增幅 vs 订单增幅"
-        if lang == "zh"
-        else "During explanations: question lift vs order lift",
-        xaxis_title="提问/分钟 ÷ 非讲解时段"
-        if lang == "zh"
-        else "questions/min ÷ outside explanations",
-        yaxis_title="订单/分钟 ÷ 非讲解时段"
-        if lang == "zh"
-        else "orders/min ÷ outside explanations",
+        title=t("comments.chart.expl_title", lang),
+        xaxis_title=t("comments.chart.expl_x", lang),
+        yaxis_title=t("comments.chart.expl_y", lang),
         height=420,
     )
     return fig
@@ -190,7 +175,7 @@ def keyword_chart(trends: pl.DataFrame, by: str = "session_id", lang: str = "zh"
         )
     )
     fig.update_layout(
-        title="关键词趋势(每千条弹幕)" if lang == "zh" else "Keywords per 1,000 comments",
+        title=t("comments.chart.keywords_title", lang),
         yaxis={"autorange": "reversed"},
         height=max(320, 20 * wide.height + 140),
     )

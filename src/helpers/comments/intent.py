@@ -7,7 +7,8 @@ first matching step of this order gives the intent:
 1. empty text → ``other``; 2. advertising → ``spam``;
 3. a *strong* complaint (怎么这么贵, 还没发货, 质量太差) → ``complaint_<theme>``;
 4. lottery talk (福袋, 抽奖, 红包 — even when asked) → ``interaction``;
-5. a question (question marker) with a theme keyword → ``question_<theme>`` (themes in the YAML's order);
+5. a question (question marker) with a theme keyword → ``question_<theme>`` (themes in the YAML's
+   order);
 6. a *weak* complaint (起球, 丑, 不行 — only when not asked as a question) → ``complaint_<theme>``;
 7. a purchase signal (已拍, 上车, 想要; not 没抢到) → ``purchase``;
 8. any other question → ``question_other``;
@@ -17,7 +18,8 @@ first matching step of this order gives the intent:
 12. interaction (大家好, 666, 扣1) → ``interaction``; 13. else ``other``.
 
 Before matching, an A-not-A question (甜不甜, 划不划算) is rewritten to the 吗 form (甜吗, 划算吗),
-好几 (a count, not a question) to 好多, and negations are rewritten to markers (不起球 → praise marker, 不好看 → design-complaint marker).
+好几 (a count, not a question) to 好多, and negations are rewritten to markers (不起球 → praise
+marker, 不好看 → design-complaint marker).
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import yaml
 
 from helpers.paths import RESOURCES
+from helpers.present.i18n import has, t
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 RULES_PATH = RESOURCES / "comments" / "intents.yaml"
 
@@ -62,34 +68,14 @@ INTENTS: tuple[str, ...] = (
 )
 GROUPS = ("question", "purchase", "praise", "complaint", "interaction", "spam", "other")
 
-LABELS_ZH = {
-    "question_price": "价格/优惠提问",
-    "question_stock": "库存/补货提问",
-    "question_size": "尺码/颜色提问",
-    "question_shipping": "发货/售后提问",
-    "question_usage": "用法/材质提问",
-    "question_link": "链接提问",
-    "question_other": "其他提问",
-    "purchase": "下单信号",
-    "praise": "好评",
-    "complaint_logistics": "物流/售后抱怨",
-    "complaint_quality": "质量抱怨",
-    "complaint_price": "价格抱怨",
-    "complaint_host": "主播抱怨",
-    "complaint_design": "款式/设计抱怨",
-    "interaction": "互动",
-    "spam": "广告/刷屏",
-    "other": "其他",
-    "question": "提问",
-    "complaint": "抱怨",
-}
-
 
 def label(intent: str | None, lang: str = "zh") -> str:
-    """A reader's name for an intent or group (Chinese for ``zh``, the code name otherwise)."""
+    """A reader's name for an intent or group (``comments.intent.<code>`` in the catalogue; an
+    unknown code as it is)."""
     if intent is None:
         return "–"
-    return LABELS_ZH.get(intent, intent) if lang == "zh" else intent.replace("_", " ")
+    key = f"comments.intent.{intent}"
+    return t(key, lang) if has(key, lang) else intent
 
 
 def group_of(intent: str) -> str:
@@ -161,7 +147,8 @@ def load_rules(path: str | Path = RULES_PATH) -> Rules:
     )
 
 
-# A-not-A questions (甜不甜, 划不划算, 好不好看); 能不能/是不是/要不要... are question markers already.
+# A-not-A questions (甜不甜, 划不划算, 好不好看); 能不能/是不是/要不要... are question markers
+# already.
 _ANOTA = re.compile(r"([^\W\d能是要会可行有])不\1")
 
 
@@ -189,67 +176,70 @@ def _first(flags: dict[str, pl.Expr]) -> pl.Expr:
     return out
 
 
+def _rule_hits(df: pl.DataFrame, r: Rules) -> pl.DataFrame:
+    """Every rule group's hit on ``norm`` (the text) or ``rw`` (the text with negations
+    rewritten to markers), and the opinion-word counts."""
+    text, w = pl.col("norm"), pl.col("rw")
+    return df.with_columns(
+        text.str.contains(r.question_marker).alias("is_q"),
+        _first({k: text.str.contains(p) for k, p in r.questions.items()}).alias("qtype"),
+        _first({k: w.str.contains(p) for k, p in r.strong.items()}).alias("strong"),
+        _first({k: w.str.contains(p) for k, p in r.weak.items()}).alias("weak"),
+        text.str.contains(r.spam).alias("spam"),
+        w.str.contains(r.purchase).alias("purchase"),
+        w.str.contains(r.praise).alias("praise"),
+        text.str.contains(r.requests).alias("request"),
+        text.str.contains(r.lottery).alias("lottery"),
+        text.str.contains(r.interaction).alias("interaction"),
+        w.str.count_matches(r.positive).alias("pos_hits"),
+        pl.sum_horizontal([w.str.count_matches(p) for p in r.negative_parts]).alias("neg_hits"),
+    )
+
+
+def _intent_steps() -> list[tuple[pl.Expr, pl.Expr]]:
+    """The order of the module docstring: (condition, intent) pairs, the first true one wins."""
+    c = pl.col
+    return [
+        (c("norm") == "", pl.lit("other")),
+        (c("spam"), pl.lit("spam")),
+        (c("strong").is_not_null(), c("strong")),
+        (c("lottery"), pl.lit("interaction")),
+        (c("is_q") & c("qtype").is_not_null(), c("qtype")),
+        (c("weak").is_not_null(), c("weak")),
+        (c("purchase"), pl.lit("purchase")),
+        (c("is_q"), pl.lit("question_other")),
+        (c("praise"), pl.lit("praise")),
+        (c("qtype").is_not_null(), c("qtype")),
+        (c("request"), pl.lit("question_other")),
+        (c("interaction"), pl.lit("interaction")),
+    ]
+
+
+def _intent_expr() -> pl.Expr:
+    (cond, then), *rest = _intent_steps()
+    chain: Then | ChainedThen = pl.when(cond).then(then)
+    for cond, then in rest:
+        chain = chain.when(cond).then(then)
+    return chain.otherwise(pl.lit("other"))
+
+
 def intent_frame(
     norm: pl.Series, rules: Rules | None = None, *, flags: bool = False
 ) -> pl.DataFrame:
     """Intent, group and opinion-word counts for normalised texts (one row per input, same order).
 
     Columns: ``intent``, ``intent_group``, ``pos_hits``, ``neg_hits`` (counts used by sentiment);
-    with ``flags``, also every rule group's hit (:data:`FLAG_COLUMNS`: the learned model's features).
+    with ``flags``, also every rule group's hit (:data:`FLAG_COLUMNS`: the learned model's
+    features).
     """
     r = rules or load_rules()
     texts = norm.cast(pl.String).fill_null("").to_list()
-    df = pl.DataFrame({"norm": [a_not_a(t) for t in texts]}, schema={"norm": pl.String})
+    df = pl.DataFrame({"norm": [a_not_a(x) for x in texts]}, schema={"norm": pl.String})
     # 好几次/好几天 counts, it does not ask (几 is otherwise a question marker)
     df = df.with_columns(pl.col("norm").str.replace_all("好几", "好多", literal=True))
-    df = df.with_columns(rewrite_expr("norm", r).alias("rw"))
-    t, w = pl.col("norm"), pl.col("rw")
-    is_q = t.str.contains(r.question_marker)
-    qtype = _first({k: t.str.contains(p) for k, p in r.questions.items()})
-    strong = _first({k: w.str.contains(p) for k, p in r.strong.items()})
-    weak = _first({k: w.str.contains(p) for k, p in r.weak.items()})
-    df = df.with_columns(
-        is_q.alias("is_q"),
-        qtype.alias("qtype"),
-        strong.alias("strong"),
-        weak.alias("weak"),
-        t.str.contains(r.spam).alias("spam"),
-        w.str.contains(r.purchase).alias("purchase"),
-        w.str.contains(r.praise).alias("praise"),
-        t.str.contains(r.requests).alias("request"),
-        t.str.contains(r.lottery).alias("lottery"),
-        t.str.contains(r.interaction).alias("interaction"),
-        w.str.count_matches(r.positive).alias("pos_hits"),
-        pl.sum_horizontal([w.str.count_matches(p) for p in r.negative_parts]).alias("neg_hits"),
-    )
+    df = _rule_hits(df.with_columns(rewrite_expr("norm", r).alias("rw")), r)
+    intent = _intent_expr()
     c = pl.col
-    intent = (
-        pl.when(c("norm") == "")
-        .then(pl.lit("other"))
-        .when(c("spam"))
-        .then(pl.lit("spam"))
-        .when(c("strong").is_not_null())
-        .then(c("strong"))
-        .when(c("lottery"))
-        .then(pl.lit("interaction"))
-        .when(c("is_q") & c("qtype").is_not_null())
-        .then(c("qtype"))
-        .when(c("weak").is_not_null())
-        .then(c("weak"))
-        .when(c("purchase"))
-        .then(pl.lit("purchase"))
-        .when(c("is_q"))
-        .then(pl.lit("question_other"))
-        .when(c("praise"))
-        .then(pl.lit("praise"))
-        .when(c("qtype").is_not_null())
-        .then(c("qtype"))
-        .when(c("request"))
-        .then(pl.lit("question_other"))
-        .when(c("interaction"))
-        .then(pl.lit("interaction"))
-        .otherwise(pl.lit("other"))
-    )
     return df.select(
         intent.alias("intent"),
         intent.str.split("_").list.first().alias("intent_group"),

@@ -2,11 +2,11 @@
 
 :func:`normalise` is the single text normalisation used by tokens, intent and sentiment:
 Unicode NFKC (full-width → half-width, ``？`` → ``?``), lower case, whitespace collapsed, and runs
-of four or more of the same character cut to three (``哈哈哈哈哈`` → ``哈哈哈``, ``666666`` → ``666``;
-zeros are left alone so ``10000`` stays a number). :func:`tokenize` then keeps emoji and platform
-emoticons (``[比心]``) as tokens of their own, hands the rest to jieba's segmentation (one
-segmenter, loaded once with ``resources/comments/userdict.txt``; the Rust port ``rjieba`` when
-installed, else pure-Python ``jieba``) and drops whitespace and punctuation.
+of four or more of the same character cut to three (``哈哈哈哈哈`` → ``哈哈哈``,
+``666666`` → ``666``; zeros are left alone so ``10000`` stays a number). :func:`tokenize` then
+keeps emoji and platform emoticons (``[比心]``) as tokens of their own, hands the rest to jieba's
+segmentation (one segmenter, loaded once with ``resources/comments/userdict.txt``; the Rust port
+``rjieba`` when installed, else pure-Python ``jieba``) and drops whitespace and punctuation.
 """
 
 from __future__ import annotations

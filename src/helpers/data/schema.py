@@ -392,7 +392,8 @@ def markdown() -> str:
     lines = [
         "# Canonical data model",
         "",
-        "Generated from `src/helpers/data/schema.py` by `python -m helpers.data.schema > docs/data-model.md`;",
+        "Generated from `src/helpers/data/schema.py` by "
+        "`python -m helpers.data.schema > docs/data-model.md`;",
         "do not edit by hand. Times are Asia/Shanghai, money is yuan, ids are strings. Columns not",
         "listed are kept. The same tables written as CSV or Parquet with exactly these headers are",
         "an input format of their own (the canonical export).",

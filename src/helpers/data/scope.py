@@ -1,10 +1,12 @@
 """What a segments or conversion report looks at: one session or an ISO week's sessions, their
-tables, and the store's history up to the scope's end (for RFM, returning buyers, price response)."""
+tables, and the store's history up to the scope's end (for RFM, returning buyers, price
+response)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
 import polars as pl
 
@@ -76,11 +78,15 @@ class Scope:
 
     @property
     def end_date(self) -> date | None:
-        return self.sessions["end_ts"].max().date() if self.sessions.height else None
+        return (
+            cast(datetime, self.sessions["end_ts"].max()).date() if self.sessions.height else None
+        )
 
     @property
     def start_date(self) -> date | None:
-        return self.sessions["start_ts"].min().date() if self.sessions.height else None
+        return (
+            cast(datetime, self.sessions["start_ts"].min()).date() if self.sessions.height else None
+        )
 
 
 def _audience_profile(store: str, sel: pl.DataFrame) -> pl.DataFrame | None:
@@ -95,7 +101,8 @@ def _audience_profile(store: str, sel: pl.DataFrame) -> pl.DataFrame | None:
     prof = load_table("audience_profile", store)
     if prof.height == 0:
         return prof
-    first, last = sel["start_ts"].min().date(), sel["end_ts"].max().date()
+    first = cast(datetime, sel["start_ts"].min()).date()
+    last = cast(datetime, sel["end_ts"].max()).date()
     cols = prof.columns
     in_range = pl.lit(True)
     if "date_from" in cols:

@@ -8,22 +8,30 @@ One file per session and table, so a newer export of a session replaces exactly 
 Room-level tables (``room_days``, ``targets``) use the room in place of the session id. Files are
 written to a temporary name and renamed, so a reader never sees half a file.
 
-Analysts load any table with :func:`load_table` (polars, or pandas with ``pandas=True``).
+Analysts load any table with :func:`load_table` (polars, or pandas with ``pandas=True``), and
+one session's tables together with :func:`load_session` (:mod:`helpers.data.session`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import shutil
 import tempfile
-from dataclasses import dataclass, field
+import time
+import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, overload
 
 import polars as pl
 
 from helpers.data import schema
+from helpers.data.session import Session as Session
+from helpers.data.session import list_sessions as list_sessions
+from helpers.data.session import load_session as load_session
 from helpers.paths import default_store, resolve
 
 if TYPE_CHECKING:  # pandas only for load_table(pandas=True): the ingest never imports it
@@ -39,10 +47,6 @@ def _safe_name(value: str) -> str:
     if safe != value:
         safe = f"{safe[:40]}-{hashlib.sha1(value.encode()).hexdigest()[:8]}"
     return safe
-
-
-def partition_dir(store: Path, table: str, platform: str, date: str) -> Path:
-    return store / table / f"platform={platform}" / f"date={date}"
 
 
 def atomic_write_parquet(df: pl.DataFrame, path: Path) -> None:
@@ -83,7 +87,8 @@ def write_session_tables(
             if sid not in where:
                 raise schema.SchemaError(f"{name}: session {sid!r} is not in the sessions table")
             platform, date = where[sid]
-            path = partition_dir(root, name, platform, date) / f"{_safe_name(sid)}.parquet"
+            folder = root / name / f"platform={platform}" / f"date={date}"
+            path = folder / f"{_safe_name(sid)}.parquet"
             atomic_write_parquet(
                 part.drop([c for c in PARTITION_COLUMNS if c in part.columns]), path
             )
@@ -148,6 +153,30 @@ def _union_schema(files: list[Path]) -> pl.Schema | None:
     return pl.Schema(union)
 
 
+@overload
+def load_table(
+    name: str,
+    store: str | os.PathLike[str] | None = None,
+    *,
+    session_ids: list[str] | str | None = None,
+    pandas: Literal[False] = False,
+) -> pl.DataFrame: ...
+@overload
+def load_table(
+    name: str,
+    store: str | os.PathLike[str] | None = None,
+    *,
+    session_ids: list[str] | str | None = None,
+    pandas: Literal[True],
+) -> pd.DataFrame: ...
+@overload
+def load_table(
+    name: str,
+    store: str | os.PathLike[str] | None = None,
+    *,
+    session_ids: list[str] | str | None = None,
+    pandas: bool = False,
+) -> pl.DataFrame | pd.DataFrame: ...
 def load_table(
     name: str,
     store: str | os.PathLike[str] | None = None,
@@ -159,13 +188,9 @@ def load_table(
 
     >>> load_table("orders", session_ids="dy-20261116-20")  # doctest: +SKIP
     """
-    ids = (
-        None
-        if session_ids is None
-        else [session_ids]
-        if isinstance(session_ids, str)
-        else list(session_ids)
-    )
+    if isinstance(session_ids, str):
+        session_ids = [session_ids]
+    ids = None if session_ids is None else list(session_ids)
     lf = scan_table(name, store, session_ids=ids)
     if ids is not None and "session_id" in lf.collect_schema().names():
         lf = lf.filter(pl.col("session_id").is_in(ids))
@@ -176,80 +201,6 @@ def load_table(
     return df.to_pandas() if pandas else df
 
 
-SESSION_TABLES = ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
-
-
-@dataclass
-class Session:
-    """All canonical tables of one session, as polars frames (empty where the export lacked one).
-
-    The seven core tables are attributes; ``totals`` is ``session_totals``; any other table of the
-    model that carries a ``session_id`` column (added to the schema later) is in ``tables`` and
-    reachable as an attribute too."""
-
-    session_id: str
-    info: dict
-    trend: pl.DataFrame
-    events: pl.DataFrame
-    products: pl.DataFrame
-    viewers: pl.DataFrame
-    orders: pl.DataFrame
-    comments: pl.DataFrame
-    traffic: pl.DataFrame
-    totals: pl.DataFrame
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> pl.DataFrame:
-        tables = self.__dict__.get("tables") or {}
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
-
-    def has(self, table: str) -> bool:
-        """Whether the export carried this table (a section needing it says so otherwise)."""
-        df = getattr(self, "totals" if table == "session_totals" else table, None)
-        return df is not None and df.height > 0
-
-    def frames(self) -> dict[str, pl.DataFrame]:
-        """Every table of the session by its canonical name (what section needs are checked on)."""
-        core = {t: getattr(self, t) for t in SESSION_TABLES}
-        return {
-            "sessions": pl.DataFrame([self.info]),
-            **core,
-            "session_totals": self.totals,
-            **self.tables,
-        }
-
-
-def _extra_session_tables() -> list[str]:
-    """Tables of the model beyond the core ones that are keyed by session."""
-    skip = {"sessions", "session_totals", "targets", *SESSION_TABLES}
-    return [n for n, t in schema.TABLES.items() if n not in skip and "session_id" in t.dtypes]
-
-
-def load_session(session_id: str, store: str | os.PathLike[str] | None = None) -> Session:
-    """Load every table of one session; raise a clear error if the session is not in the store."""
-    sessions = load_table("sessions", store, session_ids=session_id)
-    if sessions.height == 0:
-        known = list_sessions(store)["session_id"].to_list()
-        raise KeyError(
-            f"session {session_id!r} is not in the store {resolve(store) if store else default_store()}"
-            f"; known sessions: {', '.join(known) or 'none (run `workbook ingest` first)'}"
-        )
-    tables = {t: load_table(t, store, session_ids=session_id) for t in SESSION_TABLES}
-    totals = load_table("session_totals", store, session_ids=session_id)
-    extra = {}
-    for name in _extra_session_tables():
-        df = load_table(name, store)
-        extra[name] = df.filter(pl.col("session_id") == session_id) if df.height else df
-    return Session(session_id, sessions.row(0, named=True), totals=totals, tables=extra, **tables)
-
-
-def list_sessions(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """The sessions in the store, ordered by start time."""
-    return load_table("sessions", store).sort("start_ts", "session_id")
-
-
 # ---------------------------------------------------------------------------------------------
 # Ingest bookkeeping: ledger, parts, history and atomic multi-file commits.
 #
@@ -258,9 +209,11 @@ def list_sessions(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
 #                                      what each export contributed to a (table, session); the
 #                                      canonical file is the merge of a session's parts
 #   STORE/_history/<txn>/<relpath>     parts replaced by a newer export of the same session
-#   STORE/_quarantine/<sha16>.parquet  rows set aside (file, sheet, row, column, value, expected, reason)
+#   STORE/_quarantine/<sha16>.parquet  rows set aside (file, sheet, row, column, value, expected,
+#                                      reason)
 #   STORE/_checks/<sha16>.parquet      cross-checks of platform ratios
-#   STORE/.txn-*/                      a transaction being staged (removed or rolled forward on open)
+#   STORE/.txn-*/                      a transaction being staged (removed or rolled forward on
+#                                      open)
 
 LEDGER = "_ledger.jsonl"
 PARTS = "_parts"
@@ -283,9 +236,6 @@ def recover(root: Path) -> list[str]:
     A staged transaction without its COMMITTED marker is removed (the store stays as it was); one
     with the marker is rolled forward (its remaining renames are applied).
     """
-    import json
-    import shutil
-
     done = []
     for txn in sorted(root.glob(".txn-*")):
         marker = txn / _COMMITTED
@@ -324,8 +274,6 @@ class Transaction:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         import fcntl
-        import time
-        import uuid
 
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -355,8 +303,6 @@ class Transaction:
 
     def link(self, rel: str, src: Path) -> Path:
         """Stage ``rel`` as the same content as the staged file ``src`` (hard link, else copy)."""
-        import shutil
-
         p = self.path(rel)
         p.unlink(missing_ok=True)
         try:
@@ -382,9 +328,6 @@ class Transaction:
             self.delete.add(rel)
 
     def commit(self) -> None:
-        import json
-        import shutil
-
         plan = {
             "retire": sorted(self.retire.items()),
             "delete": sorted(self.delete),
@@ -398,9 +341,8 @@ class Transaction:
         self._release()
 
     def abort(self) -> None:
-        """Drop the staged files (the store is untouched); a committed one is left for :func:`recover`."""
-        import shutil
-
+        """Drop the staged files (the store is untouched); a committed one is left for
+        :func:`recover`."""
         if not self.committed:
             shutil.rmtree(self.dir, ignore_errors=True)
         self._release()
@@ -415,7 +357,12 @@ class Transaction:
     def __enter__(self) -> Transaction:
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is None:
             self.commit()
         else:
@@ -424,8 +371,6 @@ class Transaction:
 
 def read_ledger(store: str | os.PathLike[str] | None = None) -> list[dict]:
     """The ledger's entries (one per ingested export), oldest first."""
-    import json
-
     root = resolve(store) if store else default_store()
     path = root / LEDGER
     if not path.is_file():
@@ -438,15 +383,8 @@ def read_ledger(store: str | os.PathLike[str] | None = None) -> list[dict]:
 def ledger_table(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
     """The ledger as a frame: ingested_at, path, export_type, sha256, rows, sessions, replaces."""
     rows = read_ledger(store)
-    cols = [
-        "ingested_at",
-        "path",
-        "export_type",
-        "sha256",
-        "rows_in",
-        "rows_kept",
-        "rows_quarantined",
-    ]
+    cols = ["ingested_at", "path", "export_type", "sha256"]
+    cols += ["rows_in", "rows_kept", "rows_quarantined"]
     if not rows:
         return pl.DataFrame(
             schema={c: pl.Int64 if c.startswith("rows") else pl.String for c in cols}
@@ -465,8 +403,6 @@ def ledger_table(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
 
 def stage_ledger(txn: Transaction, entries: list[dict]) -> None:
     """Stage the ledger with ``entries`` appended (nothing staged when there is nothing new)."""
-    import json
-
     if not entries:
         return
     current = txn.root / LEDGER

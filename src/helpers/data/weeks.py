@@ -1,5 +1,6 @@
-"""Week arithmetic (one definition for every report): ISO weeks, their bounds in Asia/Shanghai, which week ``last`` is, and which
-sessions or room-days (``room_days``, the daily room overview) fall in a week."""
+"""Week arithmetic (one definition for every report): ISO weeks, their bounds in Asia/Shanghai,
+which week ``last`` is, and which sessions or room-days (``room_days``, the daily room overview)
+fall in a week."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ def week_bounds(week: str) -> tuple[datetime, datetime]:
 
 
 def in_week(sessions: pl.DataFrame, week: str, *, weeks_before: int = 0) -> pl.DataFrame:
-    """The rows of a sessions frame starting in ``week`` (and the ``weeks_before`` weeks before it)."""
+    """The rows of a sessions frame starting in ``week`` (and the ``weeks_before`` weeks before
+    it)."""
     start, end = week_bounds(week)
     start -= timedelta(weeks=weeks_before)
     return sessions.filter((pl.col("start_ts") >= start) & (pl.col("start_ts") < end))

@@ -1,16 +1,28 @@
-"""What the store says about past ingests: quarantined rows, cross-checks, contents per table."""
+"""What the store says about past ingests (quarantined rows, cross-checks, contents per table), and
+the 10-ingest report over it: :func:`open_ingest` ingests the inputs and runs every section once,
+:func:`show` and the sentences display them, :func:`build_summary` gives ``summary.json``."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from helpers.data import schema
 from helpers.data import store as st
 from helpers.ingest.apply import CHECK_SCHEMA, Q_SCHEMA
+from helpers.metrics.definitions import label as metric_label
 from helpers.paths import default_store, resolve
+from helpers.present import nb, sections
+from helpers.present.i18n import t
+from helpers.present.labels import columns
+
+if TYPE_CHECKING:
+    from helpers.ingest.run import IngestOutcome
 
 
 def _root(store: str | os.PathLike[str] | None) -> Path:
@@ -22,7 +34,8 @@ def load_quarantine(
 ) -> pl.DataFrame:
     """Rows set aside by ingests: file, sheet, row, column, value, expected, reason, action.
 
-    ``action`` is ``quarantined`` (a data row that failed) or ``skipped`` (a header/total/empty row).
+    ``action`` is ``quarantined`` (a data row that failed) or ``skipped`` (a header, total or
+    empty row).
     """
     files = sorted((_root(store) / st.QUARANTINE).glob("*.parquet"))
     cols = {**Q_SCHEMA, "action": pl.String, "sha256": pl.String}
@@ -69,8 +82,11 @@ def store_contents(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
 # ------------------------------------------------------------------- the 10-ingest notebook
 
 
-def files_frame(store: str | os.PathLike[str] | None = None, outcome=None) -> pl.DataFrame:
-    """Per file: name, export type, rows in/kept/quarantined, status (this run's, else the ledger's)."""
+def files_frame(
+    store: str | os.PathLike[str] | None = None, outcome: IngestOutcome | None = None
+) -> pl.DataFrame:
+    """Per file: name, export type, rows in/kept/quarantined, status (this run's, else the
+    ledger's)."""
     if outcome is not None:
         return outcome.frame()
     led = st.ledger_table(store)
@@ -115,7 +131,8 @@ def by_export_type(files: pl.DataFrame) -> pl.DataFrame:
 
 
 def quarantine_summary(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
-    """What was set aside and why: one row per (file, action, column, reason) with a count and an example."""
+    """What was set aside and why: one row per (file, action, column, reason) with a count and an
+    example."""
     q = load_quarantine(store)
     if q.height == 0:
         return pl.DataFrame(
@@ -184,7 +201,7 @@ def mismatches(store: str | os.PathLike[str] | None = None) -> pl.DataFrame:
     ).sort("session_id", "metric", "source_column", "product_id", "file", nulls_last=True)
 
 
-def quality_chart(files: pl.DataFrame, lang: str = "zh"):
+def quality_chart(files: pl.DataFrame, lang: str = "zh") -> Any:
     """Rows kept vs quarantined per export type (a bar chart of aggregates)."""
     import plotly.graph_objects as go
 
@@ -193,19 +210,24 @@ def quality_chart(files: pl.DataFrame, lang: str = "zh"):
         .agg(pl.col("rows_kept").sum(), pl.col("rows_quarantined").sum())
         .sort("export_type")
     )
-    kept, quar = ("保留", "隔离") if lang == "zh" else ("kept", "quarantined")
+    types = agg["export_type"].to_list()
     fig = go.Figure(
         [
-            go.Bar(name=kept, x=agg["export_type"].to_list(), y=agg["rows_kept"].to_list()),
-            go.Bar(name=quar, x=agg["export_type"].to_list(), y=agg["rows_quarantined"].to_list()),
+            go.Bar(name=t("ingest.chart_kept", lang), x=types, y=agg["rows_kept"].to_list()),
+            go.Bar(
+                name=t("ingest.chart_quarantined", lang),
+                x=types,
+                y=agg["rows_quarantined"].to_list(),
+            ),
         ]
     )
+    big = bool((agg["rows_kept"] > 1000).any())  # a log axis keeps small types visible
     fig.update_layout(
         barmode="stack",
         height=360,
         margin={"l": 40, "r": 20, "t": 40, "b": 80},
-        title="按导出类型的行数" if lang == "zh" else "Rows per export type",
-        yaxis_type="log" if agg["rows_kept"].max() and agg["rows_kept"].max() > 1000 else None,
+        title=t("ingest.chart_title", lang),
+        yaxis_type="log" if big else None,
     )
     return fig
 
@@ -233,11 +255,11 @@ def ingest_summary(
 # checks), so they run on any store, one holding only room_days included.
 # ---------------------------------------------------------------------------------------------
 
-from helpers.present import sections  # noqa: E402
-
 
 @sections.section("ingest.files")
-def files_section(store: str | os.PathLike[str], outcome=None) -> dict:
+def files_section(
+    store: str | os.PathLike[str], outcome: IngestOutcome | None = None
+) -> dict[str, Any]:
     """The exports in the store (or of this run): per file, per export type, the summary keys."""
     files = files_frame(store, outcome)
     return {
@@ -260,11 +282,13 @@ def quarantine_section(store: str | os.PathLike[str]) -> dict[str, pl.DataFrame]
 
 @sections.section("ingest.checks")
 def checks_section(store: str | os.PathLike[str]) -> dict[str, pl.DataFrame]:
+    """Cross-checks per metric, and the figures that disagree."""
     return {"summary": checks_summary(store), "mismatches": mismatches(store)}
 
 
 @sections.section("ingest.contents")
 def contents_section(store: str | os.PathLike[str]) -> pl.DataFrame:
+    """Rows and sessions per canonical table."""
     return store_contents(store)
 
 
@@ -274,3 +298,173 @@ INGEST_SECTIONS = ("ingest.files", "ingest.quarantine", "ingest.checks", "ingest
 def run_all(store: str | os.PathLike[str]) -> dict[str, sections.Outcome]:
     """Every section of the ingest report on ``store`` (what the matrix test checks)."""
     return {k: sections.run(k, {}, store) for k in INGEST_SECTIONS}
+
+
+# ---------------------------------------------------------------------------------------------
+# The report: open it, show its sections, say what they mean, summarise it
+# ---------------------------------------------------------------------------------------------
+
+#: Headers of the per-file and per-type tables, and of the not-data rows (``ingest.col_*``).
+FILE_COLUMNS = (
+    "file",
+    "files",
+    "export_type",
+    "rows_in",
+    "rows_kept",
+    "rows_quarantined",
+    "status",
+    "note",
+)
+SKIPPED_COLUMNS = ("reason", "rows")
+
+
+@dataclass
+class IngestReport:
+    """The store reported on (as the parameter gives it, and resolved), this run's ingest (None
+    when there were no inputs) and each section's outcome, in report order."""
+
+    store: str
+    store_dir: Path
+    ingested: IngestOutcome | None
+    outcomes: dict[str, sections.Outcome]
+
+    def __getitem__(self, key: str) -> sections.Outcome:
+        return self.outcomes[key]
+
+    @property
+    def files(self) -> pl.DataFrame:
+        """The per-file table (empty when the files section did not run)."""
+        out = self["ingest.files"]
+        return out.value["files"] if out.ok else pl.DataFrame()
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The summary keys of the files section (empty when it did not run)."""
+        out = self["ingest.files"]
+        return out.value["summary"] if out.ok else {}
+
+
+def open_ingest(inputs: Any, store: str) -> IngestReport:
+    """Ingest ``inputs`` (files or folders; none: only report) into ``store``, then run every
+    section on the store. Raises ValueError when ``inputs`` is not a list."""
+    from helpers.ingest import ingest_paths
+
+    if not isinstance(inputs, list | tuple):
+        raise ValueError(f"inputs must be a list of files or folders, not {inputs!r}")
+    store_dir = resolve(store)
+    ingested = ingest_paths([resolve(p) for p in inputs], store_dir) if inputs else None
+    outcomes = {"ingest.files": sections.run("ingest.files", {}, store_dir, ingested)}
+    outcomes |= {k: sections.run(k, {}, store_dir) for k in INGEST_SECTIONS[1:]}
+    return IngestReport(store, store_dir, ingested, outcomes)
+
+
+def _headers(names: tuple[str, ...], lang: str) -> dict[str, str]:
+    return {c: t(f"ingest.col_{c}", lang) for c in names}
+
+
+def _files_view(value: dict[str, Any], lang: str, report: IngestReport) -> list[Any]:
+    names = _headers(FILE_COLUMNS, lang)
+    return [
+        nb.show_table(value["by_type"], t("ingest.cap_by_type", lang), decimals=0, rename=names),
+        nb.show_table(
+            value["files"], t("ingest.cap_per_file", lang), decimals=0, rename=names, max_rows=500
+        ),
+    ]
+
+
+def _quarantine_view(value: dict[str, pl.DataFrame], lang: str, report: IngestReport) -> list[Any]:
+    quarantined, skipped = value["quarantined"], value["skipped"]
+    out: list[Any] = []
+    if quarantined.height:
+        out.append(nb.show_table(quarantined, t("ingest.cap_quarantined", lang), decimals=0))
+    if skipped.height:
+        caption = t("ingest.cap_skipped", lang)
+        rename = _headers(SKIPPED_COLUMNS, lang)
+        out.append(nb.show_table(skipped, caption, decimals=0, rename=rename))
+    n = int(quarantined["rows"].sum() or 0)
+    return [*out, nb.say(t("ingest.quarantine_sentence", lang), n=f"{n:,}")]
+
+
+def _checks_view(value: dict[str, pl.DataFrame], lang: str, report: IngestReport) -> list[Any]:
+    cs = value["summary"].with_columns(
+        pl.col("metric").map_elements(lambda k: metric_label(k, lang), return_dtype=pl.String)
+    )
+    out = [
+        nb.show_table(
+            cs,
+            t("ingest.cap_checks", lang),
+            decimals={"max_abs_diff": 2},
+            points=("max_abs_diff",),
+            rename=columns(cs.columns, lang),
+        )
+    ]
+    bad = value["mismatches"]
+    if bad.height:
+        out.append(nb.show_table(bad, t("ingest.cap_mismatches", lang), decimals=4))
+    return [*out, nb.say(t("ingest.checks_sentence", lang), n=bad.height)]
+
+
+def _contents_view(value: pl.DataFrame, lang: str, report: IngestReport) -> list[Any]:
+    caption = t("ingest.cap_contents", lang)
+    return [
+        nb.show_table(value, caption, decimals=0, rename=columns(value.columns, lang)),
+        nb.say(t("ingest.contents_sentence", lang), path=Path(report.store).as_posix()),
+    ]
+
+
+VIEWS: dict[str, Callable[[Any, str, IngestReport], list[Any]]] = {
+    "ingest.files": _files_view,
+    "ingest.quarantine": _quarantine_view,
+    "ingest.checks": _checks_view,
+    "ingest.contents": _contents_view,
+}
+
+
+def show(report: IngestReport, key: str, lang: str = "zh") -> list[Any]:
+    """Section ``key`` as display objects: its tables and sentence, or the one sentence saying
+    why it did not run (a failing display step is recorded as the section failing)."""
+    out = report[key]
+    if not out.ok:
+        return [nb.outcome(out, lang)]
+    res = sections.guard(key, lambda: VIEWS[key](out.value, lang, report))
+    return [nb.outcome(res, lang)] if isinstance(res, sections.Outcome) else res
+
+
+def files_sentence(report: IngestReport, lang: str = "zh") -> nb.Markdown:
+    """How many files and rows went in, were kept, set aside, rejected or duplicates."""
+    s = report.summary
+    if not s.get("files"):
+        return nb.say(t("ingest.no_ledger", lang))
+    return nb.say(
+        t("ingest.files_sentence", lang),
+        files=s.get("files", 0),
+        rows_in=f"{s.get('rows_in', 0):,}",
+        kept=f"{s.get('rows_kept', 0):,}",
+        quar=f"{s.get('rows_quarantined', 0):,}",
+        rejected=s.get("rejected", 0),
+        dups=s.get("duplicates", 0),
+    )
+
+
+def files_chart(report: IngestReport, lang: str = "zh") -> Any:
+    """Rows kept vs quarantined per export type, or None when there are no files."""
+    return quality_chart(report.files, lang) if report.files.height else None
+
+
+def left_out(report: IngestReport, lang: str = "zh") -> list[nb.Markdown]:
+    """One line per section that did not produce a result: its title and why."""
+    return [
+        nb.say(
+            t("ingest.left_out_line", lang),
+            k=t(f"sec_{o.key}", lang),
+            w=sections.needs_text(o, lang),
+        )
+        for o in report.outcomes.values()
+        if not o.ok
+    ]
+
+
+def build_summary(report: IngestReport) -> dict[str, Any]:
+    """The report's ``summary.json`` keys (``docs/ingest.md``): the files section's counts, empty
+    when it did not run."""
+    return dict(report.summary)

@@ -1,13 +1,15 @@
 """Category benchmarks (METRICS.md rules of thumb) and how a session's value compares with them.
 
 ``resources/benchmarks.yaml`` holds them per category (``general`` applies to all, a category
-overrides or adds); each names its source (``seed`` or ``platform``) and the sentence it cites.
+overrides or adds); each names its source (``rule_of_thumb`` or ``platform``) and the sentence it
+cites.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import cast
 
 import yaml
 
@@ -33,7 +35,7 @@ class Benchmark:
         """One number to show: the range's midpoint, or its only bound."""
         if self.low is not None and self.high is not None:
             return (self.low + self.high) / 2
-        return self.low if self.low is not None else float(self.high)  # type: ignore[arg-type]
+        return self.low if self.low is not None else float(cast(float, self.high))
 
     def flag(self, value: float | None) -> str | None:
         """``below``, ``within`` or ``above`` the range (None when value is None)."""
@@ -69,6 +71,11 @@ def benchmarks(category: str = "general") -> dict[str, Benchmark]:
             if metric not in METRICS:
                 raise ValueError(f"benchmarks.yaml: {cat}.{metric} is not a metric key")
             out[metric] = Benchmark(
-                metric, b.get("low"), b.get("high"), b.get("source", "seed"), b.get("cite", ""), cat
+                metric,
+                b.get("low"),
+                b.get("high"),
+                b.get("source", "rule_of_thumb"),
+                b.get("cite", ""),
+                cat,
             )
     return out

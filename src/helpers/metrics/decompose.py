@@ -21,7 +21,6 @@ from collections.abc import Mapping, Sequence
 from itertools import combinations
 
 DEFAULT_FACTORS: tuple[str, ...] = ("viewers", "conversion", "aov")
-VIEWS_FACTORS: tuple[str, ...] = ("views", "gpm")
 #: Factors carried in a scaled unit: GPM is GMV per 1,000 views.
 SCALE: dict[str, float] = {"gpm": 1e-3}
 

@@ -1,15 +1,16 @@
 """THE one definition of every live-commerce metric (METRICS.md), computed from canonical tables.
 
 - :data:`METRICS`: registry ``key -> Metric`` (中文 name, English name, formula, platform
-  convention, unit, direction). ``docs/metrics.md`` is generated from it (``python -m helpers.metrics.definitions``)
-  and the reports' glossaries read it.
+  convention, unit, direction), kept in :mod:`helpers.metrics.registry`. ``docs/metrics.md`` is
+  generated from it (``python -m helpers.metrics.definitions``) and the reports' glossaries read it.
 - :func:`kpi_frame`: the session KPIs of any number of sessions, vectorised with polars over the
-  canonical tables (lazy), each KPI with its source. :func:`kpi_table` runs it on a store (the weekly
-  report uses it), :func:`session_kpis` on one loaded :class:`~helpers.data.store.Session`.
+  canonical tables (lazy), each KPI with its source. :func:`kpi_table` runs it on a store (the
+  weekly report uses it), :func:`session_kpis` on one loaded :class:`~helpers.data.store.Session`.
 
 Sources: each KPI is computed from viewer-level data where the export carried it (viewers, orders),
 else from the per-minute trend or the product table, else it falls back to the platform's own total
-(the store's ``session_totals`` table, source ``platform``), and the source says which.
+(the store's ``session_totals`` table, source ``platform``), and the source says which
+(the per-table candidates are computed in :mod:`helpers.metrics.aggregate`).
 
 Conventions (where platforms disagree, documented per metric): GMV is the value of orders *placed*
 (refunds not removed; all order statuses), paid GMV is what was paid (``paid`` and later
@@ -20,504 +21,45 @@ viewers (not Compass's per-minute online count).
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
 from helpers.data import schema
+from helpers.metrics import aggregate
+from helpers.metrics.registry import BUYING_STATUSES, KPI_KEYS, METRICS, Metric
 
 if TYPE_CHECKING:
     from helpers.data.store import Session
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "BASES",
+    "BUYING_STATUSES",
+    "KPI_KEYS",
+    "METRICS",
+    "RATIOS",
+    "Metric",
+    "as_of",
+    "glossary",
+    "kpi_frame",
+    "kpi_table",
+    "label",
+    "markdown",
+    "session_kpis",
+    "session_kpis_with_sources",
+    "session_tables",
+]
 
-
-@dataclass(frozen=True)
-class Metric:
-    """One metric: names, formula, platform convention, unit and which direction is good."""
-
-    zh: str
-    en: str
-    formula: str
-    convention: str = ""
-    unit: str = ""
-    higher_is_better: bool | None = True
-    group: str = "traffic"
-    decimals: int = 0
-
-
-def _m(
-    zh: str,
-    en: str,
-    formula: str,
-    convention: str = "",
-    unit: str = "",
-    hib: bool | None = True,
-    group: str = "traffic",
-    decimals: int = 0,
-) -> Metric:
-    return Metric(zh, en, formula, convention, unit, hib, group, decimals)
-
-
-METRICS: dict[str, Metric] = {
-    # traffic
-    "viewers": _m(
-        "观看人数",
-        "Viewers (UV)",
-        "distinct viewers",
-        "UV: one viewer counted once; one UI labels 观看次数 'uv' – mapped by meaning",
-        "人",
-        decimals=0,
-    ),
-    "views": _m(
-        "观看次数",
-        "Views (PV)",
-        "entries into the room, counting repeats",
-        "PV ≥ UV; per-viewer visits, else channel views, else the platform total, else per-minute entries",
-        "次",
-    ),
-    "impressions": _m(
-        "直播间曝光人数",
-        "Room impressions",
-        "people the room was shown to in a feed",
-        "platform total only",
-        "人",
-    ),
-    "impression_watch_rate": _m(
-        "曝光-观看率",
-        "Impression→view rate",
-        "viewers / room impressions",
-        "人数 (people) variant",
-        "%",
-        decimals=1,
-    ),
-    "pcu": _m(
-        "最高在线人数",
-        "Peak concurrent viewers (PCU)",
-        "max over minutes of the online count",
-        "",
-        "人",
-    ),
-    "acu": _m(
-        "平均在线人数",
-        "Average concurrent viewers (ACU)",
-        "mean over minutes of the online count",
-        "",
-        "人",
-    ),
-    "avg_watch_s": _m(
-        "人均观看时长",
-        "Average watch time",
-        "total watch seconds / viewers",
-        "weight by viewers when averaging sessions",
-        "秒",
-    ),
-    "duration_min": _m("直播时长", "Duration", "end − start, minutes", "", "分钟", None),
-    "returning_rate": _m(
-        "回访率",
-        "Returning viewers share",
-        "viewers seen in an earlier session / viewers",
-        "",
-        "%",
-        decimals=1,
-    ),
-    "follower_share": _m(
-        "观看老粉占比",
-        "Followers among viewers",
-        "viewers who followed before the session / viewers",
-        "",
-        "%",
-        decimals=1,
-    ),
-    # engagement
-    "new_followers": _m(
-        "新增粉丝数",
-        "New followers",
-        "viewers who followed during the session",
-        "",
-        "人",
-        group="engagement",
-    ),
-    "follower_rate": _m(
-        "转粉率",
-        "Follower conversion",
-        "new followers / viewers",
-        "rule of thumb: apparel rooms should exceed 3%",
-        "%",
-        group="engagement",
-        decimals=2,
-    ),
-    "interaction_rate": _m(
-        "互动率",
-        "Interaction rate",
-        "distinct viewers who liked, commented or shared / viewers",
-        "divides by viewers; Compass's trend chart divides by the online count instead",
-        "%",
-        group="engagement",
-        decimals=1,
-    ),
-    "comment_rate": _m(
-        "评论率",
-        "Comment rate",
-        "commenting viewers / viewers",
-        "",
-        "%",
-        group="engagement",
-        decimals=1,
-    ),
-    # funnel
-    "product_exposed": _m(
-        "商品曝光人数",
-        "Product-exposed viewers",
-        "distinct viewers shown any product",
-        "room level (直播间商品曝光人数); a single product's count is never used for the room",
-        "人",
-        group="funnel",
-    ),
-    "product_clickers": _m(
-        "商品点击人数",
-        "Product clickers",
-        "distinct viewers who clicked any product",
-        "room level: viewer rows, else the platform's 商品点击人数",
-        "人",
-        group="funnel",
-    ),
-    "product_ctr": _m(
-        "商品曝光-点击率(人数)",
-        "Product exposure→click",
-        "product clickers / product-exposed viewers (room level, else summed over products)",
-        "人数 variant; a 次数 variant uses counts",
-        "%",
-        group="funnel",
-        decimals=1,
-    ),
-    "click_to_order": _m(
-        "商品点击-成交率(人数)",
-        "Click→order",
-        "buyers / product clickers",
-        "",
-        "%",
-        group="funnel",
-        decimals=1,
-    ),
-    "conversion_rate": _m(
-        "观看-成交率(人数)",
-        "Conversion (watch→order)",
-        "buyers / viewers",
-        "not Taobao's 种草成交转化率 (buyers / clickers); rule of thumb: live rooms 6–8%",
-        "%",
-        group="funnel",
-        decimals=2,
-    ),
-    # money
-    "gmv": _m(
-        "成交金额",
-        "GMV (placed)",
-        "value of orders placed, refunds not removed",
-        "placed (直播间成交金额), not paid",
-        "元",
-        group="money",
-        decimals=0,
-    ),
-    "paid_gmv": _m(
-        "用户支付金额",
-        "Paid GMV",
-        "amount paid (paid and later-refunded orders)",
-        "lower than GMV: unpaid and cancelled orders excluded",
-        "元",
-        group="money",
-    ),
-    "refund_amount": _m(
-        "退款金额",
-        "Refunds",
-        "refunded amount as of the data's as-of time",
-        "refunds mature for days (D+7)",
-        "元",
-        False,
-        group="money",
-    ),
-    "net_gmv": _m(
-        "净成交金额",
-        "Net GMV",
-        "GMV − refunds",
-        "Compass's 净成交金额 uses 1-hour refunds",
-        "元",
-        group="money",
-    ),
-    "refund_rate": _m(
-        "退款率",
-        "Refund rate",
-        "refund amount / GMV",
-        "rule of thumb: live 15–25%, apparel ~30%",
-        "%",
-        False,
-        group="money",
-        decimals=1,
-    ),
-    "buyers": _m(
-        "成交人数",
-        "Buyers",
-        "distinct viewers with a paid order (refunded later included)",
-        "Compass 成交人数 counts paid buyers",
-        "人",
-        group="money",
-    ),
-    "orders": _m("成交订单数", "Orders", "order lines placed", "", "单", group="money"),
-    "units": _m("成交件数", "Units", "units in orders placed", "", "件", group="money"),
-    "aov": _m(
-        "客单价",
-        "Average order value per buyer (AOV)",
-        "paid GMV / paying buyers",
-        "per buyer, not per order; one basis: paid orders over paying buyers (件单价 stays on the GMV basis)",
-        "元",
-        None,
-        group="money",
-        decimals=1,
-    ),
-    "unit_price": _m(
-        "件单价", "Price per unit", "GMV / units", "", "元", None, group="money", decimals=1
-    ),
-    "uv_value": _m(
-        "UV价值",
-        "UV value",
-        "GMV / viewers",
-        "rule of thumb: above 20 yuan is a strong room",
-        "元",
-        group="money",
-        decimals=2,
-    ),
-    "gpm": _m(
-        "千次观看成交金额",
-        "GPM",
-        "GMV × 1000 / views (PV)",
-        "platform divides by views, not viewers; product GPM divides by exposures",
-        "元",
-        group="money",
-        decimals=0,
-    ),
-    # paid traffic
-    "ad_spend": _m(
-        "投放消耗", "Ad spend", "spend of paid channels", "", "元", None, group="traffic_sources"
-    ),
-    "roi": _m(
-        "整体ROI",
-        "Overall ROI",
-        "GMV / ad spend",
-        "overall, not ad-attributed (see ad_roi)",
-        "×",
-        group="traffic_sources",
-        decimals=2,
-    ),
-    "ad_roi": _m(
-        "投放ROI",
-        "Ad ROI",
-        "GMV attributed to paid channels / ad spend",
-        "ad-attributed revenue, not GMV/spend",
-        "×",
-        group="traffic_sources",
-        decimals=2,
-    ),
-    "cpm": _m(
-        "千次展示费用",
-        "CPM",
-        "spend × 1000 / impressions of paid channels",
-        "rule of thumb: act on channels costing 20% over the average",
-        "元",
-        False,
-        group="traffic_sources",
-        decimals=1,
-    ),
-}
-
-KPI_KEYS: tuple[str, ...] = tuple(METRICS)
 PLATFORM = "platform"
 
 
 def label(key: str, lang: str = "zh") -> str:
     """The metric's display name in a language (the key itself if unknown)."""
     m = METRICS.get(key)
-    if m is None:
-        return key
-    return m.zh if lang == "zh" else m.en
-
-
-# --------------------------------------------------------------------------------------------
-# per-table aggregations (lazy, per session)
-
-
-def _has(lf: pl.LazyFrame, col: str) -> bool:
-    return col in lf.collect_schema().names()
-
-
-#: Sums are taken in fixed point (1/10,000 of a yuan or second): exact and independent of the order
-#: polars' threads add rows in, so a figure never flips in its last printed digit between runs.
-_FIXED_POINT = 10_000
-
-
-def _exact_sum(c: pl.Expr) -> pl.Expr:
-    """Order-independent sum of a money/time column (see ``_FIXED_POINT``)."""
-    return (c * _FIXED_POINT).round().cast(pl.Int64).sum() / _FIXED_POINT
-
-
-def _sum_if_any(col: str) -> pl.Expr:
-    """Sum of a column, null when every value is null (absent data is not zero)."""
-    c = pl.col(col)
-    return pl.when(c.is_not_null().any()).then(_exact_sum(c)).otherwise(None)
-
-
-def _null(name: str, dtype: pl.DataType = pl.Float64) -> pl.Expr:
-    return pl.lit(None, dtype=dtype).alias(name)
-
-
-def _viewer_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    interact = [c for c in ("likes", "comments", "shares") if _has(lf, c)]
-    exprs = [
-        pl.col("viewer_id").n_unique().cast(pl.Float64).alias("v_viewers"),
-        _exact_sum(pl.col("watch_s")).alias("v_watch_total"),
-        (_sum_if_any("visits") if _has(lf, "visits") else _null("v_visits"))
-        .cast(pl.Float64)
-        .alias("v_visits"),
-    ]
-    for col, name in (
-        ("followed", "v_new_followers"),
-        ("returning", "v_returning"),
-        ("was_follower", "v_followers"),
-    ):
-        exprs.append(
-            (_sum_if_any(col).cast(pl.Float64) if _has(lf, col) else _null(name)).alias(name)
-        )
-    if interact:
-        any_known = pl.any_horizontal([pl.col(c).is_not_null() for c in interact])
-        active = pl.sum_horizontal([pl.col(c).fill_null(0) for c in interact]) > 0
-        exprs.append(
-            pl.when(any_known.any())
-            .then(active.sum())
-            .otherwise(None)
-            .cast(pl.Float64)
-            .alias("v_interacting")
-        )
-    else:
-        exprs.append(_null("v_interacting"))
-    for col, name in (("comments", "v_commenters"), ("product_clicks", "v_clickers")):
-        exprs.append(
-            (
-                pl.when(pl.col(col).is_not_null().any())
-                .then((pl.col(col).fill_null(0) > 0).sum())
-                .otherwise(None)
-                .cast(pl.Float64)
-                if _has(lf, col)
-                else _null(name)
-            ).alias(name)
-        )
-    return lf.group_by("session_id").agg(exprs)
-
-
-def _trend_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    exprs = [
-        pl.col("online").max().cast(pl.Float64).alias("t_pcu"),
-        pl.col("online").mean().alias("t_acu"),
-    ]
-    for col in ("entries", "new_followers", "orders", "gmv", "paid_gmv", "ad_spend"):
-        name = "t_views" if col == "entries" else f"t_{col}"
-        exprs.append(
-            (_sum_if_any(col).cast(pl.Float64) if _has(lf, col) else _null(name)).alias(name)
-        )
-    return lf.group_by("session_id").agg(exprs)
-
-
-#: Order statuses that count as a purchase (成交): paid, including orders refunded later. Buyers,
-#: paid GMV and the conversion models' outcome all use this one definition.
-BUYING_STATUSES = ("paid", "refunded")
-
-
-def _order_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    paid = pl.col("status").is_in(list(BUYING_STATUSES))
-    refund = (
-        pl.coalesce(
-            pl.col("refund_amount"),
-            pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0),
-        )
-        if _has(lf, "refund_amount")
-        else pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0)
-    )
-    exprs = [
-        _exact_sum(pl.col("amount")).alias("o_gmv"),
-        _exact_sum(pl.col("amount").filter(paid)).alias("o_paid_gmv"),
-        _exact_sum(refund).alias("o_refund"),
-        pl.col("order_id").n_unique().cast(pl.Float64).alias("o_orders"),
-        pl.col("ts").max().alias("o_last_ts"),
-        (_sum_if_any("units").cast(pl.Float64) if _has(lf, "units") else _null("o_units")).alias(
-            "o_units"
-        ),
-        (
-            pl.when(pl.col("viewer_id").is_not_null().any())
-            .then(pl.col("viewer_id").filter(paid).drop_nulls().n_unique())
-            .otherwise(None)
-            .cast(pl.Float64)
-            if _has(lf, "viewer_id")
-            else _null("o_buyers")
-        ).alias("o_buyers"),
-    ]
-    return lf.group_by("session_id").agg(exprs)
-
-
-def _product_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    exprs = []
-    for col, name in (
-        ("exposures_uv", "p_exposed"),
-        ("clicks_uv", "p_clicks"),
-        ("gmv", "p_gmv"),
-        ("refund_amount", "p_refund"),
-    ):
-        exprs.append(
-            (_sum_if_any(col).cast(pl.Float64) if _has(lf, col) else _null(name)).alias(name)
-        )
-    return lf.group_by("session_id").agg(exprs)
-
-
-def _traffic_aggs(lf: pl.LazyFrame) -> pl.LazyFrame:
-    is_paid = pl.col("paid").fill_null(False) if _has(lf, "paid") else pl.lit(False)
-    spend = _has(lf, "spend")
-    exprs = [
-        pl.col("viewers").sum().cast(pl.Float64).alias("tr_viewers"),
-        (_sum_if_any("views").cast(pl.Float64) if _has(lf, "views") else _null("tr_views")).alias(
-            "tr_views"
-        ),
-        (_sum_if_any("spend").cast(pl.Float64) if spend else _null("tr_spend")).alias("tr_spend"),
-    ]
-    if _has(lf, "impressions") and spend:
-        imp = pl.col("impressions").filter(is_paid & pl.col("impressions").is_not_null())
-        sp = pl.col("spend").filter(is_paid & pl.col("impressions").is_not_null())
-        exprs += [
-            imp.sum().cast(pl.Float64).alias("tr_impressions"),
-            _exact_sum(sp).alias("tr_imp_spend"),
-        ]
-    else:
-        exprs += [_null("tr_impressions"), _null("tr_imp_spend")]
-    if _has(lf, "gmv"):
-        exprs.append(
-            pl.when(is_paid.any())
-            .then(_exact_sum(pl.col("gmv").filter(is_paid)))
-            .otherwise(None)
-            .alias("tr_paid_gmv")
-        )
-    else:
-        exprs.append(_null("tr_paid_gmv"))
-    return lf.group_by("session_id").agg(exprs)
-
-
-def _totals_wide(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """session_totals (metric/value rows) as one row per session with ``pt_<metric>`` columns."""
-    known = [*KPI_KEYS]
-    df = lf.filter(pl.col("metric").is_in(known)).select("session_id", "metric", "value").collect()
-    if df.height == 0:
-        return pl.LazyFrame(schema={"session_id": pl.String})
-    wide = df.pivot(on="metric", index="session_id", values="value", aggregate_function="first")
-    return wide.rename({c: f"pt_{c}" for c in wide.columns if c != "session_id"}).lazy()
+    return key if m is None else m.name(lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -527,7 +69,8 @@ def _totals_wide(lf: pl.LazyFrame) -> pl.LazyFrame:
 # each base KPI: candidate columns in order of preference, with the source label
 BASES: dict[str, tuple[tuple[str, str], ...]] = {
     "viewers": (("v_viewers", "viewers"), ("pt_viewers", PLATFORM), ("tr_viewers", "traffic")),
-    # PV needs repeat entries: per-viewer visits, else the channel table's views, else the platform's
+    # PV needs repeat entries: per-viewer visits, else the channel table's views, else the
+    # platform's
     # total, else per-minute entries (which some exports count per person: then PV = UV, say so)
     "views": (
         ("v_visits", "viewers"),
@@ -640,6 +183,60 @@ def _ratio_exprs(cols: set[str]) -> list[pl.Expr]:
     return out
 
 
+#: the per-table aggregations joined onto the sessions, by the canonical table they read
+_AGGREGATIONS = (
+    ("viewers", aggregate.viewer_aggs),
+    ("trend", aggregate.trend_aggs),
+    ("orders", aggregate.order_aggs),
+    ("products", aggregate.product_aggs),
+    ("traffic", aggregate.traffic_aggs),
+    ("session_totals", aggregate.totals_wide),
+)
+
+
+def _lazy(tables: Mapping[str, pl.DataFrame | pl.LazyFrame], name: str) -> pl.LazyFrame:
+    """Table ``name`` as a lazy frame (an empty one of the canonical schema when absent)."""
+    df = tables.get(name)
+    if df is None:
+        return schema.empty(name).lazy()
+    return df.lazy() if isinstance(df, pl.DataFrame) else df
+
+
+def _session_base(sessions: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per session: its identity, start and end, and the duration in minutes."""
+    has_host = "host" in sessions.collect_schema().names()
+    return sessions.select(
+        "session_id",
+        "room",
+        pl.col("host") if has_host else pl.lit(None, dtype=pl.String).alias("host"),
+        "start_ts",
+        ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds() / 60.0).alias("duration_min"),
+        pl.col("end_ts").alias("_end_ts"),
+    )
+
+
+def _net_and_time_exprs(cols: set[str]) -> list[pl.Expr]:
+    """Net GMV (GMV − refunds, else the platform's), its source, and the data's as-of time."""
+    gmv_src, refund_src = pl.col("src_gmv"), pl.col("src_refund_amount")
+    platform_net = _col_or_null(cols, "pt_net_gmv")
+    own_src = (
+        pl.when(gmv_src == refund_src)
+        .then(gmv_src)
+        .otherwise(pl.concat_str([gmv_src, pl.lit("−"), refund_src]))
+    )
+    return [
+        pl.coalesce(pl.col("_net_own"), platform_net).alias("net_gmv"),
+        pl.when(pl.col("_net_own").is_not_null())
+        .then(own_src)
+        .when(platform_net.is_not_null())
+        .then(pl.lit(PLATFORM))
+        .otherwise(None)
+        .alias("src_net_gmv"),
+        pl.lit("sessions").alias("src_duration_min"),
+        pl.coalesce(pl.col("o_last_ts"), pl.col("_end_ts")).alias("as_of"),
+    ]
+
+
 def kpi_frame(
     tables: Mapping[str, pl.DataFrame | pl.LazyFrame], *, with_sources: bool = False
 ) -> pl.DataFrame:
@@ -650,54 +247,14 @@ def kpi_frame(
     session_id, room, host, start_ts, as_of, then every key of :data:`METRICS`; with
     ``with_sources`` also ``src_<key>`` naming where each value came from.
     """
-
-    def lazy(name: str) -> pl.LazyFrame:
-        df = tables.get(name)
-        if df is None:
-            return schema.empty(name).lazy()
-        return df.lazy() if isinstance(df, pl.DataFrame) else df
-
-    sessions = lazy("sessions")
-    scols = sessions.collect_schema().names()
-    base = sessions.select(
-        "session_id",
-        "room",
-        pl.col("host") if "host" in scols else pl.lit(None, dtype=pl.String).alias("host"),
-        "start_ts",
-        ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds() / 60.0).alias("duration_min"),
-        pl.col("end_ts").alias("_end_ts"),
-    )
-    parts = [
-        _viewer_aggs(lazy("viewers")),
-        _trend_aggs(lazy("trend")),
-        _order_aggs(lazy("orders")),
-        _product_aggs(lazy("products")),
-        _traffic_aggs(lazy("traffic")),
-        _totals_wide(lazy("session_totals")),
-    ]
-    lf = base
-    for p in parts:
-        lf = lf.join(p, on="session_id", how="left")
+    lf = _session_base(_lazy(tables, "sessions"))
+    for name, aggregation in _AGGREGATIONS:
+        lf = lf.join(aggregation(_lazy(tables, name)), on="session_id", how="left")
     cols = set(lf.collect_schema().names())
     lf = lf.with_columns(_base_exprs(cols))
     lf = lf.with_columns(_ratio_exprs(cols))
-    lf = lf.with_columns(
-        (pl.col("gmv") - pl.col("refund_amount")).alias("_net_own"),
-    ).with_columns(
-        pl.coalesce(pl.col("_net_own"), _col_or_null(cols, "pt_net_gmv")).alias("net_gmv"),
-        pl.when(pl.col("_net_own").is_not_null())
-        .then(
-            pl.when(pl.col("src_gmv") == pl.col("src_refund_amount"))
-            .then(pl.col("src_gmv"))
-            .otherwise(pl.concat_str([pl.col("src_gmv"), pl.lit("−"), pl.col("src_refund_amount")]))
-        )
-        .when(_col_or_null(cols, "pt_net_gmv").is_not_null())
-        .then(pl.lit(PLATFORM))
-        .otherwise(None)
-        .alias("src_net_gmv"),
-        pl.lit("sessions").alias("src_duration_min"),
-        pl.coalesce(pl.col("o_last_ts"), pl.col("_end_ts")).alias("as_of"),
-    )
+    lf = lf.with_columns((pl.col("gmv") - pl.col("refund_amount")).alias("_net_own"))
+    lf = lf.with_columns(_net_and_time_exprs(cols))
     keys = list(KPI_KEYS)
     select = ["session_id", "room", "host", "start_ts", "as_of", *keys]
     if with_sources:
@@ -711,7 +268,8 @@ def kpi_table(
     *,
     with_sources: bool = False,
 ) -> pl.DataFrame:
-    """One row per session of the store (or of ``session_ids``) with every KPI (see :func:`kpi_frame`)."""
+    """One row per session of the store (or of ``session_ids``) with every KPI (see
+    :func:`kpi_frame`)."""
     from helpers.data.store import scan_table
 
     names = ("sessions", "viewers", "orders", "trend", "products", "traffic", "session_totals")
@@ -749,7 +307,8 @@ def session_tables(s: Session) -> dict[str, pl.DataFrame]:
 def session_kpis_with_sources(
     s: Session,
 ) -> tuple[dict[str, float | int | None], dict[str, str | None]]:
-    """KPIs of one session and, per KPI, its source (viewers, orders, trend, products, traffic, platform)."""
+    """KPIs of one session and, per KPI, its source (viewers, orders, trend, products, traffic,
+    platform)."""
     row = kpi_frame(session_tables(s), with_sources=True).row(0, named=True)
     values = {k: _plain(row[k], k) for k in KPI_KEYS}
     sources = {k: row[f"src_{k}"] for k in KPI_KEYS}
@@ -790,10 +349,10 @@ def _plain(v: float | None, key: str | None = None) -> float | int | None:
     return float(v)
 
 
-def as_of(s: Session) -> object:
+def as_of(s: Session) -> datetime | None:
     """The data's as-of time: the latest order timestamp, else the session end."""
     if s.orders.height:
-        return s.orders["ts"].max()
+        return cast(datetime, s.orders["ts"].max())
     return s.info.get("end_ts")
 
 
@@ -805,7 +364,7 @@ def glossary(keys: list[str] | None = None, lang: str = "zh") -> pl.DataFrame:
         rows.append(
             {
                 "key": k,
-                "name": m.zh if lang == "zh" else m.en,
+                "name": m.name(lang),
                 "zh": m.zh,
                 "en": m.en,
                 "formula": m.formula,
@@ -821,10 +380,13 @@ def markdown() -> str:
     lines = [
         "# Metric glossary",
         "",
-        "Generated from `src/helpers/metrics/definitions.py` by `python -m helpers.metrics.definitions > docs/metrics.md`; do not",
-        "edit by hand. Every report computes these with `helpers.metrics.definitions` (one definition each). Ratios",
+        "Generated from `src/helpers/metrics/definitions.py` by "
+        "`python -m helpers.metrics.definitions > docs/metrics.md`; do not",
+        "edit by hand. Every report computes these with `helpers.metrics.definitions` "
+        "(one definition each). Ratios",
         "are stored as fractions in summary.json (0.05 = 5%). Source: each KPI is computed from",
-        "viewer-level data (viewers, orders) where present, else the per-minute trend or product table,",
+        "viewer-level data (viewers, orders) where present, "
+        "else the per-minute trend or product table,",
         "else the platform's own total (`session_totals`, source `platform`); summary.json's",
         "`kpi_sources` says which.",
         "",
@@ -837,7 +399,8 @@ def markdown() -> str:
         "",
         "## Category benchmarks",
         "",
-        "From `src/helpers/resources/benchmarks.yaml` (`general` applies to every category; a category",
+        "From `src/helpers/resources/benchmarks.yaml` "
+        "(`general` applies to every category; a category",
         "overrides or adds). The review flags a KPI outside its range on the bad side as an alert.",
         "",
         "| category | metric | low | high | source | cites |",
@@ -848,8 +411,8 @@ def markdown() -> str:
     for cat, entries in _raw().items():
         for metric, b in (entries or {}).items():
             lines.append(
-                f"| {cat} | `{metric}` | {b.get('low', '')} | {b.get('high', '')} | {b.get('source', '')} "
-                f"| {b.get('cite', '')} |"
+                f"| {cat} | `{metric}` | {b.get('low', '')} | {b.get('high', '')} "
+                f"| {b.get('source', '')} | {b.get('cite', '')} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,8 @@
   million-viewer session cheap;
 - :func:`bootstrap_ratio_diff`: the same for the difference of two groups' ratios;
 - :func:`rate_ratio`: ratio of two Poisson rates (orders per minute inside vs outside a product's
-  讲解 window) with a MOVER interval and exact conditional p-value (statsmodels ``confint_poisson_2indep``).
+  讲解 window) with a MOVER interval and exact conditional p-value (statsmodels
+  ``confint_poisson_2indep``).
 """
 
 from __future__ import annotations
@@ -102,8 +103,8 @@ def two_proportion(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) -> D
 
 def poisson_count(k: int, alpha: float = 0.05) -> tuple[float, float]:
     """Exact (Garwood) interval of a Poisson count ``k``: chi-square quantiles, lower bound 0 at
-    ``k = 0``. Scaling it by a fixed amount per event (AOV per order) gives a count-based interval of
-    a money total when no per-unit rows exist."""
+    ``k = 0``. Scaling it by a fixed amount per event (AOV per order) gives a count-based interval
+    of a money total when no per-unit rows exist."""
     from scipy.stats import chi2
 
     if k < 0:
@@ -154,9 +155,9 @@ def bootstrap_ratio(
 ) -> Interval:
     """Percentile bootstrap interval of ``sum(num) / sum(den)`` over units (rows).
 
-    ``den`` defaults to ones (a mean per unit: UV value with one row per viewer and the viewer's GMV,
-    zero for non-buyers). For AOV pass one row per buyer. Seeded: the same data and seed give the
-    same interval.
+    ``den`` defaults to ones (a mean per unit: UV value with one row per viewer and the viewer's
+    GMV, zero for non-buyers). For AOV pass one row per buyer. Seeded: the same data and seed give
+    the same interval.
     """
     a = np.asarray(num, dtype=float)
     b = np.ones_like(a) if den is None else np.asarray(den, dtype=float)
@@ -185,7 +186,8 @@ def bootstrap_ratio_diff(
     alpha: float = 0.05,
     seed: int = 0,
 ) -> Interval:
-    """Bootstrap interval of ``ratio(group 1) - ratio(group 2)`` (groups resampled independently)."""
+    """Bootstrap interval of ``ratio(group 1) - ratio(group 2)`` (groups resampled
+    independently)."""
     a1 = np.asarray(num1, dtype=float)
     a2 = np.asarray(num2, dtype=float)
     b1 = np.ones_like(a1) if den1 is None else np.asarray(den1, dtype=float)
@@ -246,7 +248,8 @@ def rate_ratio(k1: int, t1: float, k2: int, t2: float, alpha: float = 0.05) -> R
 
 def overdispersed(r: RateRatio, phi: float) -> RateRatio:
     """A rate ratio's interval and p-value widened for overdispersion ``phi`` (quasi-Poisson: the
-    log-scale standard error times sqrt(phi)); unchanged when ``phi <= 1`` or the interval is open."""
+    log-scale standard error times sqrt(phi)); unchanged when ``phi <= 1`` or the interval is
+    open."""
     if phi <= 1.0 or not (
         r.lo > 0 and math.isfinite(r.hi) and r.ratio > 0 and math.isfinite(r.ratio)
     ):

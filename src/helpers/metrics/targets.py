@@ -1,6 +1,7 @@
 """Targets: a CSV/YAML targets file and the store's ``targets`` table, resolved for one session.
 
-File formats (``metric`` keys are those of :data:`helpers.metrics.definitions.METRICS`; ratios as fractions):
+File formats (``metric`` keys are those of :data:`helpers.metrics.definitions.METRICS`; ratios as
+fractions):
 
 - CSV with columns ``metric,target`` and optionally ``session_id``, ``room``, ``date``;
 - YAML either a mapping ``{metric: target}`` (applies to every session) or a list of rows with the

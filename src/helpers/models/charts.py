@@ -9,39 +9,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from helpers.models import CountResult, LogitResult
+from helpers.models.experiments import ABResult
+from helpers.models.sessions import SessionModel
 from helpers.models.terms import term_label
-
-_T = {
-    "or": ("优势比（对数轴，95% 区间）", "odds ratio (log scale, 95% interval)"),
-    "coef": ("购买的驱动因素", "What drives purchase"),
-    "cal_x": ("预测购买概率", "predicted probability"),
-    "cal_y": ("实际购买比例", "observed share buying"),
-    "cal": ("校准（留出样本）", "Calibration (held-out viewers)"),
-    "lift": (
-        "每分钟下单强度的倍数（95% 区间）",
-        "multiplier of the per-minute order rate (95% interval)",
-    ),
-    "lifts": ("运营动作的提升", "Lift of run-sheet events"),
-    "conv": ("转化率（95% 区间）", "conversion (95% interval)"),
-    "share": ("占比", "share"),
-    "buyers": ("买家占比", "share of buyers"),
-    "gmv": ("GMV 占比", "share of GMV"),
-    "rfm": ("RFM 分层", "RFM segments"),
-    "mig": ("RFM 分层迁移（买家数）", "RFM migration (buyers)"),
-    "from": ("起始分层", "from"),
-    "to": ("结束分层", "to"),
-    "clusters": ("互动分群", "Engagement clusters"),
-    "el": ("价格弹性（95% 区间）", "price elasticity (95% interval)"),
-    "els": ("各品类价格弹性", "Price elasticity by category"),
-    "ab": ("A/B 转化率（95% 区间）", "A/B conversion (95% interval)"),
-    "sessions": ("各场次转化率（95% 区间）", "Conversion per session (95% interval)"),
-}
+from helpers.present.i18n import t
 
 
 def chart_text(key: str, lang: str) -> str:
-    """An axis or title of the segment and model charts in the report language."""
-    zh, en = _T[key]
-    return zh if lang == "zh" else en
+    """An axis or title of the model charts in the report language (``models.chart_<key>``)."""
+    return t(f"models.chart_{key}", lang)
 
 
 def coefficient_chart(result: LogitResult, lang: str = "zh") -> go.Figure:
@@ -136,11 +112,12 @@ def elasticity_chart(table: pd.DataFrame, lang: str = "zh") -> go.Figure:
     return fig
 
 
-def ab_chart(ab: object, lang: str = "zh") -> go.Figure:
-    """Conversion of the two arms of an :class:`helpers.models.experiments.ABResult` with Wilson intervals."""
+def ab_chart(ab: ABResult, lang: str = "zh") -> go.Figure:
+    """Conversion of the two arms of an :class:`helpers.models.experiments.ABResult` with Wilson
+    intervals."""
     from helpers.metrics.stats import wilson
 
-    arms = [(ab.arm_a, ab.buyers_a, ab.n_a), (ab.arm_b, ab.buyers_b, ab.n_b)]  # type: ignore[attr-defined]
+    arms = [(ab.arm_a, ab.buyers_a, ab.n_a), (ab.arm_b, ab.buyers_b, ab.n_b)]
     ys, lo, hi = [], [], []
     for _, k, n in arms:
         p = k / n if n else float("nan")
@@ -160,9 +137,9 @@ def ab_chart(ab: object, lang: str = "zh") -> go.Figure:
     return fig
 
 
-def session_chart(model: object, lang: str = "zh") -> go.Figure:
+def session_chart(model: SessionModel, lang: str = "zh") -> go.Figure:
     """Each session's conversion (buyers / viewers) with its Wilson interval, in start order."""
-    per = model.per_session  # type: ignore[attr-defined]
+    per = model.per_session
     fig = go.Figure(
         go.Scatter(
             x=per["session_id"],

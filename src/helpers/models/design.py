@@ -79,8 +79,8 @@ def viewer_frame(viewers: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
         if c in v.columns
     ]
     out = v.select(*cols, *[pl.col(c) for c in extra])
-    b = buyers_of(orders)
-    out = out.join(b, on=["session_id", "viewer_id"], how="left").with_columns(
+    bought = buyers_of(orders)
+    out = out.join(bought, on=["session_id", "viewer_id"], how="left").with_columns(
         pl.col("n_orders").fill_null(0),
         pl.col("gmv").fill_null(0.0),
     )

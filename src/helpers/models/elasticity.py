@@ -16,6 +16,41 @@ MIN_OBS = 6
 MAX_ELASTICITY_WIDTH = 2.5
 
 
+_PUSH_SCHEMA = {
+    "session_id": pl.String,
+    "product_id": pl.String,
+    "explain_share": pl.Float64,
+    "flash": pl.Float64,
+}
+
+
+def _pushes(events: pl.DataFrame | None, sessions: pl.DataFrame | None) -> pl.DataFrame:
+    """Per session and product, from the run sheet: the share of the session the product was
+    explained and whether it had a flash sale (empty without timed, product-level events)."""
+    if (
+        events is None
+        or sessions is None
+        or not events.height
+        or not {"end_ts", "product_id"} <= set(events.columns)
+    ):
+        return pl.DataFrame(schema=_PUSH_SCHEMA)
+    seconds = (pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64)
+    dur = sessions.select("session_id", seconds.alias("dur"))
+    e = events.filter(
+        pl.col("product_id").is_not_null() & pl.col("end_ts").is_not_null()
+    ).with_columns(seconds.alias("len"))
+    return (
+        e.group_by("session_id", "product_id")
+        .agg(
+            pl.col("len").filter(pl.col("kind") == "explain").sum().alias("explained"),
+            (pl.col("kind") == "flash_sale").any().cast(pl.Float64).alias("flash"),
+        )
+        .join(dur, on="session_id")
+        .with_columns((pl.col("explained") / pl.col("dur")).alias("explain_share"))
+        .select("session_id", "product_id", "explain_share", "flash")
+    )
+
+
 def price_observations(
     products: pl.DataFrame, events: pl.DataFrame | None = None, sessions: pl.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -30,54 +65,16 @@ def price_observations(
     ]
     if not {"session_id", "product_id", "price"} <= set(products.columns) or not filled:
         return pd.DataFrame(columns=cols)
-    units = pl.col(filled[0])
+    category = pl.col("category") if "category" in products.columns else pl.lit("all")
     p = products.select(
         "session_id",
         "product_id",
-        (pl.col("category") if "category" in products.columns else pl.lit("all"))
-        .fill_null("all")
-        .alias("category"),
+        category.fill_null("all").alias("category"),
         pl.col("price"),
-        units.cast(pl.Float64).alias("units"),
+        pl.col(filled[0]).cast(pl.Float64).alias("units"),
     ).filter(pl.col("price") > 0)
-    share = pl.DataFrame(
-        schema={
-            "session_id": pl.String,
-            "product_id": pl.String,
-            "explain_share": pl.Float64,
-            "flash": pl.Float64,
-        }
-    )
-    if (
-        events is not None
-        and sessions is not None
-        and events.height
-        and {"end_ts", "product_id"} <= set(events.columns)
-    ):
-        dur = sessions.select(
-            "session_id",
-            ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64)).alias(
-                "dur"
-            ),
-        )
-        e = events.filter(
-            pl.col("product_id").is_not_null() & pl.col("end_ts").is_not_null()
-        ).with_columns(
-            (pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().cast(pl.Float64).alias("len")
-        )
-        share = (
-            e.group_by("session_id", "product_id")
-            .agg(
-                pl.col("len").filter(pl.col("kind") == "explain").sum().alias("explained"),
-                (pl.col("kind") == "flash_sale").any().cast(pl.Float64).alias("flash"),
-            )
-            .join(dur, on="session_id")
-            .with_columns((pl.col("explained") / pl.col("dur")).alias("explain_share"))
-            .select("session_id", "product_id", "explain_share", "flash")
-        )
-    p = p.join(share, on=["session_id", "product_id"], how="left").with_columns(
-        pl.col("explain_share").fill_null(0.0), pl.col("flash").fill_null(0.0)
-    )
+    p = p.join(_pushes(events, sessions), on=["session_id", "product_id"], how="left")
+    p = p.with_columns(pl.col("explain_share").fill_null(0.0), pl.col("flash").fill_null(0.0))
     return p.select(cols).sort("category", "product_id", "session_id").to_pandas()
 
 
@@ -163,7 +160,7 @@ ELASTICITY_COLUMNS = [
     "n_products",
     "price_spread",
     "reason",
-    "reason_zh",
+    "verdict",
 ]
 
 
@@ -186,7 +183,8 @@ def price_elasticity(
     only by products whose price varied across sessions by at least ``min_spread``, and reported
     only when :func:`judge_elasticity` accepts it (negative, interval excluding zero and narrower
     than ``max_width``); otherwise ``identified = False`` with the reason (the interval is kept
-    for transparency, the estimate is not); ``reason`` in English, ``reason_zh`` in Chinese.
+    for transparency, the estimate is not); ``reason`` in English, ``verdict`` the same as
+    (catalogue key, values) for :func:`reason_text` in another language.
     """
     rows = []
     for cat, g in obs.groupby("category", sort=True):
@@ -215,7 +213,7 @@ def price_elasticity(
                 "hi": hi,
                 "p": p,
                 "reason": reason_text(verdict, "en"),
-                "reason_zh": reason_text(verdict, "zh"),
+                "verdict": verdict,
             }
         )
     return pd.DataFrame(rows, columns=ELASTICITY_COLUMNS)

@@ -1,9 +1,9 @@
 """A/B tests between sessions or arms (two pitches, two prices), with honest power.
 
 - :func:`ab_test`: conversion difference (two-proportion score test, Newcombe interval, from
-  :mod:`helpers.metrics.stats`), AOV difference (bootstrap interval), the power the sample at hand had for
-  a target lift, the minimum detectable effect (MDE) at 80% power, the exposures per arm a target
-  lift needs, and a warning when the result was looked at more than once (peeking).
+  :mod:`helpers.metrics.stats`), AOV difference (bootstrap interval), the power the sample at hand
+  had for a target lift, the minimum detectable effect (MDE) at 80% power, the exposures per arm a
+  target lift needs, and a warning when the result was looked at more than once (peeking).
 - :func:`sample_size` / :func:`mde`: planning figures (statsmodels ``NormalIndPower`` on Cohen's h).
 
 Rule of thumb of live-commerce practice: at least ~5,000 exposures per arm for pitch or price tests.
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.metrics.stats import bootstrap_ratio_diff, two_proportion
+from helpers.present.i18n import t
 
 RULE_OF_THUMB_EXPOSURES = 5000
 
@@ -43,7 +44,8 @@ def sample_size(p_base: float, rel_lift: float, *, alpha: float = 0.05, power: f
 
 
 def power_at(p_base: float, rel_lift: float, n1: int, n2: int, *, alpha: float = 0.05) -> float:
-    """Power of a two-sided two-proportion test with ``n1``, ``n2`` exposures for a relative lift."""
+    """Power of a two-sided two-proportion test with ``n1``, ``n2`` exposures for a relative
+    lift."""
     from statsmodels.stats.power import NormalIndPower
 
     if not 0 < p_base < 1 or n1 <= 0 or n2 <= 0:
@@ -96,14 +98,61 @@ class ABResult:
     mde_rel: float
     needed_per_arm: int
     looks: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # in English (summary.json)
+    notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # the same, as keys
+
+    def warning_texts(self, lang: str = "zh") -> list[str]:
+        """The warnings in the report language."""
+        return [t(key, lang, **values) for key, values in self.notices]
 
     @property
     def significant(self) -> bool:
         return self.p_value < 0.05 and self.looks <= 1
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every field but ``notices`` (the warnings as catalogue keys)."""
+        out = asdict(self)
+        out.pop("notices")
+        return out
+
+
+def _aov(a: Any, b: Any, alpha: float, seed: int) -> dict[str, float]:
+    """Mean per-buyer amount of each arm (``aov_a``, ``aov_b``) and their difference with a
+    bootstrap interval (no interval below two buyers in an arm)."""
+    a = np.asarray(a if a is not None else [], dtype=float)
+    b = np.asarray(b if b is not None else [], dtype=float)
+    aov_a = float(a.mean()) if a.size else math.nan
+    aov_b = float(b.mean()) if b.size else math.nan
+    diff, lo, hi = aov_a - aov_b, math.nan, math.nan
+    if a.size >= 2 and b.size >= 2:
+        iv = bootstrap_ratio_diff(a, None, b, None, alpha=alpha, seed=seed)
+        diff, lo, hi = iv.estimate, iv.lo, iv.hi
+    return {"aov_a": aov_a, "aov_b": aov_b, "aov_diff": diff, "aov_lo": lo, "aov_hi": hi}
+
+
+Notice = tuple[str, dict[str, Any]]
+
+
+def _notices(
+    p_value: float,
+    smaller: int,
+    pw: float,
+    needed: int,
+    looks: int,
+    target_lift: float,
+    alpha: float,
+    power: float,
+) -> list[Notice]:
+    """The warnings a reading carries, as (catalogue key, values): peeking, a test smaller than
+    the rule of thumb, too little power for the target lift."""
+    out: list[Notice] = []
+    if looks > 1:
+        out.append(("models.ab_peeking", {"looks": looks, "p": p_value, "bound": alpha / looks}))
+    if smaller < RULE_OF_THUMB_EXPOSURES:
+        out.append(("models.ab_small", {"n": smaller, "rule": RULE_OF_THUMB_EXPOSURES}))
+    if math.isfinite(pw) and pw < power:
+        out.append(("models.ab_underpowered", {"power": pw, "lift": target_lift, "needed": needed}))
+    return out
 
 
 def ab_test(
@@ -130,34 +179,11 @@ def ab_test(
     bound ``alpha / looks`` to compare against instead.
     """
     d = two_proportion(buyers_a, n_a, buyers_b, n_b, alpha=alpha)
-    a = np.asarray(amounts_a if amounts_a is not None else [], dtype=float)
-    b = np.asarray(amounts_b if amounts_b is not None else [], dtype=float)
-    aov_a = float(a.mean()) if a.size else math.nan
-    aov_b = float(b.mean()) if b.size else math.nan
-    if a.size >= 2 and b.size >= 2:
-        iv = bootstrap_ratio_diff(a, None, b, None, alpha=alpha, seed=seed)
-        aov_diff, aov_lo, aov_hi = iv.estimate, iv.lo, iv.hi
-    else:
-        aov_diff, aov_lo, aov_hi = aov_a - aov_b, math.nan, math.nan
     p_base = d.p2 if 0 < d.p2 < 1 else (buyers_a + buyers_b) / max(1, n_a + n_b)
-    warns = []
-    if looks > 1:
-        warns.append(
-            f"peeking: the result was looked at {looks} times; the nominal p-value ({d.p_value:.3g}) "
-            f"overstates the evidence. Compare it with {alpha / looks:.3g} (Bonferroni) or fix the "
-            "sample size in advance and read once."
-        )
     needed = sample_size(p_base, target_lift, alpha=alpha, power=power)
-    if min(n_a, n_b) < RULE_OF_THUMB_EXPOSURES:
-        warns.append(
-            f"small test: {min(n_a, n_b):,} exposures in the smaller arm, below the ~{RULE_OF_THUMB_EXPOSURES:,} "
-            "per arm that live-commerce practice recommends for pitch and price tests."
-        )
     pw = power_at(p_base, target_lift, n_a, n_b, alpha=alpha)
-    if math.isfinite(pw) and pw < power:
-        warns.append(
-            f"under-powered: {pw:.0%} power for a {target_lift:+.0%} lift; {needed:,} exposures per arm needed."
-        )
+    smaller = min(n_a, n_b)
+    notices = _notices(d.p_value, smaller, pw, needed, looks, target_lift, alpha, power)
     return ABResult(
         arm_a=arm_a,
         arm_b=arm_b,
@@ -171,24 +197,22 @@ def ab_test(
         conv_lo=d.lo,
         conv_hi=d.hi,
         p_value=d.p_value,
-        aov_a=aov_a,
-        aov_b=aov_b,
-        aov_diff=aov_diff,
-        aov_lo=aov_lo,
-        aov_hi=aov_hi,
+        **_aov(amounts_a, amounts_b, alpha, seed),
         target_lift=target_lift,
         power_for_target=pw,
         mde_rel=mde(p_base, n_a, n_b, alpha=alpha, power=power),
         needed_per_arm=needed,
         looks=looks,
-        warnings=warns,
+        warnings=[t(key, "en", **values) for key, values in notices],
+        notices=notices,
     )
 
 
 def ab_from_design(
     design: pd.DataFrame, arm_of: dict[str, str], *, arm_a: str, arm_b: str, **kw: Any
 ) -> ABResult:
-    """:func:`ab_test` on a viewer design (``helpers.models.viewer_design``), arms given per session.
+    """:func:`ab_test` on a viewer design (``helpers.models.viewer_design``), arms given per
+    session.
 
     ``arm_of`` maps session_id → arm name. Exposures are viewers; AOV uses per-buyer GMV.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -36,11 +36,11 @@ class LogitResult:
     notes: list[str] = field(default_factory=list)
     result: Any = None  # the statsmodels results (full data)
 
-    def coef(self, term: str) -> dict[str, float]:
+    def coef(self, term: str) -> dict[str, Any]:
         row = self.table.loc[self.table["term"] == term]
         if row.empty:
             raise KeyError(f"no term {term!r}; terms: {', '.join(self.table['term'])}")
-        return row.iloc[0].to_dict()
+        return cast(dict[str, Any], row.iloc[0].to_dict())
 
     @property
     def high_vif(self) -> list[str]:
@@ -139,13 +139,13 @@ def prepare_design(
         ref = references.get(c)
         if ref not in counts.index:
             ref = sorted(counts.index, key=lambda x: (-counts[x], x))[0] if len(counts) else None
-        rare = sorted(lv for lv, n in counts.items() if n < min_level_n and lv != ref)
+        rare = sorted(str(lv) for lv, n in counts.items() if n < min_level_n and lv != ref)
         if len(rare) > 0:
             s = s.where(~s.isin(rare), OTHER)
             pooled[c] = rare
         # separation: a level (not the reference) whose rows all bought or none did
         rates = d[outcome].groupby(s).agg(["mean", "size"])
-        sep = sorted(lv for lv, r in rates.iterrows() if lv != ref and r["mean"] in (0.0, 1.0))
+        sep = sorted(str(lv) for lv, r in rates.iterrows() if lv != ref and r["mean"] in (0.0, 1.0))
         if sep:
             separated += [f"{c}[{lv}]" for lv in sep]
             keep = ~s.isin(sep)
@@ -207,6 +207,174 @@ def _vif(X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"term": cols, "vif": vif.astype(float)})
 
 
+@dataclass
+class _Design:
+    """The cleaned design as the fit sees it: outcome vector, patsy matrix and what cleaning did."""
+
+    formula: str
+    y: np.ndarray
+    X: pd.DataFrame
+    events: int
+    pooled: dict[str, list[str]]
+    separated: list[str]
+    dropped: list[str]
+    notes: list[str]
+
+
+def _design(
+    df: pd.DataFrame,
+    outcome: str,
+    numeric: list[str],
+    categorical: list[str],
+    references: dict[str, str] | None,
+    min_level_n: int,
+) -> _Design:
+    """:func:`prepare_design`, then the treatment-coded matrix; both outcomes must occur."""
+    from patsy import dmatrices
+
+    d, num, cat, pooled, separated, dropped = prepare_design(
+        df, outcome, numeric, categorical, references, min_level_n=min_level_n
+    )
+    notes = []
+    if separated:
+        notes.append(f"excluded levels with all or no events (separation): {', '.join(separated)}")
+    events = int(d[outcome].sum())
+    if len(d) == 0 or events == 0 or events == len(d):
+        raise ValueError(f"fit_logit: need both outcomes; {events} events in {len(d)} rows")
+    formula = _formula(outcome, num, cat)
+    y, X = dmatrices(formula, d, return_type="dataframe")
+    return _Design(formula, y.iloc[:, 0].to_numpy(), X, events, pooled, separated, dropped, notes)
+
+
+def _fit(yv: np.ndarray, X: pd.DataFrame) -> tuple[Any, list[str]]:
+    """The maximum-likelihood fit on all rows and the notes its warnings leave (separation,
+    convergence)."""
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = sm.Logit(yv, X).fit(disp=0, maxiter=100)
+    notes = []
+    for w in caught:
+        msg = str(w.message)
+        if "separation" in msg.lower() or "converge" in msg.lower():
+            notes.append(msg.splitlines()[0])
+    return res, notes
+
+
+def _unidentified(res: Any) -> tuple[list[str], list[str]]:
+    """Terms whose huge standard error betrays (quasi-)separation the level check cannot see
+    (numeric covariates), and a note for each."""
+    terms, notes = [], []
+    for term, se in res.bse.items():
+        if term != "Intercept" and (not np.isfinite(se) or se > 50):
+            terms.append(term)
+            notes.append(f"{term}: standard error {se:.3g}, estimate not identified (separation)")
+    return terms, notes
+
+
+AME = tuple[float, float, float]
+
+
+def _marginal_effects(
+    res: Any, yv: np.ndarray, X: pd.DataFrame, alpha: float, max_rows: int, seed: int
+) -> tuple[dict[str, AME], list[str]]:
+    """Average marginal effect (estimate, lo, hi) per non-intercept term; a note instead when the
+    covariance is singular."""
+    try:
+        me = _margeff(res, yv, X, max_rows, seed)
+    except Exception as exc:  # singular covariance: report without AMEs
+        return {}, [f"average marginal effects unavailable: {exc}"]
+    mci = me.conf_int(alpha)
+    names = [n for n in X.columns if n != "Intercept"]
+    return {
+        n: (float(me.margeff[i]), float(mci[i, 0]), float(mci[i, 1])) for i, n in enumerate(names)
+    }, []
+
+
+def _coefficients(res: Any, X: pd.DataFrame, ame: dict[str, AME], alpha: float) -> pd.DataFrame:
+    """One row per term: coefficient, Wald interval, p, odds ratio, AME and its unit (1 for a 0/1
+    term, one standard deviation otherwise)."""
+    ci = res.conf_int(alpha)
+    rows = []
+    for term in X.columns:
+        b, lo, hi = float(res.params[term]), float(ci.loc[term, 0]), float(ci.loc[term, 1])
+        a = ame.get(term, (math.nan, math.nan, math.nan))
+        col = X[term].to_numpy()
+        unit = 1.0 if bool(np.isin(col, (0.0, 1.0)).all()) else float(col.std())
+        rows.append(
+            {
+                "term": term,
+                "coef": b,
+                "se": float(res.bse[term]),
+                "lo": lo,
+                "hi": hi,
+                "p": float(res.pvalues[term]),
+                "odds_ratio": math.exp(b),
+                "or_lo": math.exp(lo),
+                "or_hi": math.exp(hi),
+                "ame": a[0],
+                "ame_lo": a[1],
+                "ame_hi": a[2],
+                "unit": unit,
+                "ame_unit": a[0] * unit,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _collinearity(X: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The VIF table and a note naming the terms above :data:`VIF_LIMIT`."""
+    vif = _vif(X)
+    high = vif.loc[vif["vif"] > VIF_LIMIT, "term"].tolist()
+    return vif, [f"collinearity: VIF > {VIF_LIMIT:g} for {', '.join(high)}"] if high else []
+
+
+@dataclass
+class _Holdout:
+    """The held-out predictive check: AUC, Brier score, test rows, calibration table."""
+
+    auc: float = math.nan
+    brier: float = math.nan
+    n_test: int = 0
+    calibration: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["bin", "predicted", "observed", "n"])
+    )
+
+
+def _holdout(
+    yv: np.ndarray, X: pd.DataFrame, test_size: float, seed: int, bins: int, max_rows: int
+) -> _Holdout:
+    """Refit on a stratified split of (a seeded sample of at most ``max_rows``) rows and score the
+    rest: AUC, Brier score and a quantile calibration table."""
+    import statsmodels.api as sm
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+    from sklearn.model_selection import train_test_split
+
+    pool = np.arange(len(yv))
+    if len(pool) > max_rows:
+        pool = np.sort(np.random.default_rng(seed).choice(len(pool), max_rows, replace=False))
+    idx_train, idx_test = train_test_split(
+        pool, test_size=test_size, random_state=seed, stratify=yv[pool]
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res_tr = sm.Logit(yv[idx_train], X.iloc[idx_train]).fit(disp=0, maxiter=100)
+    p = np.asarray(res_tr.predict(X.iloc[idx_test]))
+    yt = yv[idx_test]
+    obs, pred = calibration_curve(yt, p, n_bins=bins, strategy="quantile")
+    ps = pd.Series(p)
+    counts = ps.groupby(pd.qcut(ps, bins, duplicates="drop"), observed=True).size()
+    n = counts.to_numpy() if len(counts) == len(obs) else np.full(len(obs), np.nan)
+    calib = pd.DataFrame(
+        {"bin": np.arange(1, len(obs) + 1), "predicted": pred, "observed": obs, "n": n}
+    )
+    return _Holdout(
+        float(roc_auc_score(yt, p)), float(brier_score_loss(yt, p)), len(idx_test), calib
+    )
+
+
 def fit_logit(
     df: pd.DataFrame,
     outcome: str,
@@ -234,127 +402,36 @@ def fit_logit(
     the full-data coefficients and covariance), which keeps a million-viewer fit fast; likewise
     the held-out check splits a seeded sample of at most ``holdout_max_rows`` rows.
     """
-    import statsmodels.api as sm
-    from patsy import dmatrices
-    from sklearn.calibration import calibration_curve
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-    from sklearn.model_selection import train_test_split
-
-    d, num, cat, pooled, separated, dropped = prepare_design(
-        df, outcome, numeric, categorical, references, min_level_n=min_level_n
+    m = _design(df, outcome, numeric, categorical, references, min_level_n)
+    yv, X, events = m.y, m.X, m.events
+    res, fit_notes = _fit(yv, X)
+    terms, se_notes = _unidentified(res)
+    ame, ame_notes = (
+        _marginal_effects(res, yv, X, alpha, ame_max_rows, seed) if marginal_effects else ({}, [])
     )
-    notes: list[str] = []
-    if separated:
-        notes.append(f"excluded levels with all or no events (separation): {', '.join(separated)}")
-    events = int(d[outcome].sum())
-    if len(d) == 0 or events == 0 or events == len(d):
-        raise ValueError(f"fit_logit: need both outcomes; {events} events in {len(d)} rows")
-    formula = _formula(outcome, num, cat)
-    y, X = dmatrices(formula, d, return_type="dataframe")
-    yv = y.iloc[:, 0].to_numpy()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = sm.Logit(yv, X).fit(disp=0, maxiter=100)
-    for w in caught:
-        msg = str(w.message)
-        if "separation" in msg.lower() or "converge" in msg.lower():
-            notes.append(msg.splitlines()[0])
-    converged = bool(res.mle_retvals.get("converged", True))
-    params, bse = res.params, res.bse
-    # huge standard errors betray (quasi-)separation the level check cannot see (numeric covariates)
-    for term in params.index:
-        if term != "Intercept" and (not np.isfinite(bse[term]) or bse[term] > 50):
-            separated.append(term)
-            notes.append(
-                f"{term}: standard error {bse[term]:.3g}, estimate not identified (separation)"
-            )
-    ci = res.conf_int(alpha)
-    z_ame = {}
-    if marginal_effects:
-        try:
-            me = _margeff(res, yv, X, ame_max_rows, seed)
-            mci = me.conf_int(alpha)
-            names = [n for n in X.columns if n != "Intercept"]
-            for i, n in enumerate(names):
-                z_ame[n] = (float(me.margeff[i]), float(mci[i, 0]), float(mci[i, 1]))
-        except Exception as exc:  # singular covariance: report without AMEs
-            notes.append(f"average marginal effects unavailable: {exc}")
-    rows = []
-    for term in X.columns:
-        b, lo, hi = float(params[term]), float(ci.loc[term, 0]), float(ci.loc[term, 1])
-        ame = z_ame.get(term, (math.nan, math.nan, math.nan))
-        col = X[term].to_numpy()
-        binary = bool(np.isin(col, (0.0, 1.0)).all())
-        unit = 1.0 if binary else float(col.std())
-        rows.append(
-            {
-                "term": term,
-                "coef": b,
-                "se": float(bse[term]),
-                "lo": lo,
-                "hi": hi,
-                "p": float(res.pvalues[term]),
-                "odds_ratio": math.exp(b),
-                "or_lo": math.exp(lo),
-                "or_hi": math.exp(hi),
-                "ame": ame[0],
-                "ame_lo": ame[1],
-                "ame_hi": ame[2],
-                "unit": unit,
-                "ame_unit": ame[0] * unit,
-            }
-        )
-    table = pd.DataFrame(rows)
-    vif = _vif(X)
-    high = vif.loc[vif["vif"] > VIF_LIMIT, "term"].tolist()
-    if high:
-        notes.append(f"collinearity: VIF > {VIF_LIMIT:g} for {', '.join(high)}")
-
-    # held-out predictive check
-    auc = brier = math.nan
-    n_test = 0
-    calib = pd.DataFrame(columns=["bin", "predicted", "observed", "n"])
-    if 0 < test_size < 1 and min(events, len(d) - events) >= 10:
-        pool = np.arange(len(yv))
-        if len(pool) > holdout_max_rows:
-            pool = np.sort(
-                np.random.default_rng(seed).choice(len(pool), holdout_max_rows, replace=False)
-            )
-        idx_train, idx_test = train_test_split(
-            pool, test_size=test_size, random_state=seed, stratify=yv[pool]
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res_tr = sm.Logit(yv[idx_train], X.iloc[idx_train]).fit(disp=0, maxiter=100)
-        p = np.asarray(res_tr.predict(X.iloc[idx_test]))
-        yt = yv[idx_test]
-        n_test = len(idx_test)
-        auc = float(roc_auc_score(yt, p))
-        brier = float(brier_score_loss(yt, p))
-        obs, pred = calibration_curve(yt, p, n_bins=calibration_bins, strategy="quantile")
-        bins = pd.qcut(p, calibration_bins, duplicates="drop")
-        counts = pd.Series(p).groupby(bins, observed=True).size().to_numpy()
-        if len(counts) != len(obs):
-            counts = np.full(len(obs), np.nan)
-        calib = pd.DataFrame(
-            {"bin": np.arange(1, len(obs) + 1), "predicted": pred, "observed": obs, "n": counts}
-        )
+    vif, vif_notes = _collinearity(X)
+    checked = 0 < test_size < 1 and min(events, len(yv) - events) >= 10
+    held = (
+        _holdout(yv, X, test_size, seed, calibration_bins, holdout_max_rows)
+        if checked
+        else _Holdout()
+    )
     return LogitResult(
-        formula=formula,
-        n=len(d),
+        formula=m.formula,
+        n=len(yv),
         events=events,
-        table=table,
+        table=_coefficients(res, X, ame, alpha),
         vif=vif,
-        calibration=calib,
-        auc=auc,
-        brier=brier,
-        n_test=n_test,
-        converged=converged,
+        calibration=held.calibration,
+        auc=held.auc,
+        brier=held.brier,
+        n_test=held.n_test,
+        converged=bool(res.mle_retvals.get("converged", True)),
         pseudo_r2=float(res.prsquared),
-        separation=separated,
-        pooled=pooled,
-        dropped=dropped,
-        notes=notes,
+        separation=m.separated + terms,
+        pooled=m.pooled,
+        dropped=m.dropped,
+        notes=m.notes + fit_notes + se_notes + ame_notes + vif_notes,
         result=res,
     )
 
@@ -378,24 +455,15 @@ def reading(result: LogitResult, k: int = 3, lang: str = "en") -> list[str]:
     """Plain-words sentences for the top effects (AME of a 0/1 change, or of one standard deviation
     for continuous terms, in percentage points with the 95% interval)."""
     from helpers.models.terms import term_label
+    from helpers.present.i18n import t
 
     out = []
     for r in result.top_effects(k).to_dict("records"):
-        name = term_label(r["term"], lang)
         u = r["unit"]
         pp, lo, hi = (r[c] * u * 100 for c in ("ame", "ame_lo", "ame_hi"))
-        binary = u == 1.0
-        if lang == "zh":
-            what = "" if binary else f"（每增加一个标准差 {u:.3g}）"
-            out.append(
-                f"{name}{what}：购买概率平均变化 {pp:+.2f} 个百分点（95% 区间 {lo:+.2f} 至 {hi:+.2f}），"
-                f"优势比 {r['odds_ratio']:.2f}（{r['or_lo']:.2f}–{r['or_hi']:.2f}{'' if binary else '，每单位'}）。"
-            )
-        else:
-            what = "" if binary else f" (per standard deviation, {u:.3g})"
-            out.append(
-                f"{name}{what}: purchase probability changes by {pp:+.2f} points on average (95% interval "
-                f"{lo:+.2f} to {hi:+.2f}); odds ratio {r['odds_ratio']:.2f} ({r['or_lo']:.2f}–{r['or_hi']:.2f})"
-                + ("." if binary else " per unit.")
-            )
+        key = "models.effect_binary" if u == 1.0 else "models.effect_sd"
+        values = {"or_": r["odds_ratio"], "or_lo": r["or_lo"], "or_hi": r["or_hi"]}
+        out.append(
+            t(key, lang, name=term_label(r["term"], lang), u=u, pp=pp, lo=lo, hi=hi, **values)
+        )
     return out

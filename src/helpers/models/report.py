@@ -1,5 +1,6 @@
 """The sections of the conversion report (``40-conversion-models``), each a
-:mod:`helpers.present.sections` unit computing from whatever subset of the scope's tables is present.
+:mod:`helpers.present.sections` unit computing from whatever subset of the scope's tables is
+present; :func:`open_conversion` opens the report and :func:`build_summary` writes its summary.
 
 Viewer rows give the viewer-level logistic model and the buyers' order timing; without them the
 session-level model (:mod:`.sessions`) reads what the platform's counts allow. The minute-level
@@ -10,7 +11,7 @@ A section with too little data returns :class:`TooLittle` (a sentence, not a num
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -21,7 +22,6 @@ from helpers.models.design import viewer_design
 from helpers.models.elasticity import price_elasticity, price_observations
 from helpers.models.logit import fit_viewer_logit
 from helpers.models.sessions import fit_session_conversion, session_frame
-from helpers.models.terms import readable_terms, show_frame, term_label, value_label  # noqa: F401  (re-exported)
 from helpers.present import sections
 from helpers.present.i18n import t
 
@@ -71,13 +71,14 @@ def logit_section(scope: Scope) -> Any:
 @sections.section("conversion.sessions", needs=["sessions", "session_totals"])
 def sessions_section(scope: Scope) -> Any:
     """Session-level conversion over the store's sessions up to the scope's end."""
+    assert scope.all_totals is not None  # load_scope loads it with the scope's session totals
     frame = session_frame(scope.all_sessions, scope.all_totals, scope.all_traffic)
     if len(frame) < 2:
         return TooLittle("few_sessions", (("n", len(frame)),))
     return fit_session_conversion(frame)
 
 
-def _orders_per_minute(trend: pl.DataFrame, orders: pl.DataFrame | None) -> pl.DataFrame:
+def _orders_per_minute(trend: pl.DataFrame, orders: pl.DataFrame) -> pl.DataFrame:
     """The trend with ``orders`` per minute from the order lines when the trend carries none."""
     if "orders" in trend.columns and trend["orders"].null_count() < trend.height:
         return trend
@@ -138,6 +139,7 @@ def _arm_counts(scope: Scope, ids: list[str]) -> tuple[int, int, list[float]]:
     if scope.viewers.height:
         d = viewer_design(scope.viewers.filter(pl.col("session_id").is_in(ids)), scope.orders)
         return int(d["bought"].sum()), len(d), d.loc[d["bought"] == 1, "gmv"].tolist()
+    assert scope.all_totals is not None  # load_scope always loads the store's totals
     tot = scope.all_totals.filter(pl.col("session_id").is_in(ids))
     value = {
         m: int(tot.filter(pl.col("metric") == m)["value"].sum()) for m in ("buyers", "viewers")
@@ -220,13 +222,12 @@ SUMMARY_KEYS = {
 }
 
 
-def build_summary(
-    scope: Scope, outcomes: list[sections.Outcome], extra: dict | None = None
-) -> dict:
+def build_summary(report: ConversionReport, extra: dict | None = None) -> dict:
     """The conversion report's summary.json (keys in docs/summary-models.md): the scope, each
     section's result under its key, and ``skipped`` (section key → why) for the rest."""
+    scope = report.scope
     out: dict[str, Any] = {"scope": scope.describe(*scope_ids(scope)), "skipped": {}}
-    for o in outcomes:
+    for o in report.outcomes:
         key = SUMMARY_KEYS.get(o.key, o.key.split(".", 1)[-1])
         why = blocked(o, "en")
         if why is None:
@@ -239,136 +240,9 @@ def build_summary(
 
 
 def scope_ids(scope: Scope) -> tuple[str, str]:
+    """(session_id, week) of a scope as its label gives them (one of the two is empty)."""
     is_week = "-W" in scope.label
     return ("" if is_week else scope.label, scope.label if is_week else "")
-
-
-# --------------------------------------------------------------------------------------------
-# Tables as the report shows them (readable labels, percentages, 是/否)
-# --------------------------------------------------------------------------------------------
-
-
-def logit_table(result: Any, lang: str = "zh") -> Any:
-    cols = ["term", "odds_ratio", "or_lo", "or_hi", "p", "ame", "ame_lo", "ame_hi"]
-    return show_frame(
-        readable_terms(result.table[cols], lang),
-        "cap_logit",
-        lang,
-        points=("ame", "ame_lo", "ame_hi"),
-        signed=("ame", "ame_lo", "ame_hi"),
-        decimals={
-            "odds_ratio": 3,
-            "or_lo": 3,
-            "or_hi": 3,
-            "p": 4,
-            "ame": 2,
-            "ame_lo": 2,
-            "ame_hi": 2,
-        },
-    )
-
-
-def vif_table(result: Any, lang: str = "zh") -> Any:
-    return show_frame(readable_terms(result.vif, lang), "cap_vif", lang, decimals=2)
-
-
-def calibration_table(result: Any, lang: str = "zh") -> Any:
-    return show_frame(
-        result.calibration,
-        "cap_calibration",
-        lang,
-        decimals={"predicted": 1, "observed": 1, "bin": 0, "n": 0},
-        percent=("predicted", "observed"),
-    )
-
-
-def session_table(model: Any, lang: str = "zh") -> Any:
-    """The session model's odds ratios, or (descriptive) each session's conversion."""
-    if model.kind == "model":
-        return show_frame(
-            readable_terms(model.table, lang),
-            "cap_session_model",
-            lang,
-            decimals={"odds_ratio": 3, "or_lo": 3, "or_hi": 3, "p": 4},
-        )
-    per = model.per_session.drop(columns=["weekday"], errors="ignore").astype({"weekend": bool})
-    return show_frame(
-        per,
-        "cap_session_conversion",
-        lang,
-        max_rows=60,
-        percent=("conversion", "lo", "hi", "paid_share"),
-        decimals={
-            "conversion": 2,
-            "lo": 2,
-            "hi": 2,
-            "paid_share": 0,
-            "start_hour": 0,
-            "duration_h": 1,
-            "viewers": 0,
-            "buyers": 0,
-        },
-    )
-
-
-def lift_table(result: Any, lang: str = "zh", caption: str = "cap_lifts") -> Any:
-    return show_frame(
-        readable_terms(result.lifts, lang),
-        caption,
-        lang,
-        decimals={"lift": 3, "lo": 3, "hi": 3, "p": 4},
-    )
-
-
-def elasticity_table(table: pd.DataFrame, lang: str = "zh") -> Any:
-    """Elasticities with the refusal reasons in the report language."""
-    table = table.assign(reason=table["reason_zh"] if lang == "zh" else table["reason"]).drop(
-        columns="reason_zh"
-    )
-    return show_frame(
-        table,
-        "cap_elasticity",
-        lang,
-        percent=("price_spread",),
-        decimals={
-            "elasticity": 2,
-            "lo": 2,
-            "hi": 2,
-            "p": 4,
-            "price_spread": 0,
-            "n_obs": 0,
-            "n_products": 0,
-        },
-    )
-
-
-def ab_table(value: Any, lang: str = "zh") -> Any:
-    """An A/B reading as rows of (field, value), or the planning table without arms."""
-    if isinstance(value, dict):
-        return show_frame(
-            value["planning"], "cap_planning", lang, percent=("rel_lift",), decimals={"rel_lift": 0}
-        )
-    pct = {
-        "conv_a",
-        "conv_b",
-        "conv_diff",
-        "conv_lo",
-        "conv_hi",
-        "target_lift",
-        "power_for_target",
-        "mde_rel",
-    }
-    rows = []
-    for k, v in value.as_dict().items():
-        if k in ("warnings", "arm_a", "arm_b"):
-            continue
-        shown = (
-            ("–" if v != v else f"{v:.2%}")
-            if k in pct
-            else (f"{v:,}" if isinstance(v, int) else ("–" if v != v else f"{v:,.4g}"))
-        )
-        rows.append({"term": t(f"ab_{k}", lang), "value": shown})
-    return show_frame(pd.DataFrame(rows), "cap_ab", lang)
 
 
 CONVERSION_SECTIONS = (
@@ -381,6 +255,58 @@ CONVERSION_SECTIONS = (
 )
 
 
+@dataclass
+class ConversionReport:
+    """What the conversion report works on: the scope, the A/B parameters, the language and the
+    outcome of every section run so far (in report order)."""
+
+    scope: Scope
+    lang: str = "zh"
+    arm_a: list[str] = field(default_factory=list)
+    arm_b: list[str] = field(default_factory=list)
+    target_lift: float = 0.10
+    looks: int = 1
+    outcomes: list[sections.Outcome] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.tables = self.scope.frames()
+
+    def run(self, key: str) -> sections.Outcome:
+        """Run section ``key`` on the scope and keep its outcome for the summary."""
+        ab = (self.arm_a, self.arm_b, self.target_lift, self.looks)
+        extra = ab if key == "conversion.ab" else ()
+        out = sections.run(key, self.tables, self.scope, *extra)
+        self.outcomes.append(out)
+        return out
+
+
+def _session_ids(text: str) -> list[str]:
+    """A comma-separated list of session ids (blanks dropped)."""
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def open_conversion(
+    store: str,
+    session_id: str = "",
+    week: str = "",
+    arm_a: str = "",
+    arm_b: str = "",
+    target_lift: float = 0.10,
+    looks: int = 1,
+    lang: str = "zh",
+) -> ConversionReport:
+    """Validate the notebook's parameters and load the scope (exactly one of ``session_id`` and
+    ``week``); arms are comma-separated session ids."""
+    from helpers.data.scope import load_scope
+    from helpers.paths import resolve
+
+    if not 0 < target_lift < 10 or looks < 1:
+        raise ValueError("target_lift must be in (0, 10) and looks >= 1")
+    scope = load_scope(str(resolve(store)), session_id=session_id, week=week)
+    arms = _session_ids(arm_a), _session_ids(arm_b)
+    return ConversionReport(scope, lang, *arms, target_lift, looks)
+
+
 def run_all(
     scope: Scope,
     arm_a: list[str] | None = None,
@@ -389,9 +315,5 @@ def run_all(
     looks: int = 1,
 ) -> dict[str, sections.Outcome]:
     """Every section of the conversion report on ``scope`` (what the matrix test checks)."""
-    f = scope.frames()
-    ab = (arm_a or [], arm_b or [], target_lift, looks)
-    return {
-        k: sections.run(k, f, scope, *ab) if k == "conversion.ab" else sections.run(k, f, scope)
-        for k in CONVERSION_SECTIONS
-    }
+    report = ConversionReport(scope, "zh", arm_a or [], arm_b or [], target_lift, looks)
+    return {k: report.run(k) for k in CONVERSION_SECTIONS}

@@ -13,15 +13,16 @@ from helpers.present.labels import value_label
 
 
 def term_label(term: str, lang: str = "zh") -> str:
-    """A model term in words: ``channel[T.关注]`` → ``渠道：关注 vs 基准 直播推荐``; numeric and event
-    terms by their label (``log_watch_min`` → 观看时长（对数分钟）)."""
+    """A model term in words: ``channel[T.关注]`` → ``渠道：关注 vs 基准 直播推荐``; numeric
+    and event terms by their label (``log_watch_min`` → 观看时长（对数分钟）)."""
     name = term.removeprefix("Q('").removesuffix("')")
     if "[T." in name:
         var, level = name.split("[T.", 1)
         var = var.removeprefix("Q('").removesuffix("')")
         ref = REFERENCES.get(var)
         vs = t("term_vs_ref", lang).format(ref=value_label(ref, lang)) if ref else ""
-        return f"{t('term_' + var, lang)}{t('term_sep', lang)}{value_label(level.rstrip(']'), lang)}{vs}"
+        level_words = value_label(level.rstrip("]"), lang)
+        return f"{t('term_' + var, lang)}{t('term_sep', lang)}{level_words}{vs}"
     label = t(f"term_{name}", lang)
     return label if label != f"term_{name}" else t(name, lang)
 
@@ -39,7 +40,7 @@ def show_frame(df: pd.DataFrame, caption_key: str, lang: str = "zh", **fmt: Any)
 
     shown = df.copy()
     for c in shown.columns:
-        if shown[c].dtype == bool or (len(shown) and shown[c].map(type).eq(bool).all()):
+        if shown[c].dtype == bool or (len(shown) and shown[c].map(type).isin([bool]).all()):
             shown[c] = shown[c].map(lambda v: value_label(bool(v), lang))
         elif shown[c].dtype == object:
             shown[c] = shown[c].map(lambda v: value_label(v, lang) if isinstance(v, str) else v)

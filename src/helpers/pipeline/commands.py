@@ -107,9 +107,8 @@ def run_demo(jobs: int = 2) -> int:
     results = [run_report("ingest", {"store": str(store), "inputs": []}, "latest")]
     _print_result(results[0])
     weekly = run_weekly(week, store=store, jobs=jobs, category="apparel")
-    print(
-        f"weekly {week}: {'ok' if not weekly.failed else 'FAILED'}\n  {weekly.out_dir / 'report.html'}"
-    )
+    status = "ok" if not weekly.failed else "FAILED"
+    print(f"weekly {week}: {status}\n  {weekly.out_dir / 'report.html'}")
     for kind, params, target in (
         ("segments", {"week": week, "session_id": ""}, week),
         ("conversion", {"week": week, "session_id": ""}, week),

@@ -10,7 +10,8 @@ The weekly run (:func:`helpers.pipeline.weekly.run_weekly`) is built from these 
 - :func:`make_executor`: the executor of ``--jobs N`` or ``--executor dask://HOST:PORT``;
 - :func:`run_jobs`: submit jobs to an executor; a job that raises becomes a failed result and never
   stops the others;
-- staleness (whether an existing report must be rendered again) is :mod:`helpers.pipeline.staleness`;
+- staleness (whether an existing report must be rendered again) is
+  :mod:`helpers.pipeline.staleness`;
 - :class:`RunLock`: an ``flock`` on a lock file, so two runs cannot collide (a crashed run's lock
   is released by the kernel, never left behind);
 - :func:`swap_dir`: put a finished staging folder in place of the previous run in one
@@ -158,6 +159,7 @@ def make_executor(jobs: int, address: str = "") -> tuple[Executor, Callable[[], 
             client.close()
 
         return dask_pool, release
+    pool: Executor
     if jobs <= 1:
         pool = SerialExecutor()
     else:
@@ -239,7 +241,8 @@ class RunLock:
             raise LockBusy(
                 f"another run holds {self.path} ({holder or 'unknown holder'})"
             ) from None
-        info = f"pid={os.getpid()} host={socket.gethostname()} since={datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n"
+        since = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        info = f"pid={os.getpid()} host={socket.gethostname()} since={since}\n"
         os.ftruncate(fd, 0)
         os.pwrite(fd, info.encode(), 0)
         self._fd = fd
@@ -330,6 +333,13 @@ def run_id(now: datetime | None = None) -> str:
     return rid if n == 0 else f"{rid}-{n + 1}"
 
 
+class _RootRelay(logging.Handler):
+    """Hands each record it gets to the root logger (the console's handlers)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger().handle(record)
+
+
 @contextlib.contextmanager
 def run_log(path: Path, level: int = logging.INFO) -> Iterator[Path]:
     """Send the ``helpers`` loggers' records (``level`` and up) to ``path`` for the duration of a
@@ -343,8 +353,7 @@ def run_log(path: Path, level: int = logging.INFO) -> Iterator[Path]:
     console_level = logging.getLogger().getEffectiveLevel()
     previous = (logger.level, logger.propagate)
     # records below the console's level go to the file only: stop them at this logger
-    relay = logging.Handler(level=console_level)
-    relay.emit = lambda record: logging.getLogger().handle(record)  # type: ignore[method-assign]
+    relay = _RootRelay(level=console_level)
     logger.addHandler(handler)
     logger.addHandler(relay)
     logger.propagate = False

@@ -1,5 +1,5 @@
-"""The report kernel: ipykernel, cold (``python -m helpers.pipeline.kernel -f CONNECTION_FILE``) or forked
-from a warm *zygote* that imported the notebooks' libraries once.
+"""The report kernel: ipykernel, cold (``python -m helpers.pipeline.kernel -f CONNECTION_FILE``) or
+forked from a warm *zygote* that imported the notebooks' libraries once.
 
 Cold: :func:`helpers.pipeline.render.kernel_manager_class` launches this module in place of
 ``ipykernel_launcher``. It differs from a plain ipykernel in one thing: jsonschema (imported by
@@ -59,7 +59,7 @@ def skip_unused_imports() -> None:
     """Make ``import rfc3987_syntax`` raise ImportError in this process (jsonschema then skips the
     optional format checker it only registers), unless it is imported already."""
     for name in UNUSED:
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None blocks the import
 
 
 def _child(request: dict) -> None:

@@ -27,9 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from helpers.paths import RESOURCES, notebooks_dir, project_root
+from helpers.present.i18n import t
 from helpers.present.nb import REPORT_ENV
 
 log = logging.getLogger(__name__)
@@ -41,31 +42,37 @@ SUMMARY_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class ReportKind:
-    """A report kind: its template notebook and its title in each language."""
+    """A report kind: its template notebook (its title is ``pipeline.title_<kind>`` in the
+    catalogue of words)."""
 
     notebook: str
-    title_zh: str
-    title_en: str
 
 
 REPORT_KINDS: dict[str, ReportKind] = {
-    "ingest": ReportKind("10-ingest", "数据导入与质量", "Ingest and data quality"),
-    "session": ReportKind("20-session-review", "单场直播复盘", "Session review"),
-    "segments": ReportKind("30-audience-segments", "人群分层", "Audience segments"),
-    "conversion": ReportKind("40-conversion-models", "转化驱动模型", "What drives purchase"),
-    "comments": ReportKind("50-comments", "弹幕分析", "Comments"),
-    "pitch": ReportKind("55-pitch", "主播话术复盘", "The host's pitch"),
-    "room": ReportKind("60-room-history", "直播间历史", "Room history"),
-    "weekly": ReportKind("90-weekly-report", "直播周报", "Weekly report"),
+    "ingest": ReportKind("10-ingest"),
+    "session": ReportKind("20-session-review"),
+    "segments": ReportKind("30-audience-segments"),
+    "conversion": ReportKind("40-conversion-models"),
+    "comments": ReportKind("50-comments"),
+    "pitch": ReportKind("55-pitch"),
+    "room": ReportKind("60-room-history"),
+    "weekly": ReportKind("90-weekly-report"),
 }
+
+
+def report_title(kind: str, lang: str = "zh") -> str:
+    """A report kind's title in the report language (the HTML page's heading)."""
+    return t(f"pipeline.title_{kind}", lang)
 
 
 def kernel_manager_class(warm: bool = False) -> type:
     """A kernel manager on local IPC sockets (nothing listens on TCP, and ipykernel does not warn
     about unencrypted TCP at every report run) that starts the report kernel
-    (:mod:`helpers.pipeline.kernel`) where the kernel spec says ``-m ipykernel_launcher``: cold, or with
-    ``warm`` forked from this process's zygote (a fresh process with the libraries imported)."""
+    (:mod:`helpers.pipeline.kernel`) where the kernel spec says ``-m ipykernel_launcher``: cold, or
+    with ``warm`` forked from this process's zygote (a fresh process with the libraries
+    imported)."""
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
 
     from helpers.pipeline.kernel import zygote_for
 
@@ -92,8 +99,12 @@ def kernel_manager_class(warm: bool = False) -> type:
             cwd = str(kw.get("cwd") or os.getcwd())
             proc = zygote_for(kernel_cmd[:m], env).spawn(kernel_cmd[m + 2 :], cwd, env)
             prov = self.provisioner
-            prov.process, prov.pid, prov.pgid, prov.cwd = proc, proc.pid, proc.pid, cwd  # type: ignore[union-attr]
-            self._reconcile_connection_info(prov.connection_info)  # type: ignore[union-attr]
+            # jupyter_client sets the provisioner (the local one, for a local kernel) before
+            # launching
+            assert isinstance(prov, LocalProvisioner)
+            prov.process = cast(Any, proc)  # a ForkedProcess stands in for the Popen it expects
+            prov.pid, prov.pgid, prov.cwd = proc.pid, proc.pid, cwd
+            self._reconcile_connection_info(prov.connection_info)
 
         async def _async_interrupt_kernel(self) -> None:
             # jupyter_client interrupts before every shutdown; a finished report has nothing to
@@ -124,11 +135,16 @@ class RunResult:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def template_path(kind: str) -> Path:
-    """A kind's template: its py:percent source (``notebooks/NN-name.py``, the one truth)."""
+def report_kind(kind: str) -> ReportKind:
+    """The report kind named ``kind`` (a :class:`ReportError` naming the kinds if unknown)."""
     if kind not in REPORT_KINDS:
         raise ReportError(f"unknown report kind {kind!r}; kinds: {', '.join(REPORT_KINDS)}")
-    return notebooks_dir() / f"{REPORT_KINDS[kind].notebook}.py"
+    return REPORT_KINDS[kind]
+
+
+def template_path(kind: str) -> Path:
+    """A kind's template: its py:percent source (``notebooks/NN-name.py``, the one truth)."""
+    return notebooks_dir() / f"{report_kind(kind).notebook}.py"
 
 
 def load_template(path: Path) -> Any:
@@ -150,14 +166,16 @@ def load_template(path: Path) -> Any:
 
 
 def template_json(kind: str) -> str:
-    """A kind's template as notebook JSON (what a job carries to a worker and what staleness hashes)."""
+    """A kind's template as notebook JSON (what a job carries to a worker and what staleness
+    hashes)."""
     import nbformat
 
     return nbformat.writes(load_template(template_path(kind)))
 
 
 def kernel_name() -> str:
-    """The project's registered kernel, or the environment's own python3 kernel if not registered."""
+    """The project's registered kernel, or the environment's own python3 kernel if not
+    registered."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
@@ -194,7 +212,7 @@ def papermill_engine() -> str:
             cls,
             nb: Any,
             kernel_name: str,
-            output_path: Any = None,  # type: ignore[override]
+            output_path: Any = None,
             progress_bar: bool = True,
             log_output: bool = False,
             autosave_cell_every: int = 30,
@@ -328,13 +346,13 @@ def to_html(
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     resources = {
         "wb_title": title,
         "wb_subtitle": subtitle,
-        "wb_toc_label": "目录" if lang == "zh" else "Contents",
-        "wb_generated": ("生成于 " if lang == "zh" else "generated ")
-        + datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "language_code": "zh-CN" if lang == "zh" else "en",
+        "wb_toc_label": t("pipeline.toc_label", lang),
+        "wb_generated": t("pipeline.generated", lang, time=generated),
+        "language_code": t("pipeline.language_code", lang),
     }
     if _has_charts(nb):
         if plotlyjs == EMBED:
@@ -348,6 +366,49 @@ def to_html(
     os.chmod(tmp, 0o644)
     os.replace(tmp, html)
     return html
+
+
+def _execute(
+    template: Any, executed: Path, params: Mapping[str, Any], *, warm: bool, timeout_s: int
+) -> str | None:
+    """Run the template with papermill into ``executed``; the error (None when it ran through).
+
+    The report kernel sees ``REPORT_ENV`` set for the run; this process's value is restored."""
+    import papermill as pm
+
+    error: str | None = None
+    previous = os.environ.get(REPORT_ENV)
+    os.environ[REPORT_ENV] = "1"
+    try:
+        pm.execute_notebook(
+            template,
+            str(executed),
+            parameters=dict(params),
+            kernel_name=kernel_name(),
+            kernel_manager_class=kernel_manager_class(warm),
+            engine_name=papermill_engine(),
+            cwd=str(project_root()),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout_s,
+        )
+    except pm.PapermillExecutionError as exc:
+        error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
+    except Exception as exc:  # kernel death, timeout: still leave a record
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        if previous is None:
+            os.environ.pop(REPORT_ENV, None)
+        else:
+            os.environ[REPORT_ENV] = previous
+    return error
+
+
+def _status(error: str | None, failed_sections: list[str]) -> str:
+    """``failed`` (the notebook stopped), ``partial`` (some sections failed) or ``ok``."""
+    if failed_sections:
+        return "partial"
+    return "failed" if error else "ok"
 
 
 def render(
@@ -368,58 +429,29 @@ def render(
 
     Never raises for a failing notebook: the result says ``ok=False`` with the error, the executed
     notebook keeps the error cell, and ``summary.json`` records ``status: failed``. With ``warm``
-    the kernel is forked from this process's zygote (:mod:`helpers.pipeline.kernel`), started here first so
-    that its imports overlap this process's.
+    the kernel is forked from this process's zygote (:mod:`helpers.pipeline.kernel`), started
+    here first so that its imports overlap this process's.
     """
     from helpers.pipeline.kernel import skip_unused_imports
 
     skip_unused_imports()
     if warm:
         _warm_up()
-    import papermill as pm
-
-    if kind not in REPORT_KINDS:
-        raise ReportError(f"unknown report kind {kind!r}; kinds: {', '.join(REPORT_KINDS)}")
+    spec = report_kind(kind)
     import nbformat
 
     template = nbformat.reads(template_text or template_json(kind), as_version=4)
-    spec = REPORT_KINDS[kind]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     executed = out / f"{spec.notebook}.ipynb"
-    html = out / "report.html"
-    summary = out / "summary.json"
+    html, summary = out / "report.html", out / "summary.json"
     summary.unlink(missing_ok=True)
     params = {**params, "summary_path": str(summary.resolve()), "lang": lang}
     started = time.perf_counter()
-    error: str | None = None
-    previous = os.environ.get(REPORT_ENV)
-    os.environ[REPORT_ENV] = "1"
-    try:
-        pm.execute_notebook(
-            template,
-            str(executed),
-            parameters=params,
-            kernel_name=kernel_name(),
-            kernel_manager_class=kernel_manager_class(warm),
-            engine_name=papermill_engine(),
-            cwd=str(project_root()),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout_s,
-        )
-    except pm.PapermillExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue} (cell {exc.exec_count})"
-    except Exception as exc:  # kernel death, timeout: still leave a record
-        error = f"{type(exc).__name__}: {exc}"
-    finally:
-        if previous is None:
-            os.environ.pop(REPORT_ENV, None)
-        else:
-            os.environ[REPORT_ENV] = previous
+    error = _execute(template, executed, params, warm=warm, timeout_s=timeout_s)
     seconds = time.perf_counter() - started
-    title = spec.title_zh if lang == "zh" else spec.title_en
     if executed.exists():
+        title = report_title(kind, lang)
         to_html(executed, html, title=title, subtitle=subtitle, lang=lang, plotlyjs=plotlyjs)
     data: dict[str, Any] = json.loads(summary.read_text("utf-8")) if summary.exists() else {}
     failed_sections = [f["section"] for f in data.get("sections_failed") or []]
@@ -427,9 +459,7 @@ def render(
         error = f"sections failed: {', '.join(failed_sections)}"
     data["report"] = {
         "kind": kind,
-        "status": "failed"
-        if error and not failed_sections
-        else ("partial" if failed_sections else "ok"),
+        "status": _status(error, failed_sections),
         "error": error,
         "notebook": executed.name,
         "html": html.name,

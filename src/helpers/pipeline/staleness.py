@@ -54,7 +54,8 @@ def code_hash(package_dir: str = str(PACKAGE_DIR)) -> str:
 
 
 def params_hash(params: Mapping[str, Any], lang: str) -> str:
-    """Hash of a report's parameters and language (keys sorted; the runner's summary path left out)."""
+    """Hash of a report's parameters and language (keys sorted; the runner's summary path left
+    out)."""
     wanted = {k: v for k, v in params.items() if k != "summary_path"} | {"lang": lang}
     return _sha(json.dumps(wanted, sort_keys=True, ensure_ascii=False, default=str).encode())
 

@@ -1,10 +1,9 @@
 """The weekly report: which week, what it computes, and the scheduled run that renders it.
 
-Week arithmetic (:func:`resolve_week` understands ``last``), the run (:func:`run_weekly`: the week's
-session reviews that are missing or stale, rendered in parallel, then ``90-weekly-report``, all
-swapped into ``reports/weekly/<week>/`` at once), ``workbook report weekly`` (:func:`cli_weekly`),
-and the week arithmetic re-exported from :mod:`helpers.data.weeks`. What
-``90-weekly-report`` shows is computed in :mod:`helpers.weekly`.
+The run (:func:`run_weekly`: the week's session reviews that are missing or stale, rendered in
+parallel, then ``90-weekly-report``, all swapped into ``reports/weekly/<week>/`` at once) and
+``workbook report weekly`` (:func:`cli_weekly`). Week arithmetic is :mod:`helpers.data.weeks`;
+what ``90-weekly-report`` shows is computed in :mod:`helpers.weekly`.
 
 Layout of a run (``docs/weekly.md``)::
 
@@ -33,22 +32,18 @@ from typing import Any
 import polars as pl
 
 from helpers.data.store import _safe_name, list_sessions
-from helpers.data.weeks import (
-    has_data,
-    resolve_week,
-    week_sessions,
-)
+from helpers.data.weeks import has_data, resolve_week, week_sessions
 from helpers.paths import default_store, reports_dir, resolve
 from helpers.pipeline import jobs as runner
 from helpers.pipeline import staleness
 from helpers.pipeline.render import PLOTLYJS, template_json, write_json, write_plotlyjs
+from helpers.weekly.data import TRAILING_WEEKS
 
 log = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
-TRAILING_WEEKS = 4
 LOCK_NAME = ".weekly.lock"
 
 
@@ -135,6 +130,29 @@ def review_rows(results: Sequence[runner.JobResult]) -> list[dict[str, Any]]:
     ]
 
 
+@dataclass(frozen=True)
+class WeekRun:
+    """One weekly run's settings: what it reads, where it stages and publishes, how it renders."""
+
+    week: str
+    store: Path
+    final: Path
+    staging: Path
+    rooms: tuple[str, ...] = ()
+    lang: str = "zh"
+    category: str = "general"
+    targets: str = ""
+    force: bool = False
+    jobs: int = 1
+    executor: runner.Executor | str | None = None
+    timeout_s: int = 1800
+
+    @property
+    def root(self) -> Path:
+        """The folder of every week's run (lock, logs, ``latest``)."""
+        return self.final.parent
+
+
 def run_weekly(
     week: str = "last",
     *,
@@ -163,194 +181,202 @@ def run_weekly(
             f"in the store {store_path}"
         )
     final = resolve(out) if out else reports_dir() / "weekly" / week
-    root = final.parent
     rid = runner.run_id()
-    outcome = WeeklyOutcome(week, final, root / "logs" / f"{week}-{rid}.log", rid)
-    with runner.RunLock(root / LOCK_NAME), runner.run_log(outcome.log_path):
-        runner.clean_leftovers(root)
+    staging = final.parent / f".staging-{final.name}-{rid}"
+    run = WeekRun(
+        week,
+        store_path,
+        final,
+        staging,
+        tuple(rooms),
+        lang,
+        category,
+        targets,
+        force,
+        jobs,
+        executor,
+        timeout_s,
+    )
+    outcome = WeeklyOutcome(week, final, run.root / "logs" / f"{week}-{rid}.log", rid)
+    with runner.RunLock(run.root / LOCK_NAME), runner.run_log(outcome.log_path):
+        runner.clean_leftovers(run.root)
         log.info(
             "weekly run %s: week %s, store %s, out %s, jobs %d", rid, week, store_path, final, jobs
         )
-        sessions = week_sessions(store_path, week, rooms)
-        window = week_sessions(store_path, week, rooms, weeks_before=TRAILING_WEEKS)
-        staging = root / f".staging-{final.name}-{rid}"
-        staging.mkdir(parents=True)
-        try:
-            _render_week(
-                outcome,
-                staging,
-                final,
-                store_path,
-                sessions,
-                window,
-                jobs=jobs,
-                rooms=rooms,
-                lang=lang,
-                category=category,
-                targets=targets,
-                force=force,
-                executor=executor,
-                timeout_s=timeout_s,
-            )
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        if outcome.nothing_stale:
-            shutil.rmtree(staging, ignore_errors=True)
-            log.info("nothing stale: %s kept as it is", final)
-        else:
-            write_json(outcome.as_dict(), staging / "run.json")
-            log.info("week %s: %s", week, "ok" if outcome.ok else f"{len(outcome.failed)} failed")
-            shutil.copy2(outcome.log_path, staging / "run.log")
-            runner.swap_dir(staging, final)
-        runner.point_latest(root, final.name)
+        _stage(run, outcome)
+        _publish(run, outcome)
+        runner.point_latest(run.root, final.name)
     return outcome
 
 
+def _stage(run: WeekRun, outcome: WeeklyOutcome) -> None:
+    """Render into the staging folder; on any error remove it and raise."""
+    sessions = week_sessions(run.store, run.week, run.rooms)
+    window = week_sessions(run.store, run.week, run.rooms, weeks_before=TRAILING_WEEKS)
+    run.staging.mkdir(parents=True)
+    try:
+        _render_week(run, outcome, sessions, window)
+    except BaseException:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        raise
+
+
+def _publish(run: WeekRun, outcome: WeeklyOutcome) -> None:
+    """Swap the staged run into place with its ``run.json`` and log, or drop it when nothing was
+    stale (the previous run stays as it is)."""
+    if outcome.nothing_stale:
+        shutil.rmtree(run.staging, ignore_errors=True)
+        log.info("nothing stale: %s kept as it is", run.final)
+        return
+    write_json(outcome.as_dict(), run.staging / "run.json")
+    log.info("week %s: %s", run.week, "ok" if outcome.ok else f"{len(outcome.failed)} failed")
+    shutil.copy2(outcome.log_path, run.staging / "run.log")
+    runner.swap_dir(run.staging, run.final)
+
+
+def _session_job(
+    run: WeekRun,
+    sid: str,
+    template: str,
+    reads: Sequence[Path],
+    digests: Mapping[str, list[Any]],
+    was: Mapping[str, Any],
+) -> tuple[runner.JobResult, runner.Job | None]:
+    """A session review's result with its fingerprint, and the job that renders it (None when
+    the previous render is fresh: it is hard-linked into the staging folder instead)."""
+    params = {
+        "store": str(run.store),
+        "session_id": sid,
+        "targets": run.targets,
+        "category": run.category,
+    }
+    rels = (p.relative_to(run.store).as_posix() for p in reads)
+    inputs = {rel: digests[rel] for rel in rels if rel in digests}
+    fp = staleness.fingerprint(template, params, run.lang, inputs)
+    before = run.final / "sessions" / sid
+    reason = "forced" if run.force else staleness.stale_reason(before, was.get("fingerprint"), fp)
+    res = runner.JobResult("session", sid, True, str(before), fingerprint=fp, inputs=inputs)
+    if reason is None:
+        runner.copy_tree(before, run.staging / "sessions" / sid)
+        res.reused = True
+        return res, None
+    log.info("session %s: render (%s)", sid, reason)
+    res.reason = reason
+    out_dir = str(run.staging / "sessions" / sid)
+    job = runner.Job(
+        "session",
+        sid,
+        params,
+        out_dir,
+        run.lang,
+        run.timeout_s,
+        plotlyjs=f"../../{PLOTLYJS}",
+        template_text=template,
+    )
+    return res, job
+
+
 def _session_jobs(
-    final: Path,
-    staging: Path,
-    store: Path,
-    sids: Sequence[str],
-    previous: Mapping[str, Any],
-    *,
-    lang: str,
-    category: str,
-    targets: str,
-    force: bool,
-    timeout_s: int,
+    run: WeekRun, sids: Sequence[str], previous: Mapping[str, Any]
 ) -> tuple[list[runner.Job], dict[str, runner.JobResult]]:
-    """The session reviews to render (stale by content, :mod:`helpers.pipeline.staleness`) and those kept
-    (hard-linked into ``staging``), each result with its fingerprint for ``run.json``."""
+    """The session reviews to render (stale by content, :mod:`helpers.pipeline.staleness`) and
+    those kept (hard-linked into the staging folder), each result with its fingerprint for
+    ``run.json``."""
     template = template_json("session")
-    todo: list[runner.Job] = []
-    results: dict[str, runner.JobResult] = {}
-    reads = review_inputs(store, sids)
+    reads = review_inputs(run.store, sids)
     recorded = {
         rel: rec for was in previous.values() for rel, rec in (was.get("inputs") or {}).items()
     }
-    digests = staleness.input_digests({p for ps in reads.values() for p in ps}, store, recorded)
+    digests = staleness.input_digests({p for ps in reads.values() for p in ps}, run.store, recorded)
+    todo: list[runner.Job] = []
+    results: dict[str, runner.JobResult] = {}
     for sid in sids:
-        params = {"store": str(store), "session_id": sid, "targets": targets, "category": category}
-        was = previous.get(sid, {})
-        inputs = {
-            rel: digests[rel]
-            for rel in (p.relative_to(store).as_posix() for p in reads[sid])
-            if rel in digests
-        }
-        fp = staleness.fingerprint(template, params, lang, inputs)
-        before = final / "sessions" / sid
-        reason = "forced" if force else staleness.stale_reason(before, was.get("fingerprint"), fp)
-        res = runner.JobResult("session", sid, True, str(before), fingerprint=fp, inputs=inputs)
-        results[sid] = res
-        if reason is None:
-            runner.copy_tree(before, staging / "sessions" / sid)
-            res.reused = True
-            continue
-        log.info("session %s: render (%s)", sid, reason)
-        res.reason = reason
-        todo.append(
-            runner.Job(
-                "session",
-                sid,
-                params,
-                str(staging / "sessions" / sid),
-                lang,
-                timeout_s,
-                plotlyjs=f"../../{PLOTLYJS}",
-                template_text=template,
-            )
+        results[sid], job = _session_job(
+            run, sid, template, reads[sid], digests, previous.get(sid, {})
         )
+        if job is not None:
+            todo.append(job)
     return todo, results
 
 
-def _render_week(
-    outcome: WeeklyOutcome,
-    staging: Path,
-    final: Path,
-    store: Path,
-    sessions: pl.DataFrame,
-    window: pl.DataFrame,
-    *,
-    jobs: int,
-    rooms: Sequence[str],
-    lang: str,
-    category: str,
-    targets: str,
-    force: bool,
-    executor: runner.Executor | str | None,
-    timeout_s: int,
+def _run_session_jobs(
+    run: WeekRun, todo: Sequence[runner.Job], results: dict[str, runner.JobResult]
 ) -> None:
-    before = previous_run(final)
-    sids = sessions["session_id"].to_list()
-    write_plotlyjs(staging)
-    todo, results = _session_jobs(
-        final,
-        staging,
-        store,
-        sids,
-        before["sessions"],
-        lang=lang,
-        category=category,
-        targets=targets,
-        force=force,
-        timeout_s=timeout_s,
+    """Render the stale reviews on the run's executor; each result keeps the fingerprint, inputs
+    and reason of its job and points at the published folder."""
+    pool, release = (
+        (run.executor, lambda: None)
+        if isinstance(run.executor, runner.Executor)
+        else runner.make_executor(run.jobs, run.executor or "")
     )
+    try:
+        for job, res in zip(todo, runner.run_jobs(todo, pool), strict=True):
+            kept = results[job.target]
+            res.out_dir, res.reason = str(run.final / "sessions" / job.target), kept.reason
+            res.fingerprint, res.inputs = kept.fingerprint, kept.inputs
+            results[job.target] = res
+    finally:
+        release()
+
+
+def _render_week(
+    run: WeekRun, outcome: WeeklyOutcome, sessions: pl.DataFrame, window: pl.DataFrame
+) -> None:
+    """Render the stale session reviews, then the weekly report if it is stale."""
+    before = previous_run(run.final)
+    sids = sessions["session_id"].to_list()
+    write_plotlyjs(run.staging)
+    todo, results = _session_jobs(run, sids, before["sessions"])
     if todo:
-        pool, release = (
-            (executor, lambda: None)
-            if isinstance(executor, runner.Executor)
-            else runner.make_executor(jobs, executor or "")
-        )
-        try:
-            for job, res in zip(todo, runner.run_jobs(todo, pool), strict=True):
-                kept = results[job.target]
-                res.out_dir, res.reason = str(final / "sessions" / job.target), kept.reason
-                res.fingerprint, res.inputs = kept.fingerprint, kept.inputs
-                results[job.target] = res
-        finally:
-            release()
+        _run_session_jobs(run, todo, results)
     outcome.sessions = [results[s] for s in sids]
+    _render_weekly(run, outcome, window["session_id"].to_list(), before["weekly"], bool(todo))
+
+
+def _render_weekly(
+    run: WeekRun,
+    outcome: WeeklyOutcome,
+    window_ids: Sequence[str],
+    was: Mapping[str, Any],
+    reviews_rendered: bool,
+) -> None:
+    """Render ``90-weekly-report`` when forced, when reviews were rendered or when its fingerprint
+    (template, parameters, language, the window's input digests) changed; else keep the previous
+    one."""
     params = {
         "week": outcome.week,
-        "store": str(store),
-        "rooms": ",".join(rooms),
-        "category": category,
+        "store": str(run.store),
+        "rooms": ",".join(run.rooms),
+        "category": run.category,
         "reviews": review_rows(outcome.sessions),
     }
     template = template_json("weekly")
-    was = before["weekly"]
-    inputs = staleness.input_digests(
-        session_inputs(store, window["session_id"].to_list()), store, was.get("inputs")
-    )
-    fp = staleness.fingerprint(template, params, lang, inputs)
-    reason = (
-        "forced"
-        if force
-        else (
-            "sessions rendered"
-            if todo
-            else staleness.stale_reason(final, was.get("fingerprint"), fp)
-        )
-    )
+    files = session_inputs(run.store, window_ids)
+    inputs = staleness.input_digests(files, run.store, was.get("inputs"))
+    fp = staleness.fingerprint(template, params, run.lang, inputs)
+    if run.force:
+        reason: str | None = "forced"
+    elif reviews_rendered:
+        reason = "sessions rendered"
+    else:
+        reason = staleness.stale_reason(run.final, was.get("fingerprint"), fp)
     if reason is None:
         outcome.nothing_stale = True
-        outcome.weekly = runner.JobResult("weekly", outcome.week, True, str(final), reused=True)
+        outcome.weekly = runner.JobResult("weekly", outcome.week, True, str(run.final), reused=True)
         return
     log.info("weekly %s: render (%s)", outcome.week, reason)
-    res = runner.run_job(
-        runner.Job(
-            "weekly",
-            outcome.week,
-            params,
-            str(staging),
-            lang,
-            timeout_s,
-            plotlyjs=PLOTLYJS,
-            template_text=template,
-        )
+    job = runner.Job(
+        "weekly",
+        outcome.week,
+        params,
+        str(run.staging),
+        run.lang,
+        run.timeout_s,
+        plotlyjs=PLOTLYJS,
+        template_text=template,
     )
-    res.out_dir, res.reason, res.fingerprint, res.inputs = str(final), reason, fp, inputs
+    res = runner.run_job(job)
+    res.out_dir, res.reason, res.fingerprint, res.inputs = str(run.final), reason, fp, inputs
     outcome.weekly = res
 
 

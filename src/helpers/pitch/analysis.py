@@ -1,4 +1,5 @@
-"""The pitch report's sections, registered with :mod:`helpers.present.sections`, and its summary block.
+"""The pitch report's entry (:func:`open_pitch`), its sections (registered with
+:mod:`helpers.present.sections`) and its summary.json (:func:`build_summary`).
 
 Every section takes a :class:`PitchContext`: the session's tables by canonical name and its
 transcript with the pitch elements detected (once); optional tables (trend, orders, events,
@@ -10,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -39,6 +40,12 @@ class PitchContext:
     session_id: str
     session: Session | None
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    outcomes: dict[str, sections.Outcome] = field(default_factory=dict)
+
+    def run(self, key: str) -> sections.Outcome:
+        """Run one section of the report on this context and keep its outcome (for the summary)."""
+        self.outcomes[key] = sections.run(key, self.frames(), self)
+        return self.outcomes[key]
 
     def frames(self) -> dict[str, pl.DataFrame]:
         """The tables by canonical name (what section needs are checked on)."""
@@ -52,11 +59,8 @@ class PitchContext:
     @functools.cached_property
     def detected(self) -> pl.DataFrame:
         """The transcript with its elements detected (:func:`helpers.pitch.elements.detect`)."""
-        return elements.detect(
-            self.get("transcript")
-            if self.get("transcript") is not None
-            else schema.empty("transcript")
-        )
+        transcript = self.get("transcript")
+        return elements.detect(transcript if transcript is not None else schema.empty("transcript"))
 
     @functools.cached_property
     def minute_table(self) -> pl.DataFrame:
@@ -129,7 +133,7 @@ def converting_section(ctx: PitchContext, top: int = CONVERTING_TOP) -> dict[str
                 "element": k,
                 "lines_converting": conv.height,
                 "share_converting": conv.height / inside.height if inside.height else None,
-                "share_all": float(det[k].mean()) if det.height else None,
+                "share_all": float(cast(float, det[k].mean())) if det.height else None,
                 "example": conv.sort("start_ts")["text"][0] if conv.height else None,
             }
         )
@@ -209,3 +213,8 @@ def summary(outcomes: Mapping[str, sections.Outcome]) -> dict[str, Any]:
         if ops is not None
         else None,
     }
+
+
+def build_summary(ctx: PitchContext) -> dict[str, Any]:
+    """The pitch report's summary.json: the session and the pitch keys of the sections run."""
+    return {"session_id": ctx.session_id, **summary(ctx.outcomes)}

@@ -94,8 +94,16 @@ def match(qs: pl.DataFrame, detected: pl.DataFrame, *, window_s: int = WINDOW_S)
                 check_sortedness=False,
             ).select("qid", "answer_ts", "answer")
         )
-    schema = {"qid": pl.Int64, "answer_ts": qs.schema["ts"], "answer": pl.String}
-    hits = pl.concat([f.cast(schema) for f in found]) if found else pl.DataFrame(schema=schema)
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "qid": pl.Int64,
+        "answer_ts": qs.schema["ts"],
+        "answer": pl.String,
+    }
+    hits = (
+        pl.concat([f.cast(pl.Schema(schema)) for f in found])
+        if found
+        else pl.DataFrame(schema=schema)
+    )
     first = (
         hits.drop_nulls("answer_ts")
         .sort("qid", "answer_ts")

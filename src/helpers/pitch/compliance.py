@@ -17,11 +17,16 @@ import unicodedata
 import polars as pl
 
 from helpers.data.schema import TS
-from helpers.pitch.rules import ComplianceRules, compliance_rules, element_rules
+from helpers.pitch.rules import (
+    ComplianceRule,
+    ComplianceRules,
+    compliance_rules,
+    element_rules,
+)
 from helpers.pitch.text import normalise_expr, to_simplified
 
 SOURCES = ("transcript", "product", "comment")
-HIT_COLUMNS = {
+HIT_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "ts": TS,
     "source": pl.String,
     "term": pl.String,
@@ -37,7 +42,7 @@ _MASK = "□"
 @functools.lru_cache(maxsize=4)
 def _compiled(
     rules: ComplianceRules,
-) -> tuple[re.Pattern[str], tuple[tuple[object, re.Pattern[str]], ...]]:
+) -> tuple[re.Pattern[str], tuple[tuple[ComplianceRule, re.Pattern[str]], ...]]:
     return re.compile(rules.allowed), tuple((r, re.compile(r.pattern)) for r in rules.rules)
 
 
@@ -59,7 +64,7 @@ def clause_hits(text: str, rules: ComplianceRules | None = None) -> list[tuple[s
         c = allowed.sub(lambda m: _MASK * len(m.group()), normalise_one(clause))
         for rule, rx in compiled:
             for m in rx.finditer(c):
-                out.append((rule.id, m.group(), clause))  # type: ignore[attr-defined]
+                out.append((rule.id, m.group(), clause))
             c = rx.sub(lambda m: _MASK * len(m.group()), c)
     return out
 

@@ -1,25 +1,30 @@
-"""Display frames and the chart of the pitch report: times as HH:MM:SS, names of elements, rules and
-sources in the report's language, long speech cut to a readable length; :func:`show` names the
-columns (text stays data: ``nb.show_table`` escapes it)."""
+"""What the pitch report shows: display frames (times as HH:MM:SS, names of elements, rules and
+sources in the report's language, long speech cut to a readable length), the chart, and
+:func:`section` — a section's tables then its sentence of interpretation, or the sentence of
+what it needs. Text stays data: ``nb.show_table`` escapes it."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from helpers.comments.intent import label as intent_label
 from helpers.pitch.rules import compliance_rules, element_rules
+from helpers.present import nb, sections
 from helpers.present.i18n import t
 from helpers.present.labels import columns
+from helpers.present.sections import Outcome
+
+if TYPE_CHECKING:  # the context is built in analysis, which does not import this module
+    from helpers.pitch.analysis import PitchContext
 
 SPEECH_CHARS = 80
 
 
-def show(df: pl.DataFrame, caption: str, lang: str, **kwargs: Any) -> Any:
+def show(df: pl.DataFrame, caption: str, lang: str, **kwargs: Any) -> nb.Table:
     """``nb.show_table`` with the columns named in the report's language (formats by column key)."""
-    from helpers.present import nb
-
     return nb.show_table(df, caption, rename=columns(df.columns, lang), **kwargs)
 
 
@@ -43,7 +48,7 @@ def _elements_expr(col: str, lang: str) -> pl.Expr:
     return (
         pl.col(col)
         .list.eval(pl.element().replace_strict(names, default=pl.element()))
-        .list.join("、" if lang == "zh" else ", ")
+        .list.join(t("pitch.list_sep", lang))
     )
 
 
@@ -59,7 +64,7 @@ def minutes_view(table: pl.DataFrame, lang: str) -> pl.DataFrame:
                 default=pl.element(),
             )
         )
-        .list.join("、" if lang == "zh" else ", ")
+        .list.join(t("pitch.list_sep", lang))
     )
     return table.select(
         _hms("minute_ts", "%H:%M").alias("minute_ts"),
@@ -180,7 +185,7 @@ def compliance_view(hits: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
-def minute_chart(table: pl.DataFrame, lang: str):  # -> plotly Figure
+def minute_chart(table: pl.DataFrame, lang: str) -> Any:  # a plotly Figure
     """Orders per minute (bars) and the host's speaking rate (line, right axis)."""
     import plotly.graph_objects as go
 
@@ -207,3 +212,177 @@ def minute_chart(table: pl.DataFrame, lang: str):  # -> plotly Figure
         yaxis2={"title": t("chars_per_min", lang), "overlaying": "y", "side": "right"},
     )
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Sections as the report shows them: tables, then one sentence
+# --------------------------------------------------------------------------------------------
+
+
+def _say(key: str, lang: str, **values: Any) -> nb.Markdown:
+    return nb.say(t(key, lang), **values)
+
+
+def _names(keys: Any, lang: str) -> str:
+    """Element names joined in the language, "–" for none."""
+    return t("pitch.list_sep", lang).join(element_name(k, lang) for k in keys) or "–"
+
+
+def spoken_minutes(detected: pl.DataFrame) -> float:
+    """Minutes of speech in the transcript (the lines' durations summed)."""
+    if not detected.height:
+        return 0.0
+    return float((detected["end_ts"] - detected["start_ts"]).dt.total_seconds().sum() / 60)
+
+
+def intro(ctx: PitchContext, lang: str) -> nb.Markdown:
+    """Which session and room, how much was said, how many comments."""
+    comments = ctx.frames().get("comments")
+    return _say(
+        "pitch.intro",
+        lang,
+        sid=ctx.session_id,
+        room=ctx.session.info.get("room", "") if ctx.session else "",
+        n=ctx.detected.height,
+        m=spoken_minutes(ctx.detected),
+        c=comments.height if comments is not None else 0,
+    )
+
+
+def _minutes(mt: pl.DataFrame, lang: str) -> list[Any]:
+    talking = mt.filter(pl.col("spoken_s") > 0)
+    fmt = {"decimals": {"chars_per_min": 0, "silent_s": 0, "gmv": 0}, "max_rows": 240}
+    return [
+        show(minutes_view(mt, lang), t("pitch.minutes_caption", lang), lang, **fmt),
+        _say(
+            "pitch.minutes_text",
+            lang,
+            n=talking.height,
+            r=float(cast(float, talking["chars_per_min"].median()) or 0),
+            q=int((mt["silent_s"] > 45).sum()),
+            g=int(mt["gaps"].sum()),
+        ),
+    ]
+
+
+def _elements(value: dict[str, pl.DataFrame], lang: str) -> list[Any]:
+    cnt = value["counts"]
+    top = cnt.sort(["lines", "element"], descending=[True, False]).row(0, named=True)
+    never = cnt.filter(pl.col("lines") == 0)["element"]
+    return [
+        show(counts_view(cnt, lang), t("pitch.elements_caption", lang), lang),
+        _say(
+            "pitch.elements_text",
+            lang,
+            e=element_name(top["element"], lang),
+            n=top["lines"],
+            m=_names(never, lang),
+        ),
+    ]
+
+
+def _converting(value: dict[str, Any], lang: str) -> list[Any]:
+    outline = value["outline"]
+    shares = ("share_converting", "share_all")
+    fmt = {"decimals": {"lift": 2, "share_converting": 0, "share_all": 0}, "percent": shares}
+    lead = outline.filter(pl.col("lift") > 1)["element"]
+    return [
+        show(converting_view(value["minutes"], lang), t("pitch.converting_caption", lang), lang),
+        show(outline_view(outline, lang), t("pitch.outline_caption", lang), lang, **fmt),
+        _say("pitch.converting_text", lang, n=value["lines"], e=_names(lead, lang)),
+    ]
+
+
+def _effect(eff: pl.DataFrame, lang: str) -> list[Any]:
+    clear = eff.filter((pl.col("status") == "ok") & (pl.col("lo") > 1))
+    fmt = {"decimals": {"rate_ratio": 2, "lo": 2, "hi": 2, "p_value": 3}}
+    return [
+        show(effect_view(eff, lang), t("pitch.effect_caption", lang), lang, **fmt),
+        _say(
+            "pitch.effect_text",
+            lang,
+            k=clear.height,
+            e=_names(clear["element"], lang),
+            t=int((eff["status"] == "too_little_data").sum()),
+        ),
+    ]
+
+
+def _openings(ops: pl.DataFrame, lang: str) -> list[Any]:
+    table = show(openings_view(ops, lang), t("pitch.openings_caption", lang), lang, max_rows=60)
+    if not ops.height:
+        return [table, _say("pitch.no_openings", lang)]
+    return [table, _say("pitch.openings_text", lang, n=ops.height, h=int(ops["hook"].sum()))]
+
+
+def _questions(value: dict[str, Any], lang: str) -> list[Any]:
+    qs = value["summary"]
+    delay = qs["median_delay_s"]
+    topics_fmt = {
+        "decimals": {"median_delay_s": 0, "answered_share": 0},
+        "percent": ("answered_share",),
+    }
+    answered_fmt = {"decimals": {"delay_s": 0}, "max_rows": 60}
+    return [
+        show(
+            topics_view(value["by_topic"], lang),
+            t("pitch.topics_caption", lang),
+            lang,
+            **topics_fmt,
+        ),
+        show(
+            answered_view(value["matched"], lang),
+            t("pitch.answered_caption", lang),
+            lang,
+            **answered_fmt,
+        ),
+        show(themes_view(value["themes"], lang), t("pitch.themes_caption", lang), lang),
+        _say(
+            "pitch.questions_text",
+            lang,
+            a=qs["asked"],
+            b=qs["answered"],
+            d="–" if delay is None else t("pitch.seconds", lang, s=delay),
+        ),
+    ]
+
+
+def _compliance(hits: pl.DataFrame, lang: str) -> list[Any]:
+    sev = {k: int((hits["severity"] == k).sum()) for k in ("high", "medium", "low")}
+    return [
+        show(compliance_view(hits, lang), t("pitch.compliance_caption", lang), lang, max_rows=100),
+        _say(
+            "pitch.compliance_text",
+            lang,
+            n=hits.height,
+            h=sev["high"],
+            m=sev["medium"],
+            l=sev["low"],
+            t=int((hits["source"] == "transcript").sum()),
+        ),
+    ]
+
+
+#: what each section of the report shows from its value
+SHOWN: dict[str, Callable[[Any, str], list[Any]]] = {
+    "pitch.minutes": _minutes,
+    "pitch.elements": _elements,
+    "pitch.converting": _converting,
+    "pitch.effect": _effect,
+    "pitch.openings": _openings,
+    "pitch.questions": _questions,
+    "pitch.compliance": _compliance,
+}
+
+
+def section(out: Outcome, lang: str) -> list[Any]:
+    """What a section of the pitch report shows: its tables then its sentence of interpretation;
+    the sentence of what it needs when it could not run."""
+    if not out.ok:
+        return [nb.outcome(out, lang)]
+    return SHOWN[out.key](out.value, lang)
+
+
+def chart(out: Outcome, lang: str) -> Any:
+    """The minute chart of the ``pitch.minutes`` outcome (a failing chart says so in its place)."""
+    return sections.guard(out.key, lambda: minute_chart(out.value, lang))

@@ -8,7 +8,8 @@ at least :data:`GAP_S` seconds starting in the minute.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -19,67 +20,79 @@ RUN_SHEET_KINDS = ("explain", "lottery", "coupon", "flash_sale")
 POINT_EVENT_MIN = 3  # an event without an end lasts this many minutes
 
 
-def speech_per_minute(detected: pl.DataFrame) -> pl.DataFrame:
-    """minute_ts, text (the lines starting in the minute), chars_per_min, spoken_s, silent_s,
-    gaps, and the number of lines with each element."""
-    keys = list(element_rules().elements)
-    if detected.height == 0:
-        return pl.DataFrame(
-            schema={
-                "minute_ts": detected.schema["start_ts"],
-                "text": pl.String,
-                "chars_per_min": pl.Float64,
-                "spoken_s": pl.Float64,
-                "silent_s": pl.Float64,
-                "gaps": pl.Int64,
-                **{k: pl.Int64 for k in keys},
-            }
-        )
-    dur = (pl.col("end_ts") - pl.col("start_ts")).dt.total_microseconds() / 1e6
+def _empty_speech(detected: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "minute_ts": detected.schema["start_ts"],
+            "text": pl.String,
+            "chars_per_min": pl.Float64,
+            "spoken_s": pl.Float64,
+            "silent_s": pl.Float64,
+            "gaps": pl.Int64,
+            **{k: pl.Int64 for k in keys},
+        }
+    )
+
+
+def _seconds(delta: pl.Expr) -> pl.Expr:
+    return delta.dt.total_microseconds() / 1e6
+
+
+def _spoken(detected: pl.DataFrame) -> pl.DataFrame:
+    """Per minute: characters spoken (each line's spread over the minutes it spans, in
+    proportion to the overlap) and seconds spoken (at most 60)."""
     spans = detected.with_columns(
         pl.datetime_ranges(pl.col("start_ts").dt.truncate("1m"), pl.col("end_ts"), "1m").alias(
             "minute_ts"
         ),
-        dur.alias("dur"),
+        _seconds(pl.col("end_ts") - pl.col("start_ts")).alias("dur"),
     ).explode("minute_ts")
     m_end = pl.col("minute_ts") + timedelta(minutes=1)
-    overlap = (
-        (
-            pl.min_horizontal(pl.col("end_ts"), m_end)
-            - pl.max_horizontal(pl.col("start_ts"), pl.col("minute_ts"))
-        ).dt.total_microseconds()
-        / 1e6
+    overlap = _seconds(
+        pl.min_horizontal(pl.col("end_ts"), m_end)
+        - pl.max_horizontal(pl.col("start_ts"), pl.col("minute_ts"))
     ).clip(lower_bound=0)
     spans = spans.with_columns(overlap.alias("ov")).filter(
         (pl.col("ov") > 0) | (pl.col("dur") == 0)
     )
     share = pl.when(pl.col("dur") > 0).then(pl.col("ov") / pl.col("dur")).otherwise(1.0)
-    speech = spans.group_by("minute_ts").agg(
+    return spans.group_by("minute_ts").agg(
         (pl.col("chars") * share).sum().alias("chars_per_min"),
         pl.col("ov").sum().clip(upper_bound=60).alias("spoken_s"),
     )
-    starts = detected.with_columns(pl.col("start_ts").dt.truncate("1m").alias("minute_ts"))
-    gap = (pl.col("start_ts").shift(-1) - pl.col("end_ts").cum_max()).dt.total_microseconds() / 1e6
-    gaps = (
-        detected.with_columns(
-            gap.alias("gap"), pl.col("end_ts").cum_max().dt.truncate("1m").alias("minute_ts")
-        )
+
+
+def _gaps(detected: pl.DataFrame) -> pl.DataFrame:
+    """Per minute: silences of at least :data:`GAP_S` starting in it (after everything said so
+    far has ended)."""
+    said_until = pl.col("end_ts").cum_max()
+    gap = _seconds(pl.col("start_ts").shift(-1) - said_until)
+    return (
+        detected.with_columns(gap.alias("gap"), said_until.dt.truncate("1m").alias("minute_ts"))
         .filter(pl.col("gap") >= GAP_S)
         .group_by("minute_ts")
         .agg(pl.len().cast(pl.Int64).alias("gaps"))
     )
+
+
+def speech_per_minute(detected: pl.DataFrame) -> pl.DataFrame:
+    """minute_ts, text (the lines starting in the minute), chars_per_min, spoken_s, silent_s,
+    gaps, and the number of lines with each element."""
+    keys = list(element_rules().elements)
+    if detected.height == 0:
+        return _empty_speech(detected, keys)
+    starts = detected.with_columns(pl.col("start_ts").dt.truncate("1m").alias("minute_ts"))
     text = starts.group_by("minute_ts").agg(
         pl.col("text").str.join(" "), *[pl.col(k).sum().cast(pl.Int64) for k in keys]
     )
-    grid = pl.DataFrame(
-        {
-            "minute_ts": pl.datetime_range(
-                starts["minute_ts"].min(), detected["end_ts"].max(), "1m", eager=True
-            )
-        }
+    first = cast(datetime, starts["minute_ts"].min())
+    minutes = pl.datetime_range(first, cast(datetime, detected["end_ts"].max()), "1m", eager=True)
+    out = (
+        pl.DataFrame({"minute_ts": minutes})
+        .join(text, on="minute_ts", how="left")
+        .join(_spoken(detected), on="minute_ts", how="left")
+        .join(_gaps(detected), on="minute_ts", how="left")
     )
-    out = grid.join(text, on="minute_ts", how="left").join(speech, on="minute_ts", how="left")
-    out = out.join(gaps, on="minute_ts", how="left")
     return (
         out.with_columns(
             pl.col("chars_per_min", "spoken_s").fill_null(0.0),
@@ -109,6 +122,7 @@ def market_per_minute(
         and orders.height > 0
     )
     if counted:
+        assert orders is not None  # `counted` says so
         o = orders.group_by(pl.col("ts").dt.truncate("1m").alias("minute_ts")).agg(
             pl.len().cast(pl.Int64).alias("orders"), pl.col("amount").sum().alias("gmv")
         )
@@ -175,7 +189,8 @@ def minute_table(
     if market is not None and market.height:
         lo = min(x for x in (speech["minute_ts"].min(), market["minute_ts"].min()) if x is not None)
         hi = max(x for x in (speech["minute_ts"].max(), market["minute_ts"].max()) if x is not None)
-        grid = pl.DataFrame({"minute_ts": pl.datetime_range(lo, hi, "1m", eager=True)})
+        start, end = cast(datetime, lo), cast(datetime, hi)
+        grid = pl.DataFrame({"minute_ts": pl.datetime_range(start, end, "1m", eager=True)})
     out = grid.join(speech, on="minute_ts", how="left")
     keys = list(element_rules().elements)
     out = out.with_columns(

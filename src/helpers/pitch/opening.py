@@ -18,7 +18,7 @@ from helpers.pitch.rules import element_rules
 
 OPENING_S = 30
 REOPEN_S = 180
-OPENING_COLUMNS = {
+OPENING_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
     "start_ts": TS,
     "source": pl.String,
     "product_id": pl.String,

@@ -6,10 +6,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from helpers.paths import RESOURCES
+from helpers.present.i18n import LANGS
 
 ELEMENTS_PATH = RESOURCES / "pitch" / "elements.yaml"
 COMPLIANCE_PATH = RESOURCES / "pitch" / "compliance.yaml"
@@ -23,15 +25,20 @@ def alternation(patterns: list[str] | str) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+def _names(entry: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(language, name) of a rule (the rule file names it in every language next to its
+    patterns, as the metric registry does for metrics); a tuple, so rules stay hashable."""
+    return tuple((lang, str(entry[lang])) for lang in LANGS)
+
+
 @dataclass(frozen=True)
 class Element:
     key: str
-    zh: str
-    en: str
+    names: tuple[tuple[str, str], ...]
     pattern: str
 
     def name(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+        return dict(self.names)[lang]
 
 
 @dataclass(frozen=True)
@@ -45,14 +52,13 @@ class ElementRules:
 @dataclass(frozen=True)
 class ComplianceRule:
     id: str
-    zh: str
-    en: str
+    names: tuple[tuple[str, str], ...]
     severity: str
     law: str
     pattern: str
 
     def name(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+        return dict(self.names)[lang]
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,7 @@ def element_rules(path: str | Path = ELEMENTS_PATH) -> ElementRules:
     """The element rules of ``elements.yaml`` (cached)."""
     raw = yaml.safe_load(Path(path).read_text("utf-8"))
     elements = {
-        k: Element(k, v["zh"], v["en"], alternation(v["patterns"]))
-        for k, v in raw["elements"].items()
+        k: Element(k, _names(v), alternation(v["patterns"])) for k, v in raw["elements"].items()
     }
     unknown = [h for h in raw["hook_elements"] if h not in elements]
     if unknown:
@@ -85,9 +90,7 @@ def compliance_rules(path: str | Path = COMPLIANCE_PATH) -> ComplianceRules:
     """The compliance list of ``compliance.yaml``, most severe rules first (cached)."""
     raw = yaml.safe_load(Path(path).read_text("utf-8"))
     rules = [
-        ComplianceRule(
-            r["id"], r["zh"], r["en"], r["severity"], r["law"], alternation(r["patterns"])
-        )
+        ComplianceRule(r["id"], _names(r), r["severity"], r["law"], alternation(r["patterns"]))
         for r in raw["rules"]
     ]
     bad = [r.id for r in rules if r.severity not in SEVERITIES]

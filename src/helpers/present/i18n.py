@@ -51,5 +51,5 @@ def t(key: str, lang: str = "zh", /, **values: Any) -> str:
         metric = METRICS.get(key)
         if metric is None:
             return key
-        text = metric.zh if lang == "zh" else metric.en
+        text = metric.name(lang)
     return text.format(**values) if values else text

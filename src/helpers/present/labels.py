@@ -6,7 +6,7 @@ report in ``en`` has no stray Chinese UI text (data such as product names stays 
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from helpers.metrics.definitions import METRICS
 from helpers.present.i18n import has, t
@@ -15,7 +15,7 @@ from helpers.present.i18n import has, t
 def metric_header(key: str, lang: str = "zh") -> str:
     """A metric's column header in the language with its unit where it helps (``成交金额(元)``)."""
     m = METRICS[key]
-    name = m.zh if lang == "zh" else m.en
+    name = m.name(lang)
     if not has(f"unit.{m.unit}", lang):
         return name
     return t("metric_with_unit", lang, name=name, unit=t(f"unit.{m.unit}", lang))
@@ -37,6 +37,16 @@ def format_metric(key: str, value: float | None, *, signed: bool = False) -> str
     return f"{value:{sign},.{d}f}"
 
 
+class TableFormat(TypedDict):
+    """What :func:`table_format` gives: keyword arguments of
+    :func:`helpers.present.nb.show_table`."""
+
+    decimals: dict[str, int]
+    percent: tuple[str, ...]
+    signed: tuple[str, ...]
+    rename: NotRequired[dict[str, str]]  # NotRequired: a caller may pop it
+
+
 def table_format(
     names: list[str],
     lang: str = "zh",
@@ -45,10 +55,11 @@ def table_format(
     decimals: dict[str, int] | None = None,
     signed: tuple[str, ...] = (),
     rename: dict[str, str] | None = None,
-) -> dict[str, object]:
-    """Keyword arguments for :func:`helpers.present.nb.show_table` of a frame with these columns: metric
-    columns (keys of :data:`METRICS`) with the registry's decimals, % metrics as percentages, money
-    headers with their unit; other headers from the catalogue (:func:`columns`). ``percent`` adds
+) -> TableFormat:
+    """Keyword arguments for :func:`helpers.present.nb.show_table` of a frame with these columns:
+    metric columns (keys of :data:`METRICS`) with the registry's decimals, % metrics as
+    percentages, money headers with their unit; other headers from the catalogue
+    (:func:`columns`). ``percent`` adds
     fraction columns shown as % (column → decimals), ``decimals`` sets other columns' decimals,
     ``signed`` columns carry an explicit sign (changes), ``rename`` overrides headers."""
     dec: dict[str, int] = {}
@@ -85,11 +96,6 @@ def stage(key: str, lang: str = "zh") -> str:
     return t(f"stage.{key}", lang) if has(f"stage.{key}", lang) else key
 
 
-def chooser(lang: str):
-    """``L = chooser(lang)``; ``L("中文", "English")`` picks the report language's text."""
-    return (lambda zh, en: zh) if lang == "zh" else (lambda zh, en: en)
-
-
 class Heading:
     """A section heading emitted by a code cell (so its language follows the ``lang`` parameter).
 
@@ -113,7 +119,8 @@ class Heading:
         inner = html.escape("sec_" + self.anchor.removeprefix("section-"))
         return (
             f'<div class="jp-MarkdownCell wb-section"><div class="jp-RenderedMarkdown">'
-            f'<h2 id="{html.escape(self.anchor)}"><a id="{inner}"></a>{html.escape(self.title)}</h2></div></div>'
+            f'<h2 id="{html.escape(self.anchor)}"><a id="{inner}"></a>'
+            f"{html.escape(self.title)}</h2></div></div>"
         )
 
 

@@ -2,7 +2,8 @@
 
 - :func:`setup` chooses the ``workbook`` plotly renderer (figures without plotly.js, which the
   report's HTML loads once) when the notebook runs as a report (``WORKBOOK_REPORT=1``, set by
-  :func:`helpers.pipeline.render.render`), and leaves an analyst's interactive default alone otherwise.
+  :func:`helpers.pipeline.render.render`), and leaves an analyst's interactive default alone
+  otherwise.
 - :func:`show_table` renders a frame with fixed decimals as escaped HTML plus a plain-text form, so
   nbval compares stable text and viewer text can never become markup.
 - :func:`say` writes a sentence of Markdown with any interpolated data escaped.
@@ -17,6 +18,8 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+from helpers.present.i18n import t
 
 if TYPE_CHECKING:  # pandas is imported where a table is shown (the weekly runner never needs it)
     import pandas as pd
@@ -34,16 +37,17 @@ def report_renderer() -> Any:
     """The ``workbook`` renderer: each figure as a ``<div>`` and the ``Plotly.newPlot`` call, with
     neither plotly.js nor MathJax (plotly's own ``notebook`` renderer embeds 4.8 MB of plotly.js in
     the notebook and adds a MathJax ``<script src>`` on a CDN to every figure). The report's HTML
-    loads plotly.js once in its head (:func:`helpers.pipeline.render.to_html`: embedded, or a relative file
-    of the run folder). The figure's JSON rides along as ``application/vnd.plotly.v1+json`` so the
-    executed notebook shows its charts in JupyterLab too."""
+    loads plotly.js once in its head (:func:`helpers.pipeline.render.to_html`: embedded, or a
+    relative file of the run folder). The figure's JSON rides along as
+    ``application/vnd.plotly.v1+json`` so the executed notebook shows its charts in JupyterLab
+    too."""
     import json
 
     from plotly.io import to_html, to_json
     from plotly.io._base_renderers import MimetypeRenderer
 
     class ReportRenderer(MimetypeRenderer):
-        def to_mimebundle(self, fig_dict):  # type: ignore[no-untyped-def]
+        def to_mimebundle(self, fig_dict: Any) -> dict[str, Any]:
             html = to_html(
                 fig_dict,
                 include_plotlyjs=False,
@@ -127,13 +131,14 @@ def show_table(
     percent: Collection[str] = (),
     signed: Collection[str] = (),
     points: Collection[str] = (),
+    lang: str = "en",
 ) -> Table:
     """Format a frame for a report: fixed decimals (per column if a mapping), thousands separators,
     fractions of the ``percent`` columns as percentages (``0.0807`` → ``8.07%`` with 2 decimals),
-    differences of fractions in the ``points`` columns as percentage points (``0.0413`` → ``4.13 pp``),
-    an explicit sign on the ``signed`` columns (changes), at most ``max_rows`` rows (the caption says
-    when rows were cut). :func:`helpers.present.labels.table_format` builds these arguments from the metric
-    registry."""
+    differences of fractions in the ``points`` columns as percentage points (``0.0413`` →
+    ``4.13 pp``), an explicit sign on the ``signed`` columns (changes), at most ``max_rows`` rows
+    (the caption says when rows were cut, in ``lang``). :func:`helpers.present.labels.table_format`
+    builds these arguments from the metric registry."""
     import pandas as pd
 
     pdf = df.to_pandas() if isinstance(df, pl.DataFrame) else df.copy()
@@ -150,7 +155,7 @@ def show_table(
     if rename:
         pdf = pdf.rename(columns=dict(rename))
     if cut and caption:
-        caption = f"{caption} (first {max_rows} rows)"
+        caption = t("pipeline.first_rows", lang, caption=caption, n=max_rows)
     return Table(pdf, caption)
 
 
@@ -175,6 +180,7 @@ def outcome(out: Any, lang: str = "zh") -> Markdown:
 
 
 def say(template: str, **values: Any) -> Markdown:
-    """A sentence of interpretation; interpolated values are escaped (numbers formatted as given)."""
+    """A sentence of interpretation; interpolated values are escaped (numbers formatted as
+    given)."""
     safe = {k: (v if isinstance(v, int | float) else escape(v)) for k, v in values.items()}
     return Markdown(template.format(**safe))

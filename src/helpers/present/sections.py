@@ -22,30 +22,20 @@ from typing import Any
 
 import polars as pl
 
+from helpers.present.i18n import has, t
+
 log = logging.getLogger(__name__)
 
-# What each table is called in a sentence; a missing column is named as ``table.column``.
-TABLE_NAMES: dict[str, tuple[str, str]] = {
-    "sessions": ("场次列表（sessions 表）", "the session list (sessions table)"),
-    "session_totals": (
-        "平台整场汇总（session_totals 表）",
-        "the platform's session totals (session_totals table)",
-    ),
-    "room_days": ("直播间每日概览（room_days 表）", "the daily room overview (room_days table)"),
-    "trend": ("分钟趋势（trend 表）", "the minute trend (trend table)"),
-    "events": ("场记/讲解记录（events 表）", "the run sheet (events table)"),
-    "products": ("商品明细（products 表）", "the product table (products table)"),
-    "viewers": ("观众明细（viewers 表）", "viewer-level rows (viewers table)"),
-    "orders": ("订单明细（orders 表）", "order lines (orders table)"),
-    "comments": ("弹幕（comments 表）", "comments (comments table)"),
-    "traffic": ("流量来源（traffic 表）", "traffic sources (traffic table)"),
-    "targets": ("目标（targets 表）", "targets (targets table)"),
-    "audience_profile": (
-        "人群画像（audience_profile 表）",
-        "the audience portrait (audience_profile table)",
-    ),
-    "transcript": ("主播话术转写（transcript 表）", "the host's transcript (transcript table)"),
-}
+
+def knows_table(table: str) -> bool:
+    """Whether sentences name ``table`` by what it holds (a canonical table the catalogue knows)."""
+    return has(f"sections.table_{table}")
+
+
+def table_name(table: str, lang: str) -> str:
+    """A canonical table as a sentence names it (``the viewer-level rows (viewers table)``)."""
+    key = f"sections.table_{table}"
+    return t(key, lang) if has(key, lang) else t("sections.table_unknown", lang, table=table)
 
 
 @dataclass(frozen=True)
@@ -66,18 +56,14 @@ class Need:
         return any(_present(tables.get(t), c) for t, c in self.alternatives)
 
     def text(self, lang: str) -> str:
+        """The need in words: its alternatives (tables, or a column of one) joined by "or"."""
         parts = []
         for table, column in self.alternatives:
-            name = TABLE_NAMES.get(table, (f"{table} 表", f"the {table} table"))[
-                0 if lang == "zh" else 1
-            ]
-            if column:
-                parts.append(
-                    f"{name}的 {column} 列" if lang == "zh" else f"the {column} column of {name}"
-                )
-            else:
-                parts.append(name)
-        return ("或".join(parts)) if lang == "zh" else " or ".join(parts)
+            name = table_name(table, lang)
+            parts.append(
+                t("sections.column_of", lang, table=name, column=column) if column else name
+            )
+        return t("sections.or", lang).join(parts)
 
     def key(self) -> str:
         return "|".join(f"{t}.{c}" if c else t for t, c in self.alternatives)
@@ -93,11 +79,13 @@ def _present(df: pl.DataFrame | None, column: str | None) -> bool:
 
 class Unavailable(Exception):
     """Raised by a section whose tables are present but cannot support it (a room's first session
-    has no history to compare with, ...): the outcome is ``needs`` with this sentence."""
+    has no history to compare with, ...): the outcome is ``needs`` with this sentence, the
+    catalogue's ``key`` filled with ``values``."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.text = {"zh": zh, "en": en}
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(t(key, "en", **values))
+        self.key = key
+        self.values = values
 
 
 @dataclass
@@ -109,11 +97,17 @@ class Outcome:
     value: Any = None
     missing: list[Need] = field(default_factory=list)
     error: str | None = None
-    reason: dict[str, str] | None = None  # a section's own sentence (zh, en) when it is unavailable
+    reason: Unavailable | None = None  # the section's own sentence when it is unavailable
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+    def reason_text(self, lang: str) -> str | None:
+        """The section's own sentence saying why it is unavailable (None if it said none)."""
+        if self.reason is None:
+            return None
+        return t(self.reason.key, lang, **self.reason.values)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -121,7 +115,7 @@ class Outcome:
             "status": self.status,
             "missing": [n.key() for n in self.missing],
             "error": self.error,
-            "reason": (self.reason or {}).get("en"),
+            "reason": self.reason_text("en"),
         }
 
 
@@ -143,7 +137,7 @@ def section(
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         REGISTRY[key] = Section(key, tuple(Need.parse(s) for s in needs), fn)
-        fn.section_key = key  # type: ignore[attr-defined]
+        fn.section_key = key  # type: ignore[attr-defined]  # a marker on the function object
         return fn
 
     return wrap
@@ -164,7 +158,7 @@ def run(key: str, tables: Mapping[str, pl.DataFrame | None], *args: Any, **kwarg
         try:
             out = Outcome(key, "ok", value=sec.fn(*args, **kwargs))
         except Unavailable as u:
-            out = Outcome(key, "needs", reason=u.text)
+            out = Outcome(key, "needs", reason=u)
         except Exception as exc:  # a failing section must never fail the notebook
             log.warning("section %s failed:\n%s", key, traceback.format_exc())
             out = Outcome(key, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -187,16 +181,12 @@ def guard(key: str, fn: Callable[[], Any]) -> Any:
 def needs_text(out: Outcome, lang: str = "zh") -> str:
     """One sentence saying what a section lacks or how it failed."""
     if out.status == "needs" and out.reason:
-        return out.reason["zh" if lang == "zh" else "en"]
+        return out.reason_text(lang) or ""
     if out.status == "needs":
-        what = ("、" if lang == "zh" else "; ").join(n.text(lang) for n in out.missing)
-        return (
-            f"本节需要{what}，本场数据没有。"
-            if lang == "zh"
-            else f"This section needs {what}, which this data does not have."
-        )
+        what = t("sections.list_sep", lang).join(n.text(lang) for n in out.missing)
+        return t("sections.needs", lang, what=what)
     if out.status == "failed":
-        return f"本节计算出错：{out.error}" if lang == "zh" else f"This section failed: {out.error}"
+        return t("sections.failed", lang, error=out.error)
     return ""
 
 

@@ -1,6 +1,8 @@
 """The session review (单场复盘): one module per report section, each computing aggregated frames
 from whatever tables a loaded :class:`~helpers.data.store.Session` holds (viewer rows are optional).
-Sections register with :mod:`helpers.present.sections`; metrics come from :mod:`helpers.metrics.definitions`.
+Sections register with :mod:`helpers.present.sections`; metrics come from
+:mod:`helpers.metrics.definitions`. A report opens with :func:`open_review`, shows what
+:mod:`helpers.review.page` returns per cell, and ends with :func:`build_summary`.
 
 Stage: analysis. May import the foundation and :mod:`helpers.comments`.
 """
@@ -25,12 +27,11 @@ from helpers.review.common import (
     per_viewer_gmv,
     session_minutes,
 )
-from helpers.review.context import Context, data_note, open_review
-from helpers.review.display import display_frame, format_value, show, step
+from helpers.review.context import Context, data_note, load_review, open_review, table_name
+from helpers.review.display import display_frame, format_value, interval_text, say, show, step
 from helpers.review.findings import FINDING_TEXT, findings
 from helpers.review.funnel import Funnel, funnel
 from helpers.review.headline import (
-    UNIT_TEXT,
     Headline,
     as_of,
     empty_headline,
@@ -68,9 +69,10 @@ from helpers.review.story import (
     screen_label,
     screen_timeline,
 )
-from helpers.review.summary import build_summary
+from helpers.review.summary import build_summary, session_summary
 from helpers.review.traffic import traffic_sources
-from helpers.review.verdict import PageOne, Verdict, funnel_comparison, funnel_steps
+from helpers.review.verdict import Verdict, funnel_comparison, funnel_steps
+from helpers.review.verdict_text import PageOne
 
 __all__ = [
     "AUDIENCE_DIMENSIONS",
@@ -84,7 +86,6 @@ __all__ = [
     "SHORT_WATCH_S",
     "TENURE_BUCKETS",
     "TRAILING_SESSIONS",
-    "UNIT_TEXT",
     "Context",
     "Funnel",
     "Headline",
@@ -121,9 +122,11 @@ __all__ = [
     "headline",
     "headline_table",
     "integrity",
+    "interval_text",
     "kpi_intervals",
     "leaving_by_screen",
     "lift_text",
+    "load_review",
     "minute_frame",
     "minute_story",
     "open_review",
@@ -134,11 +137,14 @@ __all__ = [
     "retention",
     "returning_customers",
     "run_sheet",
+    "say",
     "screen_label",
     "screen_timeline",
     "session_minutes",
+    "session_summary",
     "show",
     "step",
+    "table_name",
     "top_comments",
     "top_over",
     "traffic_sources",

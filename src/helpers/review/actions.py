@@ -1,4 +1,5 @@
-"""Ranked actions for page 1 of the review: rules (``resources/actions.yaml``) over computed results.
+"""Ranked actions for page 1 of the review: rules (``resources/actions.yaml``) over computed
+results.
 
 :func:`candidates` turns the review's results (verdict, explanation windows, traffic, retention,
 promotions, refunds) into plain rows, one list per ``source``; :func:`evaluate` applies the rules to
@@ -228,7 +229,8 @@ def _channel_rows(
     traffic: pl.DataFrame | None, per_buyer: float | None, per_order: float | None, lang: str
 ) -> list[dict[str, Any]]:
     """Per channel: its rate against the room's, the yuan that gap is worth, ROI and its floor.
-    The rate is buyers per viewer where viewer rows name channels, else the export's orders per viewer."""
+    The rate is buyers per viewer where viewer rows name channels, else the export's orders per
+    viewer."""
     if traffic is None or traffic.height == 0:
         return []
     count, rate = (
@@ -239,7 +241,7 @@ def _channel_rows(
     value = per_buyer if count == "buyers" else per_order
     ch = traffic.filter(pl.col("level") == "channel")
     flags = {c: p for c, p in ch.select("channel", "paid").iter_rows() if p is not None}
-    tv, tb = ch["viewers"].sum(), ch[count].sum()
+    tv, tb = float(ch["viewers"].sum()), float(ch[count].sum())
     overall = tb / tv if tv else None
     shown = (lambda x: f"{x:.2%}") if count == "buyers" else (lambda x: f"{x:.3f}")
     rows = []
@@ -257,12 +259,12 @@ def _channel_rows(
                 "rate_text": shown(x) if x is not None else "–",
                 "overall_text": shown(overall) if overall is not None else "–",
                 "lost": (overall - x) * r["viewers"] * value
-                if None not in (overall, x, value)
+                if overall is not None and x is not None and value is not None
                 else None,
                 "roi": roi,
                 "roi_reliable": roi_reliable(spend, k),
-                "roi_lo": roi * lo_k / k if roi is not None and k else None,
-                "roi_hi": roi * hi_k / k if roi is not None and k else None,
+                "roi_lo": roi * lo_k / k if roi is not None and k and lo_k is not None else None,
+                "roi_hi": roi * hi_k / k if roi is not None and k and hi_k is not None else None,
                 "loss": spend - gmv if spend and gmv is not None else None,
             }
         )
@@ -351,7 +353,8 @@ def candidates(
 def actions(
     results: Mapping[str, Sequence[Mapping[str, Any]]], lang: str = "zh", top: int = TOP
 ) -> list[dict[str, Any]]:
-    """The ranked actions (three to five where the data support them) of :func:`candidates`' rows."""
+    """The ranked actions (three to five where the data support them) of :func:`candidates`'
+    rows."""
     acts = rank(evaluate(results, lang), top=top)
     for a in acts:
         if not math.isfinite(a["impact_yuan"]):

@@ -45,7 +45,8 @@ SCHEMA = {
 
 
 def _wilson_cols(df: pl.DataFrame, k: str, n: str | int | None, lo: str, hi: str) -> pl.DataFrame:
-    """Wilson interval columns of ``k`` out of ``n`` (a column or a constant), null where unknown."""
+    """Wilson interval columns of ``k`` out of ``n`` (a column or a constant), null where
+    unknown."""
     ks = df[k].to_list()
     ns = df[n].to_list() if isinstance(n, str) else [n] * df.height
     ci = [

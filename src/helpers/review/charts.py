@@ -8,9 +8,7 @@ shown as text, never parsed (plotly renders a subset of HTML tags in labels).
 
 from __future__ import annotations
 
-import html
 import math
-from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
@@ -19,58 +17,26 @@ from plotly.subplots import make_subplots
 from helpers.present.i18n import t
 from helpers.present.labels import stage
 from helpers.review import screen_label
+from helpers.review.chart_style import COLORS, STRIP, layout, pct_axis, safe
+from helpers.review.story_chart import minute_story_chart
 
-FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
-COLORS = {
-    "online": "#1f4e79",
-    "entries": "#5b9bd5",
-    "exits": "#c55a11",
-    "orders": "#70ad47",
-    "gmv": "#2e7d32",
-    "explain": "rgba(91,155,213,0.13)",
-    "lottery": "rgba(255,192,0,0.30)",
-    "coupon": "rgba(112,173,71,0.25)",
-    "flash_sale": "rgba(192,0,0,0.22)",
-    "note": "rgba(128,128,128,0.15)",
-    "other": "rgba(128,128,128,0.15)",
-    "hero": "#c00000",
-    "profit": "#1f4e79",
-    "traffic": "#ffc000",
-    "?": "#999999",
-    "viewers": "#9dc3e6",
-    "buyers": "#1f4e79",
-    "bad": "#b00020",
-    "good": "#1b7f3b",
-}
-STRIP = {"explain": "#5b9bd5", "lottery": "#ffc000", "coupon": "#70ad47", "flash_sale": "#c00000"}
-
-
-def safe(text: Any, limit: int = 60) -> str:
-    """Data text for a plotly label: HTML-escaped (plotly shows entities as characters) and cut."""
-    s = "" if text is None else str(text)
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    # plotly decodes &lt; &gt; &amp; in labels but not &quot;: quotes stay raw (harmless in SVG text)
-    return html.escape(s, quote=False)
-
-
-def _layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
-    fig.update_layout(
-        title={"text": safe(title, 120), "x": 0.01},
-        font={"family": FONT, "size": 12},
-        height=height,
-        margin={"l": 60, "r": 30, "t": 60, "b": 50},
-        legend={"orientation": "h", "y": -0.15},
-        hovermode="closest",
-    )
-    return fig
-
-
-def _pct_axis(fig: go.Figure, **kw: Any) -> None:
-    fig.update_yaxes(tickformat=".0%", **kw)
-
-
-# ---------------------------------------------------------------------------------------------
+__all__ = [
+    "COLORS",
+    "STRIP",
+    "audience_chart",
+    "explain_chart",
+    "funnel_chart",
+    "integrity_chart",
+    "intents_chart",
+    "leaving_chart",
+    "minute_story_chart",
+    "mix_chart",
+    "products_chart",
+    "retention_chart",
+    "safe",
+    "targets_chart",
+    "traffic_chart",
+]
 
 
 def targets_chart(table: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -105,179 +71,7 @@ def targets_chart(table: pl.DataFrame, lang: str = "zh") -> go.Figure:
         )
         fig.add_vline(x=1.0, line_dash="dash", line_color="#444")
     fig.update_xaxes(tickformat=".0%", title=f"{t('value', lang)} / {t('target', lang)}")
-    return _layout(fig, t("sec_headline", lang), height=max(240, 60 + 45 * d.height))
-
-
-def minute_story_chart(
-    minutes: pl.DataFrame, events: pl.DataFrame, extrema: pl.DataFrame, lang: str = "zh"
-) -> go.Figure:
-    """Online viewers, entries/exits and orders/GMV per minute, with the run sheet drawn as shaded
-    windows (讲解 blue, lottery yellow, coupon green, flash sale red; hover the top strip for what it
-    was) and peaks/troughs annotated with what was on screen."""
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05,
-        row_heights=[0.45, 0.25, 0.30],
-        specs=[[{}], [{}], [{"secondary_y": True}]],
-    )
-    x = minutes["minute_ts"].to_list()
-    # hover names what was on screen that minute (讲解 of which product, lottery, coupon ...)
-    screen = (
-        [safe(screen_label(v, lang), 40) for v in minutes["on_screen"].to_list()]
-        if "on_screen" in minutes.columns
-        else [""] * minutes.height
-    )
-    on = t("on_screen", lang)
-    fig.add_scatter(
-        x=x,
-        y=minutes["online"].to_list(),
-        mode="lines",
-        name=t("online", lang),
-        line={"color": COLORS["online"], "width": 2},
-        row=1,
-        col=1,
-        customdata=screen,
-        hovertemplate=f"%{{x|%H:%M}} · {t('online', lang)} %{{y}}<br>{on}: %{{customdata}}<extra></extra>",
-    )
-    if minutes["entries"].null_count() < minutes.height:
-        fig.add_bar(
-            x=x,
-            y=minutes["entries"].to_list(),
-            name=t("entries", lang),
-            marker_color=COLORS["entries"],
-            row=2,
-            col=1,
-        )
-    if minutes["exits"].null_count() < minutes.height:
-        fig.add_bar(
-            x=x,
-            y=(-minutes["exits"]).to_list(),
-            name=t("exits", lang),
-            marker_color=COLORS["exits"],
-            customdata=minutes["exits"].to_list(),
-            hovertemplate="%{customdata}<extra>" + t("exits", lang) + "</extra>",
-            row=2,
-            col=1,
-        )
-    if minutes["orders"].null_count() < minutes.height:
-        fig.add_bar(
-            x=x,
-            y=minutes["orders"].to_list(),
-            name=t("orders", lang),
-            marker_color=COLORS["orders"],
-            row=3,
-            col=1,
-            customdata=screen,
-            hovertemplate=f"%{{x|%H:%M}} · {t('orders', lang)} %{{y}}<br>{on}: %{{customdata}}<extra></extra>",
-        )
-    if minutes["gmv"].null_count() < minutes.height:
-        fig.add_scatter(
-            x=x,
-            y=minutes["gmv"].to_list(),
-            mode="lines",
-            name=t("gmv", lang),
-            line={"color": COLORS["gmv"], "width": 1},
-            row=3,
-            col=1,
-            secondary_y=True,
-        )
-    # run sheet: shaded windows on every row, and a hover strip above the online chart
-    ymax = float(minutes["online"].max() or 1)
-    strip_x, strip_text, strip_kind = [], [], []
-    shapes = []
-    for r in events.iter_rows(named=True):
-        color = COLORS.get(r["kind"], COLORS["other"])
-        # one shape per event spanning all rows (add_vrect per row is quadratic in plotly)
-        shapes.append(
-            {
-                "type": "rect",
-                "xref": "x",
-                "yref": "paper",
-                "x0": r["start_ts"],
-                "x1": r["end_ts"],
-                "y0": 0,
-                "y1": 1,
-                "fillcolor": color,
-                "line": {"width": 0},
-                "layer": "below",
-            }
-        )
-        what = t(r["kind"], lang)
-        detail = r["name"] or r["label"] or ""
-        mid = r["start_ts"] + (r["end_ts"] - r["start_ts"]) / 2
-        strip_x.append(mid)
-        strip_text.append(f"{safe(what)}: {safe(detail)}" if detail else safe(what))
-        strip_kind.append(r["kind"])
-    fig.update_layout(shapes=shapes)
-    # a legend entry for every kind of shaded window the run sheet has
-    for kind in [
-        k
-        for k in ("explain", "lottery", "coupon", "flash_sale", "note", "other")
-        if k in set(events["kind"].to_list())
-    ]:
-        fig.add_scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            name=f"{t('legend_runsheet', lang)}: {t(kind, lang)}",
-            marker={
-                "symbol": "square",
-                "size": 12,
-                "color": STRIP.get(kind, "#bbbbbb"),
-                "opacity": 0.5,
-            },
-            hoverinfo="skip",
-            row=1,
-            col=1,
-        )
-    if strip_x:
-        marker_colors = [STRIP.get(k, "#888888") for k in strip_kind]
-        fig.add_scatter(
-            x=strip_x,
-            y=[ymax * 1.08] * len(strip_x),
-            mode="markers",
-            name="run sheet",
-            marker={"symbol": "triangle-down", "size": 8, "color": marker_colors},
-            hovertext=strip_text,
-            hoverinfo="text",
-            showlegend=False,
-            row=1,
-            col=1,
-        )
-    # peaks and troughs
-    for r in extrema.iter_rows(named=True):
-        row = 1 if r["series"] == "online" else 3
-        label = f"{t(r['kind'], lang)} {r['minute_ts']:%H:%M}"
-        screen = r.get("on_screen")
-        if screen and screen != "none":
-            label += "<br>" + safe(screen_label(screen, lang), 24)
-        fig.add_annotation(
-            x=r["minute_ts"],
-            y=r["value"],
-            text=label,
-            showarrow=True,
-            arrowhead=2,
-            ay=-35 if r["kind"] == "peak" else 35,
-            font={"size": 10},
-            row=row,
-            col=1,
-            bgcolor="rgba(255,255,255,0.8)",
-        )
-    fig.update_yaxes(title_text=t("online", lang), row=1, col=1)
-    fig.update_yaxes(title_text=f"{t('entries', lang)} / {t('exits', lang)}", row=2, col=1)
-    fig.update_yaxes(title_text=t("orders", lang), row=3, col=1, rangemode="tozero")
-    fig.update_yaxes(
-        title_text=t("gmv", lang),
-        row=3,
-        col=1,
-        secondary_y=True,
-        showgrid=False,
-        rangemode="tozero",
-    )
-    fig.update_layout(barmode="relative", bargap=0)
-    return _layout(fig, t("sec_story", lang), height=720)
+    return layout(fig, t("sec_headline", lang), height=max(240, 60 + 45 * d.height))
 
 
 def retention_chart(curves: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -314,8 +108,8 @@ def retention_chart(curves: pl.DataFrame, lang: str = "zh") -> go.Figure:
                 col=col,
             )
     fig.update_xaxes(title_text=t("minutes_since_entry", lang))
-    _pct_axis(fig, title_text=t("still_watching", lang), row=1, col=1)
-    return _layout(fig, t("sec_retention", lang), height=420)
+    pct_axis(fig, title_text=t("still_watching", lang), row=1, col=1)
+    return layout(fig, t("sec_retention", lang), height=420)
 
 
 def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.Figure:
@@ -323,6 +117,7 @@ def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.
     with 95% intervals widened for clustering."""
     d = leaving.head(top).reverse()
     fig = go.Figure()
+    per = t("unit.分钟", lang)
     if d.height:
         names = [safe(screen_label(s, lang), 30) for s in d["on_screen"]]
         colors = [COLORS["bad"] if (lo or 0) > 1 else "#7f7f7f" for lo in d["lo"].to_list()]
@@ -338,12 +133,13 @@ def leaving_chart(leaving: pl.DataFrame, lang: str = "zh", top: int = 12) -> go.
                 "array": (d["hi"] - d["obs_exp"]).to_list(),
                 "arrayminus": (d["obs_exp"] - d["lo"]).to_list(),
             },
-            hovertemplate="%{y}<br>×%{x:.2f} · %{customdata[0]} min · %{customdata[1]:.2%}/min<extra></extra>",
+            hovertemplate=f"%{{y}}<br>×%{{x:.2f}} · %{{customdata[0]}} {per} · "
+            f"%{{customdata[1]:.2%}}/{per}<extra></extra>",
             name=t("exit_rate", lang),
         )
         fig.add_vline(x=1.0, line_dash="dash")
     fig.update_xaxes(title_text=t("exit_rate", lang))
-    return _layout(fig, t("on_screen", lang), height=max(300, 60 + 28 * d.height))
+    return layout(fig, t("on_screen", lang), height=max(300, 60 + 28 * d.height))
 
 
 def funnel_chart(stages: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -355,11 +151,12 @@ def funnel_chart(stages: pl.DataFrame, lang: str = "zh") -> go.Figure:
             marker={"color": COLORS["online"]},
         )
     )
-    return _layout(fig, t("sec_funnel", lang), height=380)
+    return layout(fig, t("sec_funnel", lang), height=380)
 
 
 def products_chart(ranking: pl.DataFrame, lang: str = "zh", top: int = 15) -> go.Figure:
-    """Top products by GMV (bars coloured by role), with exposure→click and click→order in the hover."""
+    """Top products by GMV (bars coloured by role), with exposure→click and click→order in the
+    hover."""
     d = ranking.head(top).reverse()
     fig = go.Figure()
     if d.height:
@@ -380,17 +177,19 @@ def products_chart(ranking: pl.DataFrame, lang: str = "zh", top: int = 15) -> go
                 )
             ],
             hovertemplate="%{y}<br>%{customdata[0]} · GMV %{x:,.0f}<br>CTR %{customdata[1]:.1%} · "
-            "click→order %{customdata[2]:.1%} · GPM %{customdata[3]:,.0f}<extra></extra>",
+            + t("review.chart_click_to_order", lang)
+            + " %{customdata[2]:.1%} · GPM %{customdata[3]:,.0f}<extra></extra>",
             name=t("gmv", lang),
         )
     fig.update_xaxes(title_text=t("gmv", lang))
-    return _layout(fig, t("sec_products", lang), height=max(320, 60 + 26 * d.height))
+    return layout(fig, t("sec_products", lang), height=max(320, 60 + 26 * d.height))
 
 
 def explain_chart(explain: pl.DataFrame, lang: str = "zh", top: int = 20) -> go.Figure:
     """Explanation effect per product: orders per minute during vs outside its 讲解 windows (log
     scale, 95% interval; 1 = no effect)."""
-    # lifts marked unreliable (interval wider than 10×, or under 5 orders of base) are "too little data": not drawn
+    # lifts marked unreliable (interval wider than 10×, or under 5 orders of base) are "too little
+    # data": not drawn
     ok = pl.col("reliable") if "reliable" in explain.columns else pl.lit(True)
     d = (
         explain.filter(
@@ -415,12 +214,13 @@ def explain_chart(explain: pl.DataFrame, lang: str = "zh", top: int = 20) -> go.
             marker={"size": 9, "color": COLORS["online"]},
             error_x={"type": "data", "symmetric": False, "array": hi, "arrayminus": lo},
             customdata=list(zip(d["orders_in"].to_list(), d["orders_out"].to_list(), strict=True)),
-            hovertemplate="%{y}: ×%{x:.2f}<br>in %{customdata[0]} · out %{customdata[1]}<extra></extra>",
+            hovertemplate=f"%{{y}}: ×%{{x:.2f}}<br>{t('review.chart_in', lang)} %{{customdata[0]}}"
+            f" · {t('review.chart_out', lang)} %{{customdata[1]}}<extra></extra>",
             name=t("rate_ratio", lang),
         )
         fig.add_vline(x=1.0, line_dash="dash")
     fig.update_xaxes(type="log", title_text=t("rate_ratio", lang))
-    return _layout(fig, t("explain", lang), height=max(300, 60 + 24 * d.height))
+    return layout(fig, t("explain", lang), height=max(300, 60 + 24 * d.height))
 
 
 def mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -436,8 +236,8 @@ def mix_chart(mix: pl.DataFrame, lang: str = "zh") -> go.Figure:
         marker={"symbol": "line-ew-open", "size": 30, "line": {"width": 3}},
         name=t("planned", lang),
     )
-    _pct_axis(fig, title_text=t("share", lang))
-    return _layout(fig, t("role", lang), height=340)
+    pct_axis(fig, title_text=t("share", lang))
+    return layout(fig, t("role", lang), height=340)
 
 
 def traffic_chart(traffic: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -474,7 +274,7 @@ def traffic_chart(traffic: pl.DataFrame, lang: str = "zh") -> go.Figure:
         )
     fig.update_yaxes(title_text=t("viewers", lang), secondary_y=False)
     fig.update_yaxes(title_text=t(rate, lang), tickformat=".0%", secondary_y=True, showgrid=False)
-    return _layout(fig, t("sec_traffic", lang), height=400)
+    return layout(fig, t("sec_traffic", lang), height=400)
 
 
 def audience_chart(aud: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -508,7 +308,7 @@ def audience_chart(aud: pl.DataFrame, lang: str = "zh") -> go.Figure:
             col=c,
         )
     fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, t("sec_audience", lang), height=300 * rows + 80)
+    return layout(fig, t("sec_audience", lang), height=300 * rows + 80)
 
 
 def integrity_chart(per_minute: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -532,7 +332,7 @@ def integrity_chart(per_minute: pl.DataFrame, lang: str = "zh") -> go.Figure:
             x=x,
             y=per_minute["baseline"].to_list(),
             mode="lines",
-            name="baseline",
+            name=t("review.chart_baseline", lang),
             line={"color": "#444", "dash": "dot"},
         )
         b = per_minute.filter(pl.col("burst"))
@@ -546,7 +346,7 @@ def integrity_chart(per_minute: pl.DataFrame, lang: str = "zh") -> go.Figure:
             )
     fig.update_layout(barmode="stack", bargap=0)
     fig.update_yaxes(title_text=t("entries", lang))
-    return _layout(fig, t("sec_integrity", lang), height=360)
+    return layout(fig, t("sec_integrity", lang), height=360)
 
 
 def intents_chart(intents: pl.DataFrame, lang: str = "zh") -> go.Figure:
@@ -561,4 +361,4 @@ def intents_chart(intents: pl.DataFrame, lang: str = "zh") -> go.Figure:
             name=safe(name),
         )
     fig.update_yaxes(title_text=t("comments_per_min", lang))
-    return _layout(fig, t("sec_comments", lang), height=360)
+    return layout(fig, t("sec_comments", lang), height=360)

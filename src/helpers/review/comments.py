@@ -21,10 +21,10 @@ def comment_intents(s: Session, *, top: int = 6) -> pl.DataFrame | None:
     if not s.has("comments"):
         return None
     try:
-        from helpers.comments import classify_frame  # type: ignore[attr-defined]
+        from helpers.comments import classify_frame
     except ImportError:
         try:
-            from helpers.comments.classify import classify_frame  # type: ignore[no-redef]
+            from helpers.comments.classify import classify_frame
         except ImportError:
             log.info("helpers.comments not available: comment intents skipped")
             return None
@@ -70,4 +70,13 @@ def top_comments(s: Session, *, n: int = 10, min_chars: int = 2) -> pl.DataFrame
         .sort(["comments", "norm"], descending=[True, False])
         .head(n)
         .select(list(schema))
+    )
+
+
+def intent_totals(intents: pl.DataFrame) -> pl.DataFrame:
+    """Comments per intent over the session, the most frequent first (ties by intent)."""
+    return (
+        intents.group_by("intent")
+        .agg(pl.col("comments").sum())
+        .sort(["comments", "intent"], descending=[True, False])
     )

@@ -1,8 +1,9 @@
-"""Display helpers: result frames made readable, formatted values, bilingual tables."""
+"""Display helpers: result frames made readable, formatted values, tables with headers in the
+language, sentences from the catalogue, guarded display steps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -113,8 +114,9 @@ PERCENT_COLUMNS = {
 
 
 def show(df: pl.DataFrame, caption: str | None, lang: str = "zh", **kw: Any) -> Any:
-    """:func:`helpers.present.nb.show_table` of :func:`display_frame` with headers in the language; the
-    share columns of :data:`PERCENT_COLUMNS` (and a rate table's ``lo``/``hi``) as percentages."""
+    """:func:`helpers.present.nb.show_table` of :func:`display_frame` with headers in the
+    language; the share columns of :data:`PERCENT_COLUMNS` (and a rate table's ``lo``/``hi``) as
+    percentages."""
     from helpers.present import nb
     from helpers.present.labels import columns
 
@@ -150,6 +152,19 @@ def format_value(key: str, v: Any) -> str:
     from helpers.present.labels import format_metric
 
     return format_metric(key, _f(v))
+
+
+def say(key: str, lang: str = "zh", **values: Any) -> Any:
+    """The catalogue's sentence ``key`` with ``values`` filled in (escaped, :func:`nb.say`)."""
+    from helpers.present import nb
+
+    return nb.say(t(key, lang), **values)
+
+
+def interval_text(key: str, iv: Mapping[str, Any], lang: str = "zh") -> str:
+    """A metric's 95% interval as a sentence states it: ``（95% 区间 5.1%–5.8%）``."""
+    lo, hi = format_value(key, iv["lo"]), format_value(key, iv["hi"])
+    return t("review.interval", lang, lo=lo, hi=hi)
 
 
 def step(key: str, fn: Callable[[], Any], lang: str = "zh") -> Any:

@@ -1,8 +1,8 @@
 """The room funnel from room-level counts: 直播间曝光 → 观看 → 商品曝光 → 商品点击 → 成交, then
 placed → paid → net of refunds where order lines name their buyers.
 
-Every count is a room-level KPI of :mod:`helpers.metrics.definitions` (viewer rows, else the platform's
-``session_totals``); a single product's counts never stand in for the room's."""
+Every count is a room-level KPI of :mod:`helpers.metrics.definitions` (viewer rows, else the
+platform's ``session_totals``); a single product's counts never stand in for the room's."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ class Funnel:
 
 def _stages(
     s: Session, kpis: dict[str, Any], sources: dict[str, Any]
-) -> list[tuple[str, Any, str]]:
-    out: list[tuple[str, Any, str]] = [
+) -> list[tuple[str, Any, str | None]]:
+    out: list[tuple[str, Any, str | None]] = [
         ("impressions", kpis.get("impressions"), sources.get("impressions")),
         ("viewers", kpis.get("viewers"), sources.get("viewers")),
         ("product_exposed", kpis.get("product_exposed"), sources.get("product_exposed")),

@@ -14,7 +14,7 @@ import polars as pl
 from helpers.data.store import Session
 from helpers.metrics import definitions as metrics
 from helpers.metrics import stats
-from helpers.metrics.benchmarks import benchmarks
+from helpers.metrics.benchmarks import Benchmark, benchmarks
 from helpers.present import sections
 from helpers.present.i18n import t
 from helpers.review.common import GMV_SWING, TRAILING_SESSIONS, _f, per_viewer_gmv, roi_reliable
@@ -163,6 +163,104 @@ def _target_flag(key: str, value: float, target: float, iv: dict | None) -> tupl
     return flag, not met
 
 
+HEADLINE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "metric": pl.String,
+    "value": pl.Float64,
+    "lo": pl.Float64,
+    "hi": pl.Float64,
+    "target": pl.Float64,
+    "target_flag": pl.String,
+    "benchmark": pl.Float64,
+    "benchmark_flag": pl.String,
+    "benchmark_low": pl.Float64,
+    "benchmark_high": pl.Float64,
+    "source": pl.String,
+}
+
+
+def _target_alert(key: str, value: Any, tgt: float, flag: str) -> dict[str, Any]:
+    return {
+        "metric": key,
+        "value": value,
+        "target": tgt,
+        "kind": "target",
+        "flag": flag,
+        "gap": (value - tgt) / tgt if tgt else None,
+        "significant": not flag.endswith("_noise"),
+    }
+
+
+def _benchmark_alert(key: str, value: Any, bm: Benchmark) -> dict[str, Any]:
+    return {
+        "metric": key,
+        "value": value,
+        "benchmark": bm.reference,
+        "kind": "benchmark",
+        "flag": bm.flag(value),
+        "low": bm.low,
+        "high": bm.high,
+        "source": bm.source,
+        "cite": bm.cite,
+        "gap": (value - bm.reference) / bm.reference if bm.reference else None,
+    }
+
+
+def _kpi_row(
+    key: str, value: Any, iv: dict[str, Any] | None, tgt: float | None, bm: Benchmark | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One KPI's headline row, and its alerts: a missed target, a benchmark on the bad side."""
+    row = {
+        "metric": key,
+        "value": _f(value),
+        "lo": _f(iv["lo"]) if iv else None,
+        "hi": _f(iv["hi"]) if iv else None,
+        "target": tgt,
+        "target_flag": None,
+        "benchmark": bm.reference if bm else None,
+        "benchmark_flag": None,
+        "benchmark_low": bm.low if bm else None,
+        "benchmark_high": bm.high if bm else None,
+    }
+    alerts = []
+    if tgt is not None and value is not None:
+        flag, bad = _target_flag(key, float(value), tgt, iv)
+        row["target_flag"] = flag
+        if bad:
+            alerts.append(_target_alert(key, value, tgt, flag))
+    if bm is not None and value is not None:
+        row["benchmark_flag"] = bm.flag(value)
+        if bm.is_bad(value):
+            alerts.append(_benchmark_alert(key, value, bm))
+    return row, alerts
+
+
+def _trailing(
+    s: Session, store: str | os.PathLike[str] | None, gmv: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """GMV against the mean of the room's trailing sessions, and the alert when it swung more
+    than :data:`GMV_SWING`."""
+    prev = trailing_sessions(s, store)
+    if not prev.height or gmv is None:
+        return {}, []
+    base = prev["gmv"].drop_nulls().mean()
+    if not base:
+        return {}, []
+    change = (gmv - base) / base
+    trailing = {"sessions": prev.height, "gmv_mean": base, "gmv_change": change}
+    if abs(change) <= GMV_SWING:
+        return trailing, []
+    alert = {
+        "metric": "gmv",
+        "value": gmv,
+        "benchmark": base,
+        "kind": "trailing",
+        "flag": "above" if change > 0 else "below",
+        "gap": change,
+        "sessions": prev.height,
+    }
+    return trailing, [alert]
+
+
 @sections.section("review.headline")
 def headline(
     s: Session,
@@ -181,93 +279,15 @@ def headline(
     rows: list[dict[str, Any]] = []
     alerts: list[dict[str, Any]] = []
     for key in metrics.KPI_KEYS:
-        value = kpis.get(key)
-        tgt, bm = targets.get(key), bms.get(key)
+        value, tgt = kpis.get(key), targets.get(key)
         if value is None and tgt is None:
             continue
-        iv = ivs.get(key)
-        row = {
-            "metric": key,
-            "value": _f(value),
-            "lo": _f(iv["lo"]) if iv else None,
-            "hi": _f(iv["hi"]) if iv else None,
-            "target": tgt,
-            "target_flag": None,
-            "benchmark": bm.reference if bm else None,
-            "benchmark_flag": None,
-            "benchmark_low": bm.low if bm else None,
-            "benchmark_high": bm.high if bm else None,
-            "source": sources.get(key),
-        }
-        if tgt is not None and value is not None:
-            flag, bad = _target_flag(key, float(value), tgt, iv)
-            row["target_flag"] = flag
-            if bad:
-                alerts.append(
-                    {
-                        "metric": key,
-                        "value": value,
-                        "target": tgt,
-                        "kind": "target",
-                        "flag": flag,
-                        "gap": (value - tgt) / tgt if tgt else None,
-                        "significant": not flag.endswith("_noise"),
-                    }
-                )
-        if bm is not None and value is not None:
-            row["benchmark_flag"] = bm.flag(value)
-            if bm.is_bad(value):
-                alerts.append(
-                    {
-                        "metric": key,
-                        "value": value,
-                        "benchmark": bm.reference,
-                        "kind": "benchmark",
-                        "flag": bm.flag(value),
-                        "low": bm.low,
-                        "high": bm.high,
-                        "source": bm.source,
-                        "cite": bm.cite,
-                        "gap": (value - bm.reference) / bm.reference if bm.reference else None,
-                    }
-                )
-        rows.append(row)
-    trailing: dict[str, Any] = {}
-    prev = trailing_sessions(s, store)
-    if prev.height and kpis.get("gmv") is not None:
-        base = prev["gmv"].drop_nulls().mean()
-        if base:
-            change = (kpis["gmv"] - base) / base
-            trailing = {"sessions": prev.height, "gmv_mean": base, "gmv_change": change}
-            if abs(change) > GMV_SWING:
-                alerts.append(
-                    {
-                        "metric": "gmv",
-                        "value": kpis["gmv"],
-                        "benchmark": base,
-                        "kind": "trailing",
-                        "flag": "above" if change > 0 else "below",
-                        "gap": change,
-                        "sessions": prev.height,
-                    }
-                )
-    table = pl.DataFrame(
-        rows,
-        schema={
-            "metric": pl.String,
-            "value": pl.Float64,
-            "lo": pl.Float64,
-            "hi": pl.Float64,
-            "target": pl.Float64,
-            "target_flag": pl.String,
-            "benchmark": pl.Float64,
-            "benchmark_flag": pl.String,
-            "benchmark_low": pl.Float64,
-            "benchmark_high": pl.Float64,
-            "source": pl.String,
-        },
-    )
-    return Headline(kpis, sources, ivs, table, alerts, as_of(s), trailing)
+        row, found = _kpi_row(key, value, ivs.get(key), tgt, bms.get(key))
+        rows.append({**row, "source": sources.get(key)})
+        alerts += found
+    trailing, swing = _trailing(s, store, kpis.get("gmv"))
+    table = pl.DataFrame(rows, schema=HEADLINE_SCHEMA)
+    return Headline(kpis, sources, ivs, table, alerts + swing, as_of(s), trailing)
 
 
 def empty_headline(s: Session) -> Headline:
@@ -292,68 +312,69 @@ def as_of(s: Session) -> datetime | None:
     return metrics.as_of(s)
 
 
+HEADLINE_KEYS = (
+    "gmv",
+    "paid_gmv",
+    "net_gmv",
+    "refund_rate",
+    "viewers",
+    "views",
+    "pcu",
+    "acu",
+    "avg_watch_s",
+    "buyers",
+    "orders",
+    "conversion_rate",
+    "uv_value",
+    "gpm",
+    "aov",
+    "follower_rate",
+    "interaction_rate",
+    "product_ctr",
+    "click_to_order",
+    "ad_spend",
+    "roi",
+)
+# the units a headline label names after the metric, and their catalogue keys
+UNIT_TEXT: dict[str, str] = {unit: f"unit.{unit}" for unit in ("元", "秒", "分钟")}
+
+
+def _display_row(h: Headline, k: str, r: dict[str, Any], lang: str) -> dict[str, str]:
+    """One KPI of the headline table in words; a ROI on too little spend or too few orders shows
+    as "too little data", without interval or flags."""
+    too_little = k in ("roi", "ad_roi") and not roi_reliable(
+        h.kpis.get("ad_spend"), h.kpis.get("orders")
+    )
+    if too_little:
+        r = {**r, "lo": None, "target_flag": None, "benchmark_flag": None}
+
+    def fmt(v: Any) -> str:
+        if too_little:
+            return t("too_little_data", lang) if v is not None else "–"
+        return format_value(k, v)
+
+    flags = [t(r[f], lang) for f in ("target_flag", "benchmark_flag") if r[f]]
+    unit = metrics.METRICS[k].unit
+    suffix = t(UNIT_TEXT[unit], lang) if unit in UNIT_TEXT else ""
+    return {
+        t("metric", lang): metrics.label(k, lang) + (f" ({suffix})" if suffix else ""),
+        t("value", lang): fmt(r["value"]),
+        t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}" if r["lo"] is not None else "",
+        t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
+        t("benchmark", lang): _bench_text(k, r),
+        t("flag", lang): " · ".join(flags),
+        t("source", lang): r["source"] or "",
+    }
+
+
 def headline_table(
     h: Headline, lang: str = "zh", keys: tuple[str, ...] | None = None
 ) -> pl.DataFrame:
-    """The headline table for display: formatted values (percent for ratios), flags in words."""
-    keys = keys or (
-        "gmv",
-        "paid_gmv",
-        "net_gmv",
-        "refund_rate",
-        "viewers",
-        "views",
-        "pcu",
-        "acu",
-        "avg_watch_s",
-        "buyers",
-        "orders",
-        "conversion_rate",
-        "uv_value",
-        "gpm",
-        "aov",
-        "follower_rate",
-        "interaction_rate",
-        "product_ctr",
-        "click_to_order",
-        "ad_spend",
-        "roi",
-    )
-    rows = []
+    """The headline table for display (``keys``, default :data:`HEADLINE_KEYS`): formatted values
+    (percent for ratios), flags in words."""
     byk = {r["metric"]: r for r in h.table.iter_rows(named=True)}
-    for k in keys:
-        r = byk.get(k)
-        if r is None:
-            continue
-        fmt = lambda v, k=k: format_value(k, v)  # noqa: E731
-        if k in ("roi", "ad_roi") and not roi_reliable(
-            h.kpis.get("ad_spend"), h.kpis.get("orders")
-        ):
-            fmt = lambda v: t("too_little_data", lang) if v is not None else "–"  # noqa: E731
-            r = {**r, "lo": None, "target_flag": None, "benchmark_flag": None}
-        flags = [
-            t(r["target_flag"], lang) if r["target_flag"] else "",
-            t(r["benchmark_flag"], lang) if r["benchmark_flag"] else "",
-        ]
-        unit = metrics.METRICS[k].unit
-        suffix = UNIT_TEXT.get(unit, ("", ""))[0 if lang == "zh" else 1]
-        rows.append(
-            {
-                t("metric", lang): metrics.label(k, lang) + (f" ({suffix})" if suffix else ""),
-                t("value", lang): fmt(r["value"]),
-                t("interval", lang): f"{fmt(r['lo'])} – {fmt(r['hi'])}"
-                if r["lo"] is not None
-                else "",
-                t("target", lang): fmt(r["target"]) if r["target"] is not None else "",
-                t("benchmark", lang): _bench_text(k, r),
-                t("flag", lang): " · ".join(f for f in flags if f),
-                t("source", lang): r["source"] or "",
-            }
-        )
+    rows = [_display_row(h, k, byk[k], lang) for k in keys or HEADLINE_KEYS if k in byk]
     return pl.DataFrame(rows)
-
-
-UNIT_TEXT = {"元": ("元", "yuan"), "秒": ("秒", "s"), "分钟": ("分钟", "min")}
 
 
 def _bench_text(key: str, r: dict[str, Any]) -> str:

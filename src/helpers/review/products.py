@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -20,57 +21,75 @@ class Products:
     mix: pl.DataFrame
 
 
+# product columns a ranking shows, added as nulls where the export lacks them
+PRODUCT_COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {
+    "exposures_uv": pl.Int64,
+    "clicks_uv": pl.Int64,
+    "buyers": pl.Int64,
+    "orders": pl.Int64,
+    "units": pl.Int64,
+    "gmv": pl.Float64,
+    "refund_amount": pl.Float64,
+    "role": pl.String,
+    "price": pl.Float64,
+}
+
+
+def _order_totals(o: pl.DataFrame) -> pl.DataFrame:
+    """Per product from order lines: orders, GMV (placed), refunds, buyers (where order lines name
+    them) and units."""
+    ref = (
+        pl.coalesce(
+            pl.col("refund_amount"),
+            pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0),
+        )
+        if "refund_amount" in o.columns
+        else pl.lit(0.0)
+    )
+    buyers = (
+        pl.when(pl.col("viewer_id").is_not_null().any()).then(
+            pl.col("viewer_id").drop_nulls().n_unique()
+        )
+        if "viewer_id" in o.columns
+        else pl.lit(None)
+    )
+    return o.group_by("product_id").agg(
+        pl.len().alias("o_orders"),
+        pl.col("amount").sum().alias("o_gmv"),
+        ref.sum().alias("o_refund"),
+        buyers.alias("o_buyers"),
+        (pl.col("units").sum() if "units" in o.columns else pl.lit(None)).alias("o_units"),
+    )
+
+
+def _with_orders(s: Session, p: pl.DataFrame) -> pl.DataFrame:
+    """The product table with orders, GMV and refunds from order lines where they name products
+    (the product export's buyers are kept where it has them)."""
+    if not (s.has("orders") and "product_id" in s.orders.columns):
+        return p
+    return p.join(_order_totals(s.orders), on="product_id", how="left").with_columns(
+        pl.coalesce("o_gmv", "gmv").alias("gmv"),
+        pl.coalesce("o_orders", "orders").alias("orders"),
+        pl.coalesce("o_refund", "refund_amount").alias("refund_amount"),
+        pl.coalesce("buyers", "o_buyers").alias("buyers"),
+        pl.coalesce("o_units", "units").alias("units"),
+    )
+
+
 @sections.section("review.products", needs=["products"])
 def product_table(s: Session) -> pl.DataFrame:
     """Per product: exposure → click → buyers, GMV (orders table where present), share of GMV,
     product GPM (GMV × 1000 / exposed viewers), refund rate; ranked by GMV."""
     if not s.has("products"):
         return pl.DataFrame()
-    p = s.products
-    for c, dt in (
-        ("exposures_uv", pl.Int64),
-        ("clicks_uv", pl.Int64),
-        ("buyers", pl.Int64),
-        ("orders", pl.Int64),
-        ("units", pl.Int64),
-        ("gmv", pl.Float64),
-        ("refund_amount", pl.Float64),
-        ("role", pl.String),
-        ("price", pl.Float64),
-    ):
-        if c not in p.columns:
-            p = p.with_columns(pl.lit(None, dtype=dt).alias(c))
-    if s.has("orders") and "product_id" in s.orders.columns:
-        o = s.orders
-        ref = (
-            pl.coalesce(
-                pl.col("refund_amount"),
-                pl.when(pl.col("status") == "refunded").then(pl.col("amount")).otherwise(0.0),
-            )
-            if "refund_amount" in o.columns
-            else pl.lit(0.0)
-        )
-        agg = o.group_by("product_id").agg(
-            pl.len().alias("o_orders"),
-            pl.col("amount").sum().alias("o_gmv"),
-            ref.sum().alias("o_refund"),
-            (
-                pl.when(pl.col("viewer_id").is_not_null().any()).then(
-                    pl.col("viewer_id").drop_nulls().n_unique()
-                )
-                if "viewer_id" in o.columns
-                else pl.lit(None)
-            ).alias("o_buyers"),
-            (pl.col("units").sum() if "units" in o.columns else pl.lit(None)).alias("o_units"),
-        )
-        p = p.join(agg, on="product_id", how="left").with_columns(
-            pl.coalesce("o_gmv", "gmv").alias("gmv"),
-            pl.coalesce("o_orders", "orders").alias("orders"),
-            pl.coalesce("o_refund", "refund_amount").alias("refund_amount"),
-            pl.coalesce("buyers", "o_buyers").alias("buyers"),
-            pl.coalesce("o_units", "units").alias("units"),
-        )
+    p = s.products.with_columns(
+        pl.lit(None, dtype=dt).alias(c)
+        for c, dt in PRODUCT_COLUMNS.items()
+        if c not in s.products.columns
+    )
+    p = _with_orders(s, p)
     total = p["gmv"].sum() or None
+    share = pl.col("gmv").fill_null(0.0) / total if total else pl.lit(None, dtype=pl.Float64)
     out = p.select(
         "product_id",
         "name",
@@ -82,9 +101,7 @@ def product_table(s: Session) -> pl.DataFrame:
         "orders",
         "units",
         pl.col("gmv").fill_null(0.0),
-        (pl.col("gmv").fill_null(0.0) / total if total else pl.lit(None, dtype=pl.Float64)).alias(
-            "share_gmv"
-        ),
+        share.alias("share_gmv"),
         (pl.col("clicks_uv") / pl.col("exposures_uv")).alias("ctr"),
         (pl.col("buyers") / pl.col("clicks_uv")).alias("click_to_order"),
         (pl.col("gmv") * 1000.0 / pl.col("exposures_uv")).alias("gpm"),
@@ -96,80 +113,85 @@ def product_table(s: Session) -> pl.DataFrame:
     return out.with_row_index("rank", offset=1).with_columns(pl.col("rank").cast(pl.Int64))
 
 
-@sections.section("review.explain", needs=["events.product_id", "orders.product_id"])
-def explanation_effect(s: Session, *, min_orders: int = 1) -> pl.DataFrame:
-    """Per explained product: orders per minute of that product during its 讲解 windows vs outside
-    them, with the Poisson rate ratio, its 95% interval and p-value."""
-    schema = {
-        "product_id": pl.String,
-        "name": pl.String,
-        "windows": pl.Int64,
-        "minutes_in": pl.Float64,
-        "orders_in": pl.Int64,
-        "orders_out": pl.Int64,
-        "rate_in": pl.Float64,
-        "rate_out": pl.Float64,
-        "ratio": pl.Float64,
-        "lo": pl.Float64,
-        "hi": pl.Float64,
-        "p_value": pl.Float64,
-        "reliable": pl.Boolean,
-    }
-    if not (s.has("events") and s.has("orders")) or "product_id" not in s.orders.columns:
-        return pl.DataFrame(schema=schema)
-    ev = run_sheet(s).filter((pl.col("kind") == "explain") & pl.col("product_id").is_not_null())
-    if ev.height == 0:
-        return pl.DataFrame(schema=schema)
-    total_min = session_minutes(s)
-    o = s.orders.filter(pl.col("product_id").is_in(ev["product_id"].unique().to_list())).select(
-        "product_id", "ts"
-    )
+EXPLAIN_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "product_id": pl.String,
+    "name": pl.String,
+    "windows": pl.Int64,
+    "minutes_in": pl.Float64,
+    "orders_in": pl.Int64,
+    "orders_out": pl.Int64,
+    "rate_in": pl.Float64,
+    "rate_out": pl.Float64,
+    "ratio": pl.Float64,
+    "lo": pl.Float64,
+    "hi": pl.Float64,
+    "p_value": pl.Float64,
+    "reliable": pl.Boolean,
+}
+
+
+def _explained_orders(ev: pl.DataFrame, o: pl.DataFrame) -> pl.DataFrame:
+    """Per explained product: its windows, minutes explained, its orders in all and inside them."""
     inside = (
         o.join(ev.select("product_id", "start_ts", "end_ts"), on="product_id")
         .filter((pl.col("ts") >= pl.col("start_ts")) & (pl.col("ts") < pl.col("end_ts")))
         .group_by("product_id")
         .agg(pl.len().alias("orders_in"))
     )
-    # windows of one product do not overlap in a run sheet; clip to the session
+    # windows of one product do not overlap in a run sheet
+    seconds = (pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds()
     win = ev.group_by("product_id").agg(
         pl.len().alias("windows"),
-        ((pl.col("end_ts") - pl.col("start_ts")).dt.total_seconds().sum() / 60.0).alias(
-            "minutes_in"
-        ),
+        (seconds.sum() / 60.0).alias("minutes_in"),
         pl.col("name").first(),
     )
     tot = o.group_by("product_id").agg(pl.len().alias("orders_total"))
-    w = (
+    return (
         win.join(tot, on="product_id", how="left")
         .join(inside, on="product_id", how="left")
         .with_columns(pl.col("orders_total", "orders_in").fill_null(0))
     )
-    rows = []
-    for r in w.sort("product_id").iter_rows(named=True):
-        if r["orders_total"] < min_orders:
-            continue
-        k_in, k_out = int(r["orders_in"]), int(r["orders_total"] - r["orders_in"])
-        t_in = min(float(r["minutes_in"]), total_min)
-        t_out = max(total_min - t_in, 1e-9)
-        rr = stats.rate_ratio(k_in, t_in, k_out, t_out)
-        rows.append(
-            {
-                "product_id": r["product_id"],
-                "name": r["name"],
-                "windows": r["windows"],
-                "minutes_in": t_in,
-                "orders_in": k_in,
-                "orders_out": k_out,
-                "rate_in": k_in / t_in if t_in else None,
-                "rate_out": k_out / t_out,
-                "ratio": _f(rr.ratio),
-                "lo": _f(rr.lo),
-                "hi": _f(rr.hi),
-                "p_value": _f(rr.p_value),
-                "reliable": lift_reliable(rr.lo, rr.hi, k_out),
-            }
-        )
-    return pl.DataFrame(rows, schema=schema).sort(
+
+
+def _effect_row(r: dict[str, Any], total_min: float) -> dict[str, Any]:
+    """One product's orders per minute inside vs outside its windows (clipped to the session)."""
+    k_in, k_out = int(r["orders_in"]), int(r["orders_total"] - r["orders_in"])
+    t_in = min(float(r["minutes_in"]), total_min)
+    t_out = max(total_min - t_in, 1e-9)
+    rr = stats.rate_ratio(k_in, t_in, k_out, t_out)
+    return {
+        "product_id": r["product_id"],
+        "name": r["name"],
+        "windows": r["windows"],
+        "minutes_in": t_in,
+        "orders_in": k_in,
+        "orders_out": k_out,
+        "rate_in": k_in / t_in if t_in else None,
+        "rate_out": k_out / t_out,
+        "ratio": _f(rr.ratio),
+        "lo": _f(rr.lo),
+        "hi": _f(rr.hi),
+        "p_value": _f(rr.p_value),
+        "reliable": lift_reliable(rr.lo, rr.hi, k_out),
+    }
+
+
+@sections.section("review.explain", needs=["events.product_id", "orders.product_id"])
+def explanation_effect(s: Session, *, min_orders: int = 1) -> pl.DataFrame:
+    """Per explained product: orders per minute of that product during its 讲解 windows vs outside
+    them, with the Poisson rate ratio, its 95% interval and p-value."""
+    if not (s.has("events") and s.has("orders")) or "product_id" not in s.orders.columns:
+        return pl.DataFrame(schema=EXPLAIN_SCHEMA)
+    ev = run_sheet(s).filter((pl.col("kind") == "explain") & pl.col("product_id").is_not_null())
+    if ev.height == 0:
+        return pl.DataFrame(schema=EXPLAIN_SCHEMA)
+    total_min = session_minutes(s)
+    o = s.orders.filter(pl.col("product_id").is_in(ev["product_id"].unique().to_list())).select(
+        "product_id", "ts"
+    )
+    w = _explained_orders(ev, o).filter(pl.col("orders_total") >= min_orders)
+    rows = [_effect_row(r, total_min) for r in w.sort("product_id").iter_rows(named=True)]
+    return pl.DataFrame(rows, schema=EXPLAIN_SCHEMA).sort(
         ["ratio", "product_id"], descending=[True, False], nulls_last=True
     )
 
@@ -191,7 +213,7 @@ def lift_reliable(lo: float | None, hi: float | None, base_orders: int | None) -
     )
 
 
-def _window_rows(ev: pl.DataFrame, o: pl.DataFrame, total_min: float) -> list[dict]:
+def _window_rows(ev: pl.DataFrame, o: pl.DataFrame, total_min: float) -> list[dict[str, Any]]:
     rows = []
     for (pid,), wins in (
         ev.sort("start_ts").partition_by("product_id", as_dict=True, maintain_order=True).items()
@@ -214,10 +236,7 @@ def _window_rows(ev: pl.DataFrame, o: pl.DataFrame, total_min: float) -> list[di
             inside = po.filter((pl.col("ts") >= w["start_ts"]) & (pl.col("ts") < w["end_ts"]))
             t_in = max((w["end_ts"] - w["start_ts"]).total_seconds() / 60, 1e-9)
             rr = stats.rate_ratio(inside.height, t_in, k_out, t_out)
-            first = first or (
-                inside.height,
-                t_in,
-            )  # a repeat is also compared with the first window
+            first = first or (inside.height, t_in)  # a repeat is also compared with the first
             vf = stats.rate_ratio(inside.height, t_in, *first) if nth > 1 else None
             rows.append(
                 {
@@ -251,7 +270,7 @@ def explanation_windows(s: Session) -> pl.DataFrame:
     """Each 讲解 window: the explained product's orders and GMV (placed) per minute inside the
     window vs outside all of its windows, the rate ratio ``lift`` with its 95% interval, and
     ``reliable`` (:func:`lift_reliable`; else the report says "too little data")."""
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "product_id": pl.String,
         "name": pl.String,
         "nth": pl.Int64,

@@ -24,7 +24,7 @@ from helpers.review.products import lift_reliable
 from helpers.review.story import minute_frame, run_sheet
 
 COUPON_TOTALS = ("coupon_gmv", "coupon_gmv_share", "coupon_subsidy", "coupon_uses")
-WINDOW_SCHEMA = {
+WINDOW_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "label": pl.String,
     "start_ts": pl.Datetime("us", "Asia/Shanghai"),
     "minutes": pl.Float64,
@@ -108,7 +108,7 @@ def coupon_totals(s: Session) -> dict[str, float]:
 def flash_sales(s: Session) -> pl.DataFrame:
     """Per flash sale (秒杀) of a product: orders and units of that product in the window, and the
     sell-through (units / the products table's ``stock``, when the export carried it)."""
-    schema = {
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "label": pl.String,
         "start_ts": pl.Datetime("us", "Asia/Shanghai"),
         "minutes": pl.Float64,

@@ -17,6 +17,21 @@ from helpers.present import sections
 from helpers.review.common import _f
 from helpers.review.story import MinuteStory, minute_story
 
+CURVE_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "group_kind": pl.String,
+    "group": pl.String,
+    "minute": pl.Float64,
+    "survival": pl.Float64,
+}
+SUMMARY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "group_kind": pl.String,
+    "group": pl.String,
+    "viewers": pl.Int64,
+    "median_min": pl.Float64,
+    "still_5": pl.Float64,
+    "still_30": pl.Float64,
+}
+
 
 @dataclass
 class Retention:
@@ -27,7 +42,8 @@ class Retention:
 
 
 def _durations(s: Session) -> pl.DataFrame:
-    """Viewer watch durations in minutes and whether the viewer was still there at the end (censored)."""
+    """Viewer watch durations in minutes, and whether the viewer left before the end (``event``;
+    viewers still there at the end are censored)."""
     v = s.viewers
     end = s.info["end_ts"]
     left = (
@@ -70,8 +86,8 @@ def _km(d: pl.DataFrame, grid: np.ndarray) -> tuple[np.ndarray, float]:
 @sections.section("review.retention", needs=["viewers"])
 def retention(s: Session, *, max_minutes: int = 60, min_viewers: int = 30) -> Retention:
     """Share of entering viewers still watching t minutes after entry (Kaplan–Meier, viewers still
-    there at the end censored), overall, by channel and new vs returning; plus exit rates by what was
-    on screen (Poisson rate ratio against the rest of the session)."""
+    there at the end censored), overall, by channel and new vs returning; plus exit rates by what
+    was on screen (Poisson rate ratio against the rest of the session)."""
     curves: list[pl.DataFrame] = []
     summary: list[dict[str, Any]] = []
     if s.has("viewers"):
@@ -99,29 +115,8 @@ def retention(s: Session, *, max_minutes: int = 60, min_viewers: int = 30) -> Re
                     "still_30": float(curve[30]) if max_minutes >= 30 else None,
                 }
             )
-    curves_df = (
-        pl.concat(curves)
-        if curves
-        else pl.DataFrame(
-            schema={
-                "group_kind": pl.String,
-                "group": pl.String,
-                "minute": pl.Float64,
-                "survival": pl.Float64,
-            }
-        )
-    )
-    summary_df = pl.DataFrame(
-        summary,
-        schema={
-            "group_kind": pl.String,
-            "group": pl.String,
-            "viewers": pl.Int64,
-            "median_min": pl.Float64,
-            "still_5": pl.Float64,
-            "still_30": pl.Float64,
-        },
-    )
+    curves_df = pl.concat(curves) if curves else pl.DataFrame(schema=CURVE_SCHEMA)
+    summary_df = pl.DataFrame(summary, schema=SUMMARY_SCHEMA)
     return Retention(curves_df, summary_df, leaving_by_screen(s))
 
 
@@ -134,9 +129,8 @@ def _exposure_per_minute(a: np.ndarray, z: np.ndarray, n_min: int) -> np.ndarray
     t = np.arange(n_min + 1, dtype=float)
 
     def cum(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.clip(
-            np.floor(x).astype(np.int64) + 1, 0, n_min + 1
-        )  # x < t  <=>  floor(x) + 1 <= t
+        # x < t  <=>  floor(x) + 1 <= t
+        idx = np.clip(np.floor(x).astype(np.int64) + 1, 0, n_min + 1)
         cnt = np.bincount(idx, minlength=n_min + 2)[: n_min + 1].cumsum()
         tot = np.bincount(idx, weights=x, minlength=n_min + 2)[: n_min + 1].cumsum()
         return cnt, tot
@@ -194,6 +188,85 @@ def expected_exits(s: Session, minutes: pl.Series) -> pl.DataFrame | None:
     )
 
 
+LEAVING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "on_screen": pl.String,
+    "kind": pl.String,
+    "minutes": pl.Int64,
+    "exits": pl.Int64,
+    "expected": pl.Float64,
+    "exit_rate": pl.Float64,
+    "obs_exp": pl.Float64,
+    "lo": pl.Float64,
+    "hi": pl.Float64,
+    "p_value": pl.Float64,
+    "method": pl.String,
+    "dispersion": pl.Float64,
+}
+
+
+def _minute_exits(s: Session, mins: pl.DataFrame) -> tuple[pl.DataFrame, str] | None:
+    """Per minute: what was on screen, exits, expected exits and exposure, and the method. Expected
+    from viewer-level tenure (:func:`expected_exits`, ``standardised``), else the session's exits
+    per online viewer-minute (``trend``); None without either."""
+    std = expected_exits(s, mins["minute_ts"])
+    if std is not None and std["exits"].sum() > 0:
+        m = mins.select("minute_ts", "on_screen", "kind").join(std, on="minute_ts", how="left")
+        m = m.with_columns(
+            pl.col("exits").fill_null(0),
+            pl.col("expected").fill_null(0.0),
+            pl.col("exposure").fill_null(0.0),
+        )
+        return m, "standardised"
+    m = mins.filter(
+        pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0)
+    )
+    if m.height == 0:
+        return None
+    total_rate = float(m["exits"].sum()) / float(m["online"].sum())
+    m = m.with_columns(
+        (pl.col("online") * total_rate).alias("expected"),
+        pl.col("online").cast(pl.Float64).alias("exposure"),
+    )
+    return m, "trend"
+
+
+def _dispersion(m: pl.DataFrame) -> float:
+    """Exits cluster (viewers who came together leave together): the quasi-Poisson dispersion of
+    the per-minute counts around expectation, at least 1; it widens every interval by sqrt(phi)."""
+    mm = m.filter(pl.col("expected") > 0)
+    chi2 = float((((mm["exits"] - mm["expected"]) ** 2) / mm["expected"]).sum())
+    return max(1.0, chi2 / max(mm.height - 1, 1))
+
+
+def _screen_row(
+    r: dict[str, Any], tot_o: int, tot_e: float, phi: float, method: str
+) -> dict[str, Any]:
+    """One on-screen item: its exits against expected, and the rate ratio against the rest."""
+    rr = stats.overdispersed(
+        stats.rate_ratio(
+            int(r["exits"]),
+            float(r["expected"]),
+            tot_o - int(r["exits"]),
+            tot_e - float(r["expected"]),
+        ),
+        phi,
+    )
+    return {
+        "on_screen": r["on_screen"],
+        "kind": r["kind"],
+        "minutes": r["minutes"],
+        "exits": r["exits"],
+        "expected": r["expected"],
+        "exit_rate": r["exits"] / r["exposure"] if r["exposure"] else None,
+        "obs_exp": r["exits"] / r["expected"] if r["expected"] else None,
+        "lo": _f(rr.lo),
+        "hi": _f(rr.hi),
+        "p_value": _f(rr.p_value),
+        "method": method,
+        "dispersion": phi,
+    }
+
+
 def leaving_by_screen(
     s: Session, story: MinuteStory | None = None, *, min_minutes: int = 2
 ) -> pl.DataFrame:
@@ -203,51 +276,12 @@ def leaving_by_screen(
     clustering of exits (quasi-Poisson ``dispersion`` of the per-minute counts; ``method =
     standardised``). Without viewer-level times: the trend's exits per online viewer-minute
     relative to the session (``method = trend``)."""
-    mins = (story or minute_story(s)).minutes
-    std = expected_exits(s, mins["minute_ts"])
-    schema = {
-        "on_screen": pl.String,
-        "kind": pl.String,
-        "minutes": pl.Int64,
-        "exits": pl.Int64,
-        "expected": pl.Float64,
-        "exit_rate": pl.Float64,
-        "obs_exp": pl.Float64,
-        "lo": pl.Float64,
-        "hi": pl.Float64,
-        "p_value": pl.Float64,
-        "method": pl.String,
-        "dispersion": pl.Float64,
-    }
-    if std is not None and std["exits"].sum() > 0:
-        m = mins.select("minute_ts", "on_screen", "kind").join(std, on="minute_ts", how="left")
-        m = m.with_columns(
-            pl.col("exits").fill_null(0),
-            pl.col("expected").fill_null(0.0),
-            pl.col("exposure").fill_null(0.0),
-        )
-        method, denom = "standardised", "expected"
-    else:
-        m = mins.filter(
-            pl.col("online").is_not_null() & pl.col("exits").is_not_null() & (pl.col("online") > 0)
-        )
-        if m.height == 0:
-            return pl.DataFrame(schema=schema)
-        total_rate = m["exits"].sum() / m["online"].sum()
-        m = m.with_columns(
-            (pl.col("online") * total_rate).alias("expected"),
-            pl.col("online").cast(pl.Float64).alias("exposure"),
-        )
-        method, denom = "trend", "expected"
-    tot_o, tot_e = int(m["exits"].sum()), float(m[denom].sum())
-    # exits cluster (viewers who came together leave together): quasi-Poisson dispersion of the
-    # per-minute counts around expectation widens every interval by sqrt(phi)
-    mm = m.filter(pl.col("expected") > 0)
-    phi = max(
-        1.0,
-        float((((mm["exits"] - mm["expected"]) ** 2) / mm["expected"]).sum())
-        / max(mm.height - 1, 1),
-    )
+    found = _minute_exits(s, (story or minute_story(s)).minutes)
+    if found is None:
+        return pl.DataFrame(schema=LEAVING_SCHEMA)
+    m, method = found
+    tot_o, tot_e = int(m["exits"].sum()), float(m["expected"].sum())
+    phi = _dispersion(m)
     g = (
         m.group_by("on_screen", "kind")
         .agg(
@@ -258,36 +292,10 @@ def leaving_by_screen(
         )
         .filter(pl.col("minutes") >= min_minutes)
     )
-    rows = []
-    for r in g.iter_rows(named=True):
-        rr = stats.overdispersed(
-            stats.rate_ratio(
-                int(r["exits"]),
-                float(r["expected"]),
-                tot_o - int(r["exits"]),
-                tot_e - float(r["expected"]),
-            ),
-            phi,
-        )
-        rows.append(
-            {
-                "on_screen": r["on_screen"],
-                "kind": r["kind"],
-                "minutes": r["minutes"],
-                "exits": r["exits"],
-                "expected": r["expected"],
-                "exit_rate": r["exits"] / r["exposure"] if r["exposure"] else None,
-                "obs_exp": r["exits"] / r["expected"] if r["expected"] else None,
-                "lo": _f(rr.lo),
-                "hi": _f(rr.hi),
-                "p_value": _f(rr.p_value),
-                "method": method,
-                "dispersion": phi,
-            }
-        )
+    rows = [_screen_row(r, tot_o, tot_e, phi, method) for r in g.iter_rows(named=True)]
     if not rows:
-        return pl.DataFrame(schema=schema)
-    return pl.DataFrame(rows, schema=schema).sort(
+        return pl.DataFrame(schema=LEAVING_SCHEMA)
+    return pl.DataFrame(rows, schema=LEAVING_SCHEMA).sort(
         ["obs_exp", "on_screen"], descending=[True, False], nulls_last=True
     )
 
@@ -315,22 +323,5 @@ def dropoff(s: Session, story: MinuteStory | None = None) -> Retention:
     by what was on screen (:func:`leaving_by_screen`, ``method = trend``) and the mean stay from
     entries and viewer-minutes (:func:`trend_stay`). No survival curves (they need viewer rows)."""
     story = story or minute_story(s)
-    curves = pl.DataFrame(
-        schema={
-            "group_kind": pl.String,
-            "group": pl.String,
-            "minute": pl.Float64,
-            "survival": pl.Float64,
-        }
-    )
-    summary = pl.DataFrame(
-        schema={
-            "group_kind": pl.String,
-            "group": pl.String,
-            "viewers": pl.Int64,
-            "median_min": pl.Float64,
-            "still_5": pl.Float64,
-            "still_30": pl.Float64,
-        }
-    )
+    curves, summary = pl.DataFrame(schema=CURVE_SCHEMA), pl.DataFrame(schema=SUMMARY_SCHEMA)
     return Retention(curves, summary, leaving_by_screen(s, story), trend_stay(story.minutes))

@@ -234,11 +234,12 @@ def find_extrema(
 
 
 def screen_label(on_screen: str | None, lang: str = "zh") -> str:
-    """What was on screen, in words: ``explain: X`` → ``讲解 X`` / ``explaining X``; kinds translated."""
+    """What was on screen, in words: ``explain: X`` → ``讲解 X`` / ``explaining X``; kinds
+    translated."""
     if not on_screen:
         return "–"
     if on_screen.startswith("explain: "):
-        return ("讲解 " if lang == "zh" else "explaining ") + on_screen.removeprefix("explain: ")
+        return t("review.explaining", lang, name=on_screen.removeprefix("explain: "))
     return t(on_screen, lang)
 
 

@@ -1,4 +1,5 @@
-"""Traffic sources: per channel viewers, buyers (or orders), conversion, GMV, UV value, spend, CPM, ROI.
+"""Traffic sources: per channel viewers, buyers (or orders), conversion, GMV, UV value, spend, CPM,
+ROI.
 
 Channel buyers exist only where viewer rows carry their entry channel; a platform's channel table
 gives orders, so the count column is then ``orders`` and the rate ``order_rate`` (orders per

@@ -1,4 +1,5 @@
-"""A room's history over sessions or days, from session lists, session totals and daily overviews alone.
+"""A room's history over sessions or days, from session lists, session totals and daily overviews
+alone.
 
 Stage: analysis. May import the foundation (paths, data, metrics, present).
 """

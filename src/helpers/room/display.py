@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 import polars as pl
 
 from helpers.present import nb
 from helpers.present.i18n import t
 from helpers.present.labels import format_metric, table_format
+from helpers.present.sections import Outcome
 from helpers.room.effects import MIN_MODEL, Effects
-from helpers.room.periods import PeriodChange
+from helpers.room.periods import PERIOD_DAYS, PeriodChange
 from helpers.room.units import KEYS, RoomUnits
 
 
@@ -21,18 +23,12 @@ def _table(df: pl.DataFrame, caption: str | None, lang: str, **fmt: Any) -> nb.T
 def scope_text(units: RoomUnits, lang: str = "zh") -> nb.Markdown:
     """Which room, which units, what the store had."""
     f = units.frame
-    span = f"{f['date'].min()} – {f['date'].max()}" if f.height else "–"
+    first, last = cast(date, f["date"].min()), cast(date, f["date"].max())
+    span = f"{first} – {last}" if f.height else "–"
     grain = t("grain_" + units.grain, lang)
     others = len(units.rooms) - 1
-    if lang == "zh":
-        text = f"**{nb.escape(units.room)}** · {span} · {f.height} 个单位（{grain}）" + (
-            f" · 仓库中另有 {others} 个直播间" if others else ""
-        )
-    else:
-        text = f"**{nb.escape(units.room)}** · {span} · {f.height} units ({grain})" + (
-            f" · the store holds {others} other room(s)" if others else ""
-        )
-    return nb.Markdown(text)
+    text = t("room.scope", lang, room=nb.escape(units.room), span=span, n=f.height, grain=grain)
+    return nb.Markdown(text + (t("room.scope_others", lang, k=others) if others else ""))
 
 
 def units_table(units: RoomUnits, lang: str = "zh") -> nb.Table:
@@ -78,17 +74,8 @@ def change_text(ch: PeriodChange, lang: str = "zh") -> nb.Markdown:
     pct = ch.gap / r["gmv"] if r["gmv"] else None
     factor = t("factor_" + main["factor"], lang) if main else "–"
     share = format_metric("gmv", main["contribution"], signed=True) if main else "–"
-    template = (
-        "{cf}–{ct}（{cu} 个单位）成交 {cg} 元，较 {rf}–{rt}（{ru} 个单位）的 {rg} 元变化 {gap} 元（{pct}）；"
-        "按 成交金额 = 观看人数 × 观看-成交率 × 客单价 拆分（LMDI 对数拆分，各项之和等于变化），"
-        "贡献最大的是{factor}（{share} 元）。"
-        if lang == "zh"
-        else "{cf}–{ct} ({cu} units) took {cg} yuan, {gap} yuan ({pct}) against {rf}–{rt} ({ru} units, "
-        "{rg} yuan); split as GMV = viewers × conversion × order value per buyer (LMDI log split; the "
-        "parts sum to the change), the largest part is {factor} ({share} yuan)."
-    )
     return nb.say(
-        template,
+        t("room.change_text", lang),
         cf=c["from"], ct=c["to"], cu=c["units"], cg=format_metric("gmv", c["gmv"]),
         rf=r["from"], rt=r["to"], ru=r["units"], rg=format_metric("gmv", r["gmv"]),
         gap=format_metric("gmv", ch.gap, signed=True),
@@ -127,23 +114,9 @@ def _term_label(key: str, lang: str) -> str:
 
 def effects_text(ef: Effects, lang: str = "zh") -> nb.Markdown:
     if ef.method == "descriptive":
-        return nb.say(
-            "只有 {n} 个单位（少于 {m} 个），只做描述：每组每小时成交的均值与 95% 区间；不据此下结论。"
-            if lang == "zh"
-            else "Only {n} units (fewer than {m}): descriptive only — each group's mean GMV per hour "
-            "with a 95% interval; no effect is claimed.",
-            n=ef.n,
-            m=MIN_MODEL,
-        )
+        return nb.say(t("room.effects_descriptive", lang), n=ef.n, m=MIN_MODEL)
     sig = ef.model.filter((pl.col("lo") > 0) | (pl.col("hi") < 0))
-    return nb.say(
-        "{n} 个单位的回归（对数成交金额，HC3 稳健标准误）：{k} 项效应的 95% 区间不含 0。"
-        if lang == "zh"
-        else "Regression over {n} units (log GMV, HC3 robust errors): {k} effect(s) have a 95% interval "
-        "that excludes 0.",
-        n=ef.n,
-        k=sig.height,
-    )
+    return nb.say(t("room.effects_model", lang), n=ef.n, k=sig.height)
 
 
 def hosts_table(hosts: pl.DataFrame, lang: str = "zh") -> nb.Table:
@@ -189,10 +162,41 @@ def extremes_table(ex: dict[str, list[dict[str, Any]]], lang: str = "zh") -> nb.
 
 def no_periods_text(lang: str = "zh") -> str:
     """Said when the range does not hold two periods with data to compare."""
-    from helpers.room.periods import PERIOD_DAYS
+    return t("room.no_periods", lang, days=PERIOD_DAYS)
 
-    return (
-        f"范围内没有两个都有数据的 {PERIOD_DAYS} 天周期，无法比较。"
-        if lang == "zh"
-        else f"The range does not hold two {PERIOD_DAYS}-day periods with data: nothing to compare."
-    )
+
+# --------------------------------------------------------------------------------------------
+# Sections as the report shows them (the sentence of what is missing when one could not run)
+# --------------------------------------------------------------------------------------------
+
+
+def history(out: Outcome, units: RoomUnits, lang: str = "zh") -> Any:
+    """The units with their KPIs."""
+    return units_table(units, lang) if out.ok else nb.outcome(out, lang)
+
+
+def change(out: Outcome, lang: str = "zh") -> list[Any]:
+    """The two periods' factors and the sentence of where the change came from; the sentence
+    that there is nothing to compare when the range does not hold two periods."""
+    if not out.ok:
+        return [nb.outcome(out, lang)]
+    if out.value is None:
+        return [nb.Markdown(no_periods_text(lang))]
+    return [change_table(out.value, lang), change_text(out.value, lang)]
+
+
+def effects(out: Outcome, lang: str = "zh") -> list[Any]:
+    """Slot, weekday and duration effects: their tables and sentence."""
+    if not out.ok:
+        return [nb.outcome(out, lang)]
+    return [*effects_tables(out.value, lang), effects_text(out.value, lang)]
+
+
+def hosts(out: Outcome, lang: str = "zh") -> Any:
+    """GMV per hour of each host."""
+    return hosts_table(out.value, lang) if out.ok else nb.outcome(out, lang)
+
+
+def extremes(out: Outcome, lang: str = "zh") -> Any:
+    """The best and worst units and what made them so."""
+    return extremes_table(out.value, lang) if out.ok else nb.outcome(out, lang)

@@ -55,8 +55,8 @@ def _describe(df: pl.DataFrame, by: str) -> pl.DataFrame:
                 "group": str(key),
                 "units": n,
                 "gmv_per_hour": mean,
-                "lo": mean - half if half is not None else None,
-                "hi": mean + half if half is not None else None,
+                "lo": mean - half if mean is not None and half is not None else None,
+                "hi": mean + half if mean is not None and half is not None else None,
             }
         )
     schema = {
@@ -132,7 +132,8 @@ def _term_key(name: str) -> str:
 
 @sections.section("room_effects", needs=["units.gmv", "units.duration_min"])
 def slot_effects(units: RoomUnits) -> Effects:
-    """Descriptive GMV per hour by slot and weekday, and the regression when there are enough units."""
+    """Descriptive GMV per hour by slot and weekday, and the regression when there are enough
+    units."""
     df = _frame(units).with_columns(pl.col("weekday").cast(pl.String))
     groups = (
         pl.concat([_describe(df, "slot"), _describe(df, "weekday")])

@@ -1,4 +1,5 @@
-"""Hosts per hour of air time: GMV per hour on air with a seeded bootstrap interval over sessions."""
+"""Hosts per hour of air time: GMV per hour on air with a seeded bootstrap interval over
+sessions."""
 
 from __future__ import annotations
 

@@ -1,16 +1,16 @@
 """The change between two periods of a room, decomposed into the factors of GMV.
 
 GMV = viewers × conversion × order value per buyer, and GMV = views × GPM / 1000: each factor's
-contribution in yuan comes from :func:`helpers.metrics.decompose.decompose`, so the contributions sum to the
-change. Both periods are totals over their units (more shows means more viewers, which the viewers
-factor carries).
+contribution in yuan comes from :func:`helpers.metrics.decompose.decompose`, so the contributions
+sum to the change. Both periods are totals over their units (more shows means more viewers, which
+the viewers factor carries).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -54,8 +54,9 @@ def _totals(df: pl.DataFrame, lo: date, hi: date) -> dict[str, Any]:
 def periods(
     units: RoomUnits, days: int = PERIOD_DAYS
 ) -> tuple[tuple[date, date], tuple[date, date]]:
-    """The last ``days`` days of the range (ending at its last unit) and the ``days`` before them."""
-    last = units.date_to or units.frame["date"].max()
+    """The last ``days`` days of the range (ending at its last unit) and the ``days`` before
+    them."""
+    last = units.date_to or cast(date, units.frame["date"].max())
     cur = (last - timedelta(days=days - 1), last)
     ref = (cur[0] - timedelta(days=days), cur[0] - timedelta(days=1))
     return cur, ref

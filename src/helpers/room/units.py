@@ -1,8 +1,9 @@
 """The units of a room's history: one row per session (from the session list and its totals) or,
 when the store holds no sessions of the room, one row per room-day (from the daily overview).
 
-Every KPI comes from :func:`helpers.metrics.definitions.kpi_frame`, so a room-day's conversion or GPM is defined
-exactly as a session's: the room-day's platform totals stand in for a session's ``session_totals``.
+Every KPI comes from :func:`helpers.metrics.definitions.kpi_frame`, so a room-day's conversion or
+GPM is defined exactly as a session's: the room-day's platform totals stand in for a session's
+``session_totals``.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def products_frame(
     o: OrderLines,
     clicks: Clicks,
 ) -> pl.DataFrame:
-    """Per product: exposure and click UV (clickers ⊂ exposed), orders, units, buyers, GMV, refunds."""
+    """Per product: exposure and click UV (clickers ⊂ exposed), orders, units, buyers, GMV,
+    refunds."""
     n, P, D = aud.n, products.height, sheet.minutes
     clicks_uv = distinct_pairs(clicks.row, clicks.product, n, P)
     expl_share = np.bincount(sheet.explain[sheet.explain >= 0], minlength=P) / D

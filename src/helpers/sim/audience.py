@@ -49,71 +49,86 @@ class Audience:
         return self.leave - self.enter
 
 
-def draw_audience(
-    rng: np.random.Generator, pool: Pool, sheet: RunSheet, viewers: int, host: str, integrity: bool
-) -> Audience:
-    """Draw ``viewers`` viewers (4% fabricated if ``integrity``) with their behaviour."""
-    D = sheet.minutes
-    end_s = D * 60.0
-    host_mult = C.HOSTS[host]
-    n_fake = round(C.FAKE_SHARE * viewers) if integrity else 0
+def _draw_members(rng: np.random.Generator, pool: Pool, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` pool members split over the segments by their shares: pool indices, segment codes."""
     shares = np.array([s["share"] for s in C.SEGMENTS.values()])
-    counts = rng.multinomial(viewers - n_fake, shares / shares.sum())
+    counts = rng.multinomial(n, shares / shares.sum())
     idx_parts, seg_parts = [], []
     for k, (name, cnt) in enumerate(zip(C.SEGMENTS, counts, strict=True)):
         members = pool.draw(name, int(cnt), rng)
         idx_parts.append(members)
         seg_parts.append(np.full(len(members), k, dtype=np.int64))
-    idx = np.concatenate(idx_parts)
-    seg = np.concatenate(seg_parts)
-    n = len(idx)
+    return np.concatenate(idx_parts), np.concatenate(seg_parts)
 
+
+def _draw_behaviour(
+    rng: np.random.Generator,
+    sheet: RunSheet,
+    seg: np.ndarray,
+    was_follower: np.ndarray,
+    host_mult: float,
+) -> dict[str, np.ndarray]:
+    """Per viewer, by segment: entry second, watch seconds, likes, comments, shares, browsing
+    clicks, channel (followers favour 关注) and the chance to follow."""
+    n, D = len(seg), sheet.minutes
     profiles = sheet.entry_profiles()
-    enter, watch = np.empty(n), np.empty(n)
-    likes, comments, shares_n, clicks, chan = (np.empty(n, dtype=np.int64) for _ in range(5))
-    follow_p = np.empty(n)
-    was_follower = pool.follower[idx].copy()
+    out = {"enter": np.empty(n), "watch": np.empty(n), "follow_p": np.empty(n)}
+    for name in ("likes", "comments", "shares", "clicks", "chan"):
+        out[name] = np.empty(n, dtype=np.int64)
     for k, sp in enumerate(C.SEGMENTS.values()):
         sel = seg == k
         c = int(sel.sum())
         if not c:
             continue
         mins = rng.choice(D, size=c, p=profiles[sp["entry"]])
-        enter[sel] = (mins + rng.random(c)) * 60.0
+        out["enter"][sel] = (mins + rng.random(c)) * 60.0
         med = sp["watch_min"] * 60.0 * host_mult
-        watch[sel] = np.exp(np.log(med) + sp["watch_sigma"] * rng.standard_normal(c))
-        rel = np.sqrt(np.clip(watch[sel] / med, 0.05, 20))
-        likes[sel] = rng.poisson(sp["likes"] * rel * np.exp(0.4 * rng.standard_normal(c)))
-        comments[sel] = rng.poisson(sp["comments"] * rel)
-        shares_n[sel] = rng.poisson(sp["shares"] * rel)
-        clicks[sel] = rng.poisson(sp["clicks"] * np.exp(0.3 * rng.standard_normal(c)))
+        watch = np.exp(np.log(med) + sp["watch_sigma"] * rng.standard_normal(c))
+        out["watch"][sel] = watch
+        rel = np.sqrt(np.clip(watch / med, 0.05, 20))
+        out["likes"][sel] = rng.poisson(sp["likes"] * rel * np.exp(0.4 * rng.standard_normal(c)))
+        out["comments"][sel] = rng.poisson(sp["comments"] * rel)
+        out["shares"][sel] = rng.poisson(sp["shares"] * rel)
+        out["clicks"][sel] = rng.poisson(sp["clicks"] * np.exp(0.3 * rng.standard_normal(c)))
         cp = np.tile(np.array(sp["channel_p"], dtype=float), (c, 1))
         fol = was_follower[sel]
         cp[fol] = 0.5 * cp[fol]
         cp[fol, C.CHANNELS.index("关注")] += 0.5
-        chan[sel] = pick_rows(rng, cp)
-        follow_p[sel] = sp["follow_p"]
-    enter = np.minimum(enter, end_s - 1.0)
+        out["chan"][sel] = pick_rows(rng, cp)
+        out["follow_p"][sel] = sp["follow_p"]
+    return out
+
+
+def draw_audience(
+    rng: np.random.Generator, pool: Pool, sheet: RunSheet, viewers: int, host: str, integrity: bool
+) -> Audience:
+    """Draw ``viewers`` viewers (4% fabricated if ``integrity``) with their behaviour."""
+    end_s = sheet.minutes * 60.0
+    n_fake = round(C.FAKE_SHARE * viewers) if integrity else 0
+    idx, seg = _draw_members(rng, pool, viewers - n_fake)
+    was_follower = pool.follower[idx].copy()
+    b = _draw_behaviour(rng, sheet, seg, was_follower, C.HOSTS[host])
+    enter = np.minimum(b["enter"], end_s - 1.0)
     aud = Audience(
         idx=idx,
         seg=seg,
         enter=enter,
-        leave=np.minimum(enter + np.maximum(watch, 1.0), end_s),
-        likes=likes,
-        comments=comments,
-        shares=shares_n,
-        clicks=clicks,
-        chan=chan,
+        leave=np.minimum(enter + np.maximum(b["watch"], 1.0), end_s),
+        likes=b["likes"],
+        comments=b["comments"],
+        shares=b["shares"],
+        clicks=b["clicks"],
+        chan=b["chan"],
         device=pool.device[idx],
         region=pool.region[idx],
         female=pool.female[idx],
         age=pool.age[idx],
         was_follower=was_follower,
         returning=pool.seen[idx].copy(),
-        followed=~was_follower & (rng.random(n) < follow_p),
+        followed=~was_follower & (rng.random(len(idx)) < b["follow_p"]),
     )
     if n_fake:
-        _add_fabricated(aud, rng, pool, n_fake, D, viewers)
+        _add_fabricated(aud, rng, pool, n_fake, sheet.minutes, viewers)
     return aud
 
 

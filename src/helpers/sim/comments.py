@@ -1,4 +1,5 @@
-"""Chinese comment texts for the simulator: an intent per comment, then a template for the intent."""
+"""Chinese comment texts for the simulator: an intent per comment, then a template for the
+intent."""
 
 from __future__ import annotations
 

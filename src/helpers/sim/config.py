@@ -1,4 +1,5 @@
-"""Parameters of the simulated room: hosts, audience segments, purchase model, event lifts, catalogue.
+"""Parameters of the simulated room: hosts, audience segments, purchase model, event lifts and
+the catalogue.
 
 Every number the simulator plants lives here, so ``truth.json`` and ``docs/simulator.md`` can
 state them and tests can compare estimates against them.

@@ -4,6 +4,7 @@ the explained product favoured), how many units, and what became of them (status
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import polars as pl
@@ -93,7 +94,12 @@ def draw_orders(
 
 
 def orders_frame(
-    o: OrderLines, session_id: str, start, seed: int, viewer_ids: pl.Series, products: pl.DataFrame
+    o: OrderLines,
+    session_id: str,
+    start: datetime,
+    seed: int,
+    viewer_ids: pl.Series,
+    products: pl.DataFrame,
 ) -> pl.DataFrame:
     """The canonical ``orders`` table, in time order, with ids unique per session seed."""
     by_time = np.argsort(o.ts, kind="stable")

@@ -1,66 +1,57 @@
-"""Write a simulated week as Douyin-Compass-style export files, quirks included (used by the simulator).
+"""Write a simulated week as Douyin-Compass-style export files, quirks included.
 
 :func:`write_platform_exports` turns canonical tables into the files an analyst would download
 after a week of shows, exercising the quirks of ``EXPORTS.md`` deterministically (seeded):
 
-=================================  =======================================================================
-file                               quirks
-=================================  =======================================================================
-直播间列表_<week>.xlsx              session list, one row per session; ratios as "12.34%"; "-" cells;
-                                   columns the workbook does not map (kept as extras)
-整场数据_<sid>.xlsx                 基本信息 vertical key/value sheet with the one-cell 直播时间 range,
-                                   整体看板, 流量分析-渠道分析 with a 整体 total row, 商品分析-商品明细
-分钟趋势_<sid>.csv                  GB18030; 累计成交订单数/累计成交金额 cumulative (must be differenced)
-直播商品_<sid>.xlsx                 a title row above the header; 讲解时段 windows "start-end; ..."
-场记_<sid>.csv                      run-sheet events (讲解/福袋/优惠券/秒杀)
-直播订单_<sid>.csv                  UTF-8 with BOM; ids as ="123" Excel wrappers; 19-digit ids; "¥1,234.50"
-评论_<sid>.csv                      comment times as unix seconds (API style)
-观众明细_<sid>.csv                  the simulator's OWN viewer-level format (not a real Compass export):
-                                   GB18030, Chinese headers, mixed date forms, durations as seconds,
-                                   "94分19.5秒" or "01:34:19.5", "3.06万" counts where exact, a stray
-                                   repeated header row
-targets.csv                        the team's targets in the canonical format
-=================================  =======================================================================
+- ``直播间列表_<week>.xlsx``: the session list, one row per session; ratios as "12.34%"; "-"
+  cells; columns the workbook does not map (kept as extras).
+- ``整场数据_<sid>.xlsx``: 基本信息 vertical key/value sheet with the one-cell 直播时间 range,
+  整体看板, 流量分析-渠道分析 with a 整体 total row, 商品分析-商品明细.
+- ``分钟趋势_<sid>.csv``: GB18030; 累计成交订单数/累计成交金额 cumulative (must be
+  differenced).
+- ``直播商品_<sid>.xlsx``: a title row above the header; 讲解时段 windows "start-end; ...".
+- ``场记_<sid>.csv``: run-sheet events (讲解/福袋/优惠券/秒杀).
+- ``直播订单_<sid>.csv``: UTF-8 with BOM; ids as ="123" Excel wrappers; 19-digit ids;
+  "¥1,234.50".
+- ``评论_<sid>.csv``: comment times as unix seconds (API style).
+- ``观众明细_<sid>.csv``: the simulator's OWN viewer-level format (not a real Compass export):
+  GB18030, Chinese headers, mixed date forms, durations as seconds, "94分19.5秒" or
+  "01:34:19.5", "3.06万" counts where exact, a stray repeated header row.
+- ``targets.csv``: the team's targets in the canonical format.
 
 Headers come from the same mapping files ingest reads (``helpers/resources/mappings``), so a renamed
 column cannot drift between the writer and the reader. Columns starting with ``sim_`` (simulator
-truth) are never written.
+truth) are never written. The cells' formats are in :mod:`helpers.sim.export_cells`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
 
-from helpers.data import schema
 from helpers.ingest.mapping import get_mapping
+from helpers.sim.export_cells import (
+    DEVICE_LABELS,
+    DT,
+    GENDER_LABELS,
+    KIND_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    china_time,
+    percent,
+    ratio,
+    wan_count,
+    write_csv,
+    write_xlsx,
+    yes_no,
+)
 
 log = logging.getLogger(__name__)
-
-STATUS_LABELS = {
-    "paid": "已支付",
-    "unpaid": "待支付",
-    "cancelled": "超时未支付",
-    "refunded": "已退款",
-}
-KIND_LABELS = {
-    "explain": "讲解",
-    "lottery": "福袋",
-    "coupon": "优惠券",
-    "flash_sale": "秒杀",
-    "note": "场记",
-    "other": "其他",
-}
-ROLE_LABELS = {"hero": "主推款", "profit": "利润款", "traffic": "引流款"}
-DEVICE_LABELS = {"android": "安卓", "ios": "苹果", "pc": "电脑"}
-GENDER_LABELS = {"female": "女", "male": "男", "unknown": "未知"}
-DT = "%Y/%m/%d %H:%M:%S"
 
 
 def _h(mapping: str, table: str, column: str) -> str:
@@ -69,100 +60,6 @@ def _h(mapping: str, table: str, column: str) -> str:
 
 def _tag(sid: str) -> str:
     return sid.removeprefix("dy-")
-
-
-def _dt(e: pl.Expr, fmt: str = DT) -> pl.Expr:
-    """Datetime as China-time text; microseconds only when present."""
-    local = e.dt.convert_time_zone(schema.TZ)
-    frac = local.dt.microsecond() > 0
-    return pl.when(frac).then(local.dt.strftime(fmt + "%.6f")).otherwise(local.dt.strftime(fmt))
-
-
-def _num(e: pl.Expr) -> pl.Expr:
-    """A number as text, nulls as "-" (the platforms' missing marker)."""
-    return e.cast(pl.String).fill_null("-")
-
-
-def _money(e: pl.Expr) -> pl.Expr:
-    return e.round(2).cast(pl.String).fill_null("-")
-
-
-def _pct(e: pl.Expr) -> pl.Expr:
-    return pl.format("{}%", (e * 100).round(2)).fill_null("-")
-
-
-def _bool(e: pl.Expr) -> pl.Expr:
-    return pl.when(e).then(pl.lit("是")).when(e.not_()).then(pl.lit("否")).otherwise(pl.lit("-"))
-
-
-def _wan(e: pl.Expr) -> pl.Expr:
-    """Counts written as "3.06万" where that is exact, else as digits with thousands separators."""
-    wan = pl.when((e >= 10_000) & (e % 100 == 0)).then(pl.format("{}万", (e / 10_000).round(2)))
-    plain = (
-        pl.when(e >= 1000)
-        .then(
-            pl.format(
-                "{},{}",
-                (e // 1000).cast(pl.String),
-                (e % 1000).cast(pl.String).str.pad_start(3, "0"),
-            )
-        )
-        .otherwise(e.cast(pl.String))
-    )
-    return wan.otherwise(plain).fill_null("-")
-
-
-def _write_csv(
-    df: pl.DataFrame, path: Path, encoding: str, *, extra_rows: list[tuple[int, list[str]]] = ()
-) -> Path:
-    text = df.write_csv(null_value="-")
-    if extra_rows:
-        lines = text.splitlines(keepends=True)
-        for at, row in sorted(extra_rows, reverse=True):
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="\n").writerow(row)
-            lines.insert(min(at, len(lines)), buf.getvalue())
-        text = "".join(lines)
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
-def _write_xlsx(path: Path, sheets: list[tuple[str, Any]]) -> Path:
-    """Sheets as (name, frame) tables, (name, ("kv", pairs)) vertical sheets or (name, ("title", text, frame))."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False})
-    for name, content in sheets:
-        ws = wb.add_worksheet(name[:31])
-        row = 0
-        if isinstance(content, tuple) and content[0] == "kv":
-            for i, (k, v) in enumerate(content[1]):
-                ws.write_string(i, 0, k)
-                _cell(ws, i, 1, v)
-            continue
-        if isinstance(content, tuple) and content[0] == "title":
-            ws.write_string(0, 0, content[1])
-            row = 2
-            content = content[2]
-        df: pl.DataFrame = content
-        for j, c in enumerate(df.columns):
-            ws.write_string(row, j, c)
-        for i, rec in enumerate(df.iter_rows(), start=row + 1):
-            for j, v in enumerate(rec):
-                _cell(ws, i, j, v)
-    wb.close()
-    return path
-
-
-def _cell(ws: Any, i: int, j: int, v: Any) -> None:
-    if v is None:
-        ws.write_string(i, j, "-")
-    elif isinstance(v, bool):
-        ws.write_string(i, j, "是" if v else "否")
-    elif isinstance(v, int | float) and not isinstance(v, bool):
-        ws.write_number(i, j, v)
-    else:
-        ws.write_string(i, j, str(v))
 
 
 def _kpis(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -192,10 +89,6 @@ def _kpis(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return k.join(extra, on="session_id", how="left").join(exposed, on="session_id", how="left")
 
 
-def _ratio(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    return pl.when(den > 0).then(num / den).otherwise(None)
-
-
 def session_list(tables: dict[str, pl.DataFrame], kpis: pl.DataFrame) -> pl.DataFrame:
     m = "douyin_session_list"
     s = (
@@ -208,8 +101,8 @@ def session_list(tables: dict[str, pl.DataFrame], kpis: pl.DataFrame) -> pl.Data
     return s.select(
         pl.col("room").alias(S("room")),
         pl.col("account").alias(S("account")),
-        _dt(pl.col("start_ts")).alias(S("start_ts")),
-        _dt(pl.col("end_ts")).alias(S("end_ts")),
+        china_time(pl.col("start_ts")).alias(S("start_ts")),
+        china_time(pl.col("end_ts")).alias(S("end_ts")),
         pl.col("host").alias(S("host")),
         pl.col("title").alias(S("title")),
         pl.col("category").alias(S("category")),
@@ -221,7 +114,7 @@ def session_list(tables: dict[str, pl.DataFrame], kpis: pl.DataFrame) -> pl.Data
         (pl.col("avg_watch_s") / 60).round(2).alias(T("avg_watch_s")),
         pl.col("comment_count").alias(T("comments")),
         pl.col("new_followers").cast(pl.Int64).alias(T("new_followers")),
-        _pct(pl.col("follower_share")).alias(T("follower_share")),
+        percent(pl.col("follower_share")).alias(T("follower_share")),
         pl.col("product_exposed").alias(T("product_exposed")),
         pl.col("product_clickers").alias(T("product_clickers")),
         pl.col("gmv").round(2).alias(T("gmv")),
@@ -230,9 +123,11 @@ def session_list(tables: dict[str, pl.DataFrame], kpis: pl.DataFrame) -> pl.Data
         pl.col("units").cast(pl.Int64).alias(T("units")),
         pl.col("buyers").cast(pl.Int64).alias(T("buyers")),
         pl.col("refund_amount").round(2).alias(T("refund_amount")),
-        _pct(_ratio(pl.col("product_clickers"), pl.col("product_exposed"))).alias(T("product_ctr")),
-        _pct(_ratio(pl.col("buyers"), pl.col("product_clickers"))).alias(T("click_to_order")),
-        _pct(_ratio(pl.col("buyers"), pl.col("viewers"))).alias(T("conversion_rate")),
+        percent(ratio(pl.col("product_clickers"), pl.col("product_exposed"))).alias(
+            T("product_ctr")
+        ),
+        percent(ratio(pl.col("buyers"), pl.col("product_clickers"))).alias(T("click_to_order")),
+        percent(ratio(pl.col("buyers"), pl.col("viewers"))).alias(T("conversion_rate")),
         pl.col("ad_spend").round(2).alias(T("ad_spend")),
         pl.col("net_gmv").round(2).alias(T("net_gmv")),
         # columns the workbook does not map: kept by ingest as extras
@@ -241,18 +136,14 @@ def session_list(tables: dict[str, pl.DataFrame], kpis: pl.DataFrame) -> pl.Data
     )
 
 
-def session_workbook(
-    sid: str, tables: dict[str, pl.DataFrame], kpis: pl.DataFrame
-) -> list[tuple[str, Any]]:
-    sess = tables["sessions"].filter(pl.col("session_id") == sid).row(0, named=True)
-    k = kpis.filter(pl.col("session_id") == sid).row(0, named=True)
+def _info_sheet(sess: dict[str, Any], k: dict[str, Any]) -> list[tuple[str, Any]]:
+    """基本信息: vertical key/value pairs with the one-cell 直播时间 range."""
     i = "douyin_session_info"
-    rng_text = f"{sess['start_ts']:{DT}}-{sess['end_ts']:{DT}}"
     gpm = None if not k["views"] else round(k["paid_gmv"] * 1000 / k["views"], 2)
-    info = [
+    return [
         (_h(i, "sessions", "room"), sess["room"]),
         (_h(i, "sessions", "account"), sess["account"]),
-        ("直播时间", rng_text),
+        ("直播时间", f"{sess['start_ts']:{DT}}-{sess['end_ts']:{DT}}"),
         (_h(i, "sessions", "host"), sess["host"]),
         (_h(i, "sessions", "title"), sess["title"]),
         (_h(i, "sessions", "category"), sess["category"]),
@@ -260,20 +151,25 @@ def session_workbook(
         (_h(i, "session_totals", "views"), int(k["views"])),
         ("千次观看用户支付金额", gpm),
     ]
-    o = "douyin_overview"
-    T = lambda c: _h(o, "session_totals", c)  # noqa: E731
-    overview = pl.DataFrame([k]).select(
+
+
+def _overview_sheet(k: dict[str, Any]) -> pl.DataFrame:
+    """整体看板: the session's headline totals, watch time as "123秒"."""
+    T = lambda c: _h("douyin_overview", "session_totals", c)  # noqa: E731
+    return pl.DataFrame([k]).select(
         pl.col("viewers").cast(pl.Int64).alias(T("viewers")),
         pl.col("acu").round(1).alias(T("acu")),
         pl.format("{}秒", pl.col("avg_watch_s").round(0).cast(pl.Int64)).alias(T("avg_watch_s")),
         pl.col("buyers").cast(pl.Int64).alias(T("buyers")),
         pl.col("product_clickers").alias(T("product_clickers")),
-        _pct(_ratio(pl.col("buyers"), pl.col("viewers"))).alias(T("conversion_rate")),
-        _pct(_ratio(pl.col("buyers"), pl.col("product_clickers"))).alias(T("click_to_order")),
+        percent(ratio(pl.col("buyers"), pl.col("viewers"))).alias(T("conversion_rate")),
+        percent(ratio(pl.col("buyers"), pl.col("product_clickers"))).alias(T("click_to_order")),
     )
-    c = "douyin_channels"
-    C = lambda col: _h(c, "traffic", col)  # noqa: E731
-    tr = tables["traffic"].filter(pl.col("session_id") == sid)
+
+
+def _channels_sheet(tr: pl.DataFrame) -> pl.DataFrame:
+    """流量分析-渠道分析: one row per channel under a 整体 total row."""
+    C = lambda col: _h("douyin_channels", "traffic", col)  # noqa: E731
     channels = tr.select(
         pl.col("channel").alias(C("channel")),
         pl.col("viewers").alias(C("viewers")),
@@ -294,27 +190,35 @@ def session_workbook(
         pl.col("spend").sum().round(2).alias(C("spend")),
         pl.col("impressions").sum().alias(C("impressions")),
     )
-    channels = pl.concat([total, channels], how="vertical_relaxed")
-    p = "douyin_product_sheet"
-    P = lambda col: _h(p, "products", col)  # noqa: E731
-    products = (
-        tables["products"]
-        .filter(pl.col("session_id") == sid)
-        .select(
-            pl.col("product_id").alias(P("product_id")),
-            pl.col("name").alias(P("name")),
-            pl.col("gmv").round(2).alias(P("gmv")),
-            pl.col("units").alias(P("units")),
-            pl.col("buyers").alias(P("buyers")),
-            pl.col("exposures_uv").alias(P("exposures_uv")),
-            pl.col("clicks_uv").alias(P("clicks_uv")),
-        )
+    return pl.concat([total, channels], how="vertical_relaxed")
+
+
+def _product_detail_sheet(products: pl.DataFrame) -> pl.DataFrame:
+    """商品分析-商品明细: the session's products with GMV, units and funnel people."""
+    P = lambda col: _h("douyin_product_sheet", "products", col)  # noqa: E731
+    return products.select(
+        pl.col("product_id").alias(P("product_id")),
+        pl.col("name").alias(P("name")),
+        pl.col("gmv").round(2).alias(P("gmv")),
+        pl.col("units").alias(P("units")),
+        pl.col("buyers").alias(P("buyers")),
+        pl.col("exposures_uv").alias(P("exposures_uv")),
+        pl.col("clicks_uv").alias(P("clicks_uv")),
     )
+
+
+def session_workbook(
+    sid: str, tables: dict[str, pl.DataFrame], kpis: pl.DataFrame
+) -> list[tuple[str, Any]]:
+    """The 整场数据 workbook of one session: its four sheets as :func:`write_xlsx` takes them."""
+    sess = tables["sessions"].filter(pl.col("session_id") == sid).row(0, named=True)
+    k = kpis.filter(pl.col("session_id") == sid).row(0, named=True)
+    mine = pl.col("session_id") == sid
     return [
-        ("基本信息", ("kv", info)),
-        ("整体看板", overview),
-        ("流量分析-渠道分析", channels),
-        ("商品分析-商品明细", products),
+        ("基本信息", ("kv", _info_sheet(sess, k))),
+        ("整体看板", _overview_sheet(k)),
+        ("流量分析-渠道分析", _channels_sheet(tables["traffic"].filter(mine))),
+        ("商品分析-商品明细", _product_detail_sheet(tables["products"].filter(mine))),
     ]
 
 
@@ -331,7 +235,7 @@ def trend_csv(sess: dict, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     t = tables["trend"].filter(pl.col("session_id") == sess["session_id"]).sort("minute_ts")
     return t.select(
         *_who(sess),
-        _dt(pl.col("minute_ts"), "%Y/%m/%d %H:%M").alias(H("minute_ts")),
+        china_time(pl.col("minute_ts"), "%Y/%m/%d %H:%M").alias(H("minute_ts")),
         pl.col("online").alias(H("online")),
         pl.col("entries").alias(H("entries")),
         pl.col("exits").alias(H("exits")),
@@ -362,7 +266,9 @@ def products_sheet(sess: dict, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         .group_by("product_id", maintain_order=True)
         .agg(
             pl.len().alias("讲解次数"),
-            pl.concat_str([_dt(pl.col("start_ts")), pl.lit("-"), _dt(pl.col("end_ts"))])
+            pl.concat_str(
+                [china_time(pl.col("start_ts")), pl.lit("-"), china_time(pl.col("end_ts"))]
+            )
             .str.join("; ")
             .alias("讲解时段"),
         )
@@ -382,8 +288,8 @@ def products_sheet(sess: dict, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         pl.col("list_price").round(2).alias(H("list_price")),
         pl.col("exposures_uv").alias(H("exposures_uv")),
         pl.col("clicks_uv").alias(H("clicks_uv")),
-        _pct(_ratio(pl.col("clicks_uv"), pl.col("exposures_uv"))).alias("曝光-点击转化率"),
-        _pct(_ratio(pl.col("buyers"), pl.col("clicks_uv"))).alias("点击-成交转化率"),
+        percent(ratio(pl.col("clicks_uv"), pl.col("exposures_uv"))).alias("曝光-点击转化率"),
+        percent(ratio(pl.col("buyers"), pl.col("clicks_uv"))).alias("点击-成交转化率"),
         pl.col("orders").alias(H("orders")),
         pl.col("units").alias(H("units")),
         pl.col("buyers").alias(H("buyers")),
@@ -401,8 +307,8 @@ def events_csv(sess: dict, tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return e.select(
         *_who(sess),
         pl.col("kind").replace_strict(KIND_LABELS).alias(H("kind")),
-        _dt(pl.col("start_ts")).alias(H("start_ts")),
-        _dt(pl.col("end_ts")).alias(H("end_ts")),
+        china_time(pl.col("start_ts")).alias(H("start_ts")),
+        china_time(pl.col("end_ts")).alias(H("end_ts")),
         pl.col("product_id").alias(H("product_id")),
         pl.col("label").alias(H("label")),
     )
@@ -426,14 +332,14 @@ def orders_csv(
     return o.select(
         *_who(sess),
         pl.format('="{}"', pl.col("order_id")).alias(H("order_id")),
-        _dt(pl.col("ts")).alias(H("ts")),
+        china_time(pl.col("ts")).alias(H("ts")),
         money.alias(H("amount")),
         pl.col("status").replace_strict(STATUS_LABELS).alias(H("status")),
         pl.col("viewer_id").alias(H("viewer_id")),
         pl.format('="{}"', pl.col("product_id")).alias(H("product_id")),
         pl.col("units").alias(H("units")),
         pl.col("refund_amount").round(2).alias(H("refund_amount")),
-        _bool(pl.col("first_order")).alias(H("first_order")),
+        yes_no(pl.col("first_order")).alias(H("first_order")),
     )
 
 
@@ -485,24 +391,24 @@ def viewers_frame(v: pl.DataFrame, sess: dict, rng: np.random.Generator) -> pl.D
     )
     enter = (
         pl.when(f == 2)
-        .then(_dt(pl.col("enter_ts"), "%Y-%m-%d %H:%M:%S"))
-        .otherwise(_dt(pl.col("enter_ts")))
+        .then(china_time(pl.col("enter_ts"), "%Y-%m-%d %H:%M:%S"))
+        .otherwise(china_time(pl.col("enter_ts")))
     )
     return v.select(
         *_who(sess),
         pl.col("viewer_id").alias(H("viewer_id")),
         enter.alias(H("enter_ts")),
-        _dt(pl.col("leave_ts")).alias(H("leave_ts")),
+        china_time(pl.col("leave_ts")).alias(H("leave_ts")),
         dur.alias(H("watch_s")),
         pl.col("source").alias(H("source")),
         pl.col("device").replace_strict(DEVICE_LABELS, default=pl.col("device")).alias(H("device")),
         pl.col("region").alias(H("region")),
         pl.col("gender").replace_strict(GENDER_LABELS, default=pl.col("gender")).alias(H("gender")),
         pl.col("age_band").alias(H("age_band")),
-        _bool(pl.col("was_follower")).alias(H("was_follower")),
-        _bool(pl.col("returning")).alias(H("returning")),
-        _bool(pl.col("followed")).alias(H("followed")),
-        _wan(pl.col("likes")).alias(H("likes")),
+        yes_no(pl.col("was_follower")).alias(H("was_follower")),
+        yes_no(pl.col("returning")).alias(H("returning")),
+        yes_no(pl.col("followed")).alias(H("followed")),
+        wan_count(pl.col("likes")).alias(H("likes")),
         pl.col("comments").cast(pl.String).fill_null("-").alias(H("comments")),
         pl.col("shares").cast(pl.String).fill_null("-").alias(H("shares")),
         pl.col("product_clicks").cast(pl.String).fill_null("-").alias(H("product_clicks")),
@@ -513,7 +419,7 @@ def write_viewers_csv(v: pl.DataFrame, sess: dict, path: Path, rng: np.random.Ge
     """The 观众明细 CSV (GB18030) with one stray repeated header row in the middle."""
     df = viewers_frame(v, sess, rng)
     at = 1 + int(rng.integers(1, max(2, df.height)))
-    return _write_csv(df, path, "gb18030", extra_rows=[(at, df.columns)])
+    return write_csv(df, path, "gb18030", extra_rows=[(at, df.columns)])
 
 
 def write_platform_exports(
@@ -536,33 +442,33 @@ def write_platform_exports(
     kpis = _kpis(tables)
     sessions = tables["sessions"].sort("start_ts")
     paths: list[Path] = []
-    first = sessions["start_ts"].min()
+    first = cast(datetime | None, sessions["start_ts"].min())
     week = f"{first:%G-W%V}" if first is not None else "week"
     paths.append(
-        _write_xlsx(out / f"直播间列表_{week}.xlsx", [("直播间列表", session_list(tables, kpis))])
+        write_xlsx(out / f"直播间列表_{week}.xlsx", [("直播间列表", session_list(tables, kpis))])
     )
     for sess in sessions.iter_rows(named=True):
         sid, tag = sess["session_id"], _tag(sess["session_id"])
-        paths.append(_write_xlsx(out / f"整场数据_{tag}.xlsx", session_workbook(sid, tables, kpis)))
-        paths.append(_write_csv(trend_csv(sess, tables), out / f"分钟趋势_{tag}.csv", "gb18030"))
+        paths.append(write_xlsx(out / f"整场数据_{tag}.xlsx", session_workbook(sid, tables, kpis)))
+        paths.append(write_csv(trend_csv(sess, tables), out / f"分钟趋势_{tag}.csv", "gb18030"))
         title = f"{sess['room']} 直播商品数据 {sess['start_ts']:{DT}} (导出)"
         paths.append(
-            _write_xlsx(
+            write_xlsx(
                 out / f"直播商品_{tag}.xlsx",
                 [("商品", ("title", title, products_sheet(sess, tables)))],
             )
         )
-        paths.append(_write_csv(events_csv(sess, tables), out / f"场记_{tag}.csv", "utf-8"))
+        paths.append(write_csv(events_csv(sess, tables), out / f"场记_{tag}.csv", "utf-8"))
         paths.append(
-            _write_csv(orders_csv(sess, tables, rng), out / f"直播订单_{tag}.csv", "utf-8-sig")
+            write_csv(orders_csv(sess, tables, rng), out / f"直播订单_{tag}.csv", "utf-8-sig")
         )
-        paths.append(_write_csv(comments_csv(sess, tables), out / f"评论_{tag}.csv", "utf-8"))
+        paths.append(write_csv(comments_csv(sess, tables), out / f"评论_{tag}.csv", "utf-8"))
         v = tables["viewers"].filter(pl.col("session_id") == sid).sort("enter_ts", "viewer_id")
         paths.append(write_viewers_csv(v, sess, out / f"观众明细_{tag}.csv", rng))
     if "targets" in tables and tables["targets"].height:
         t = tables["targets"]
         paths.append(
-            _write_csv(
+            write_csv(
                 t.with_columns(pl.col("date").cast(pl.String)) if "date" in t.columns else t,
                 out / "targets.csv",
                 "utf-8",

@@ -94,7 +94,8 @@ class Catalogue:
         j = 0
         for cat, spec in C.CATALOGUE.items():
             for _ in range(spec["n"]):
-                name = f"暖阳 {rng.choice(C.STYLE_WORDS)}{rng.choice(spec['words'])} {rng.choice(C.SEASON_WORDS)}"
+                style, word = rng.choice(C.STYLE_WORDS), rng.choice(spec["words"])
+                name = f"暖阳 {style}{word} {rng.choice(C.SEASON_WORDS)}"
                 while name in used:
                     name += "Ⅱ"
                 used.add(name)

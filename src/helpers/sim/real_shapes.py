@@ -81,7 +81,8 @@ TEXT_TIME = "%Y/%m/%d %H:%M:%S"
 
 @dataclass(frozen=True)
 class Show:
-    """One session of the synthetic shop: nickname, 主播抖音号 (digits), start (China time), minutes."""
+    """One session of the synthetic shop: nickname, 主播抖音号 (digits), start (China time),
+    minutes."""
 
     nickname: str
     account: str
@@ -120,37 +121,42 @@ def week_shows(
     return sorted(shows, key=lambda s: (s.start, s.account))
 
 
-def session_list_row(show: Show, rng: np.random.Generator) -> list[object]:
-    """One 直播间明细 row: counts consistent with the ratios the row states (bare fractions)."""
-    hours = show.minutes / 60
+def _draw_counts(rng: np.random.Generator) -> dict[str, float]:
+    """A session's base counts, each derived from the one before so the row's ratios agree."""
     impressions = int(rng.integers(20_000, 90_000))
     viewers = int(impressions * rng.uniform(0.15, 0.35))
     views = int(viewers * rng.uniform(1.2, 1.6))
     exposed = int(viewers * rng.uniform(0.5, 0.8))
     clickers = int(exposed * rng.uniform(0.08, 0.2))
-    exp_n, clk_n = int(exposed * 1.7), int(clickers * 1.4)
     buyers = max(1, int(clickers * rng.uniform(0.1, 0.3)))
     orders = int(buyers * rng.uniform(1.0, 1.3))
     gmv = round(orders * float(rng.uniform(59, 199)), 2)
-    paid = round(gmv * 0.97, 2)
     refund_orders = int(orders * rng.uniform(0.02, 0.1))
-    refund = round(gmv * refund_orders / max(orders, 1), 2)
-    coupon = (
-        (round(gmv * 0.3, 2), 0.3, round(gmv * 0.05, 2), int(orders * 0.4))
-        if show.coupon
-        else ("-",) * 4
-    )
+    return {
+        "impressions": impressions,
+        "viewers": viewers,
+        "views": views,
+        "exposed": exposed,
+        "clickers": clickers,
+        "exp_n": int(exposed * 1.7),
+        "clk_n": int(clickers * 1.4),
+        "buyers": buyers,
+        "orders": orders,
+        "gmv": gmv,
+        "paid": round(gmv * 0.97, 2),
+        "refund_orders": refund_orders,
+        "refund": round(gmv * refund_orders / max(orders, 1), 2),
+    }
+
+
+def _traffic_cells(show: Show, c: dict[str, float], rng: np.random.Generator) -> list[object]:
+    """直播间曝光人数 … 带货商品数: exposure, viewing, watch time, comments, fans, products."""
+    viewers, views = c["viewers"], c["views"]
     return [
-        "https://p3.example.invalid/avatar.jpeg",
-        show.nickname,
-        show.account,
-        show.start.strftime(TEXT_TIME),
-        show.end.strftime(TEXT_TIME),
-        show.minutes,
-        impressions,
-        int(impressions * 1.3),
+        c["impressions"],
+        int(c["impressions"] * 1.3),
         viewers,
-        viewers / hours,
+        viewers / (show.minutes / 60),
         views,
         int(viewers * 0.08),
         round(viewers * 0.03, 2),
@@ -161,29 +167,36 @@ def session_list_row(show: Show, rng: np.random.Generator) -> list[object]:
         int(viewers * 0.002),
         round(float(rng.uniform(0.05, 0.3)), 4),
         int(rng.integers(8, 40)),
-        exposed,
-        clickers,
-        exp_n,
-        clk_n,
+    ]
+
+
+def _sales_cells(show: Show, c: dict[str, float]) -> list[object]:
+    """直播间商品曝光人数 … 1小时退款率: the funnel, sales, refunds and the ratios they give."""
+    orders, gmv, refund_orders, refund = c["orders"], c["gmv"], c["refund_orders"], c["refund"]
+    return [
+        c["exposed"],
+        c["clickers"],
+        c["exp_n"],
+        c["clk_n"],
         orders,
         gmv,
-        paid,
-        paid / hours,
+        c["paid"],
+        c["paid"] / (show.minutes / 60),
         int(orders * 1.2),
-        buyers,
+        c["buyers"],
         refund_orders,
         refund,
         refund_orders,
         round(gmv * 0.1, 2),
-        clk_n / exp_n,
-        clickers / exposed,
-        orders / clk_n,
-        buyers / clickers,
-        orders / views,
-        buyers / viewers,
+        c["clk_n"] / c["exp_n"],
+        c["clickers"] / c["exposed"],
+        orders / c["clk_n"],
+        c["buyers"] / c["clickers"],
+        orders / c["views"],
+        c["buyers"] / c["viewers"],
         0,
         0,
-        int(viewers * 0.001),
+        int(c["viewers"] * 0.001),
         round(gmv * 0.2, 2),
         0,
         round(gmv - refund, 2),
@@ -191,8 +204,27 @@ def session_list_row(show: Show, rng: np.random.Generator) -> list[object]:
         round(refund * 0.3, 2),
         refund_orders // 3,
         (refund_orders // 3) / max(orders, 1),
-        *coupon,
     ]
+
+
+def session_list_row(show: Show, rng: np.random.Generator) -> list[object]:
+    """One 直播间明细 row: counts consistent with the ratios the row states (bare fractions)."""
+    c = _draw_counts(rng)
+    gmv, orders = c["gmv"], c["orders"]
+    coupon = (
+        (round(gmv * 0.3, 2), 0.3, round(gmv * 0.05, 2), int(orders * 0.4))
+        if show.coupon
+        else ("-",) * 4
+    )
+    identity = [
+        "https://p3.example.invalid/avatar.jpeg",
+        show.nickname,
+        show.account,
+        show.start.strftime(TEXT_TIME),
+        show.end.strftime(TEXT_TIME),
+        show.minutes,
+    ]
+    return [*identity, *_traffic_cells(show, c, rng), *_sales_cells(show, c), *coupon]
 
 
 def write_session_list(path: Path, shows: list[Show], *, seed: int = 7) -> Path:
@@ -324,7 +356,8 @@ def write_doudian_orders(path: Path, dar_id: str, start: datetime, n: int) -> Pa
     for i in range(n):
         t = start + timedelta(minutes=3 * i + 1)
         lines.append(
-            f"69{i:016d},69{i:016d}1,{t:%Y/%m/%d %H:%M:%S},{99 + i}.00,已完成,35{i % 3:08d},1,{dar_id}"
+            f"69{i:016d},69{i:016d}1,{t:%Y/%m/%d %H:%M:%S},{99 + i}.00,已完成,"
+            f"35{i % 3:08d},1,{dar_id}"
         )
     Path(path).write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
     return Path(path)

@@ -84,7 +84,8 @@ class RunSheet:
 
 
 def draw_run_sheet(rng: np.random.Generator, minutes: int, roles: np.ndarray) -> RunSheet:
-    """Back-to-back 讲解 windows (3-8 min, heroes first), hourly lotteries, three coupons, a flash sale."""
+    """Back-to-back 讲解 windows (3-8 min, heroes first), hourly lotteries, three coupons, a flash
+    sale."""
     D = minutes
     explain = np.full(D, -1, dtype=np.int64)
     windows: list[tuple[int, int, int]] = []

@@ -47,7 +47,8 @@ def pick_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
 
 
 def lift_exposure(lift: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-    """Integral of the per-minute ``lift`` from the session start to ``t_s`` seconds (lift-minutes)."""
+    """Integral of the per-minute ``lift`` from the session start to ``t_s`` seconds
+    (lift-minutes)."""
     D = len(lift)
     cum = np.concatenate([[0.0], np.cumsum(lift)])
     t = np.clip(np.asarray(t_s) / 60.0, 0, D)
@@ -58,7 +59,8 @@ def lift_exposure(lift: np.ndarray, t_s: np.ndarray) -> np.ndarray:
 def sample_in_windows(
     rng: np.random.Generator, lift: np.ndarray, a_s: np.ndarray, b_s: np.ndarray
 ) -> np.ndarray:
-    """Times in [a, b] (seconds) with density proportional to the per-minute ``lift`` (inverse CDF)."""
+    """Times in [a, b] (seconds) with density proportional to the per-minute ``lift`` (inverse
+    CDF)."""
     cum = np.concatenate([[0.0], np.cumsum(lift)])
     D = len(lift)
     lo, hi = lift_exposure(lift, a_s), lift_exposure(lift, b_s)

@@ -27,7 +27,8 @@ from helpers.sim.sampling import minute_of, take, to_ts, uniform_in_stay
 
 @dataclass
 class SessionSpec:
-    """What to simulate: identity, timing, host, size, seed, and whether to plant the integrity burst."""
+    """What to simulate: identity, timing, host, size, seed, and whether to plant the integrity
+    burst."""
 
     session_id: str
     start: datetime
@@ -149,6 +150,44 @@ def _viewers_frame(
     )
 
 
+def _session_truth(
+    spec: SessionSpec, aud: Audience, buyers: int, ads: dict[str, float]
+) -> dict[str, Any]:
+    """The session's truth: its seed, size, host, conversion, paid-traffic prices, segments."""
+    return {
+        "session_id": spec.session_id,
+        "seed": spec.seed,
+        "viewers": aud.n,
+        "host": spec.host,
+        "host_watch_multiplier": C.HOSTS[spec.host],
+        "buyers": buyers,
+        "conversion_rate": round(buyers / aud.n, 5),
+        "cpm": round(ads["cpm"], 2),
+        "qianchuan_ctr": round(ads["ctr"], 4),
+        "segment_counts": {name: int((aud.seg == k).sum()) for k, name in enumerate(SEG_NAMES)},
+    }
+
+
+def _integrity_truth(spec: SessionSpec, aud: Audience) -> dict[str, Any]:
+    """Where the fabricated burst of entries and its duplicated comments were planted."""
+    b0 = float(aud.burst_start_s or 0.0)
+    return {
+        "session_id": spec.session_id,
+        "fabricated_entries": {
+            "n": aud.n_fake,
+            "start_ts": to_ts(spec.start, np.array([b0]))[0].isoformat(),
+            "end_ts": to_ts(spec.start, np.array([b0 + C.FAKE_BURST_S]))[0].isoformat(),
+            "channel": C.FAKE_CHANNEL,
+            "max_watch_s": C.FAKE_MAX_WATCH_S,
+            "sim_segment": "fabricated",
+        },
+        "duplicated_comments": {
+            "text": C.DUPLICATE_TEXT,
+            "n": int(aud.comments[aud.seg == FAKE].sum()),
+        },
+    }
+
+
 def simulate_session(
     spec: SessionSpec, pool: Pool, catalogue: Catalogue, rng: np.random.Generator
 ) -> SessionResult:
@@ -172,35 +211,9 @@ def simulate_session(
     pool.follower[aud.idx[real & aud.followed]] = True
     pool.has_ordered[aud.idx[o.row[real[o.row]]]] = True
 
-    truth: dict[str, Any] = {
-        "session_id": sid,
-        "seed": spec.seed,
-        "viewers": aud.n,
-        "host": spec.host,
-        "host_watch_multiplier": C.HOSTS[spec.host],
-        "buyers": len(buyers),
-        "conversion_rate": round(len(buyers) / aud.n, 5),
-        "cpm": round(ads["cpm"], 2),
-        "qianchuan_ctr": round(ads["ctr"], 4),
-        "segment_counts": {name: int((aud.seg == k).sum()) for k, name in enumerate(SEG_NAMES)},
-    }
+    truth = _session_truth(spec, aud, len(buyers), ads)
     if aud.n_fake:
-        b0 = float(aud.burst_start_s or 0.0)
-        truth["integrity"] = {
-            "session_id": sid,
-            "fabricated_entries": {
-                "n": aud.n_fake,
-                "start_ts": to_ts(spec.start, np.array([b0]))[0].isoformat(),
-                "end_ts": to_ts(spec.start, np.array([b0 + C.FAKE_BURST_S]))[0].isoformat(),
-                "channel": C.FAKE_CHANNEL,
-                "max_watch_s": C.FAKE_MAX_WATCH_S,
-                "sim_segment": "fabricated",
-            },
-            "duplicated_comments": {
-                "text": C.DUPLICATE_TEXT,
-                "n": int(aud.comments[aud.seg == FAKE].sum()),
-            },
-        }
+        truth["integrity"] = _integrity_truth(spec, aud)
     tables = {
         "trend": trend,
         "events": sheet.events_frame(sid, spec.start, products),

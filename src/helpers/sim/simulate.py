@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -117,7 +117,8 @@ def _specs(seed: int, viewers: int, sessions: int, week: str, weeks: int) -> lis
 def _targets(
     tables: dict[str, pl.DataFrame], sessions: pl.DataFrame, rng: np.random.Generator
 ) -> pl.DataFrame:
-    """Per-session targets near (never equal to) the actuals: gmv, uv_value, conversion_rate, viewers."""
+    """Per-session targets near (never equal to) the actuals: gmv, uv_value, conversion_rate,
+    viewers."""
     v = tables["viewers"].group_by("session_id").agg(viewers=pl.len())
     o = (
         tables["orders"]
@@ -221,42 +222,31 @@ def simulate_week(
         tables[name] = pl.concat(parts[name], how="vertical_relaxed")
     tables["targets"] = _targets(tables, sessions_df, root)
     tables = {name: schema.validate(name, tables[name]) for name in TABLE_NAMES}
-    truth = _truth(seed, viewers, sessions, week, weeks, session_truth, integrity, tables)
+    params = {"seed": seed, "viewers": viewers, "sessions": sessions, "week": week, "weeks": weeks}
+    truth = _truth(params, session_truth, integrity, tables)
     truth["catalogue"] = catalogue.frame.with_columns(pl.col("attractiveness").round(4)).to_dicts()
     return SimulatedWeek(tables, truth)
 
 
-def _truth(
-    seed: int,
-    viewers: int,
-    sessions: int,
-    week: str,
-    weeks: int,
-    session_truth: list[dict[str, Any]],
-    integrity: dict[str, Any],
-    tables: dict[str, pl.DataFrame],
-) -> dict[str, Any]:
-    o = tables["orders"]
-    v = tables["viewers"]
-    placed = o.height
-    first = o.filter(pl.col("first_order"))["amount"].mean()
-    repeat = o.filter(~pl.col("first_order"))["amount"].mean()
-    u1, ur = np.arange(1, 4) @ np.array(C.UNITS_FIRST), np.arange(1, 4) @ np.array(C.UNITS_REPEAT)
+#: the per-segment parameters the truth reports (each segment also lists the channels)
+_SEGMENT_TRUTH_KEYS = (
+    "label",
+    "share",
+    "watch_min",
+    "likes",
+    "comments",
+    "shares",
+    "clicks",
+    "entry",
+    "channel_p",
+    "prior_visit",
+    "prior_follower",
+)
+
+
+def _model_truth() -> dict[str, Any]:
+    """The planted model: purchase coefficients, lifts, elasticity, refunds, segments, hosts."""
     return {
-        "generator": "helpers.sim.simulate.simulate_week",
-        "params": {
-            "seed": seed,
-            "viewers": viewers,
-            "sessions": sessions,
-            "week": week,
-            "weeks": weeks,
-        },
-        "room": {
-            "account": C.ACCOUNT,
-            "room": C.ROOM,
-            "platform": C.PLATFORM,
-            "category": C.CATEGORY,
-        },
         "purchase_model": {
             **C.PURCHASE_MODEL,
             "coefficients_long_names": {
@@ -271,54 +261,72 @@ def _truth(
         "role_shares": C.ROLE_SHARES,
         "extra_order_rate_per_lift_minute": C.EXTRA_ORDER_RATE,
         "extra_order_status_p": C.EXTRA_STATUS_P,
-        "first_order": {
-            "units_p_first": C.UNITS_FIRST,
-            "units_p_repeat": C.UNITS_REPEAT,
-            "expected_discount": round(float(1 - u1 / ur), 4),
-            "realised_discount": round(1 - first / repeat, 4) if first and repeat else None,
+    }
+
+
+def _first_order_truth(orders: pl.DataFrame) -> dict[str, Any]:
+    """The first-order discount: expected from the unit distributions, realised in the orders."""
+    first = cast(float | None, orders.filter(pl.col("first_order"))["amount"].mean())
+    repeat = cast(float | None, orders.filter(~pl.col("first_order"))["amount"].mean())
+    u1, ur = np.arange(1, 4) @ np.array(C.UNITS_FIRST), np.arange(1, 4) @ np.array(C.UNITS_REPEAT)
+    return {
+        "units_p_first": C.UNITS_FIRST,
+        "units_p_repeat": C.UNITS_REPEAT,
+        "expected_discount": round(float(1 - u1 / ur), 4),
+        "realised_discount": round(1 - first / repeat, 4) if first and repeat else None,
+    }
+
+
+def _realised(tables: dict[str, pl.DataFrame]) -> dict[str, Any]:
+    """What the simulation produced: viewers, orders, buyers, GMV and the realised shares."""
+    o, v = tables["orders"], tables["viewers"]
+    placed = o.height
+    buyers = o.select(pl.struct("session_id", "viewer_id").n_unique()).item()
+    unpaid = cast(float, o["status"].is_in(["unpaid", "cancelled"]).mean())
+    return {
+        "viewers": v.height,
+        "distinct_viewers": v["viewer_id"].n_unique(),
+        "orders": placed,
+        "buyers": buyers,
+        "conversion_rate": round(buyers / v.height, 5),
+        "gmv": round(float(o["amount"].sum()), 2),
+        "refund_share_of_gmv": (
+            round(float(o["refund_amount"].sum()) / float(o["amount"].sum()), 4) if placed else None
+        ),
+        "unpaid_or_cancelled_share": round(unpaid, 4) if placed else None,
+        "returning_share": round(cast(float, v["returning"].mean()), 4),
+        "followed_share": round(cast(float, v["followed"].mean()), 4),
+    }
+
+
+def _truth(
+    params: dict[str, Any],
+    session_truth: list[dict[str, Any]],
+    integrity: dict[str, Any],
+    tables: dict[str, pl.DataFrame],
+) -> dict[str, Any]:
+    """truth.json: the arguments, the room, the planted model and what was realised."""
+    segments = {
+        name: {k: sp[k] for k in _SEGMENT_TRUTH_KEYS} | {"channels": list(C.CHANNELS)}
+        for name, sp in C.SEGMENTS.items()
+    }
+    return {
+        "generator": "helpers.sim.simulate.simulate_week",
+        "params": params,
+        "room": {
+            "account": C.ACCOUNT,
+            "room": C.ROOM,
+            "platform": C.PLATFORM,
+            "category": C.CATEGORY,
         },
-        "segments": {
-            name: {
-                k: sp[k]
-                for k in (
-                    "label",
-                    "share",
-                    "watch_min",
-                    "likes",
-                    "comments",
-                    "shares",
-                    "clicks",
-                    "entry",
-                    "channel_p",
-                    "prior_visit",
-                    "prior_follower",
-                )
-            }
-            | {"channels": list(C.CHANNELS)}
-            for name, sp in C.SEGMENTS.items()
-        },
+        **_model_truth(),
+        "first_order": _first_order_truth(tables["orders"]),
+        "segments": segments,
         "hosts": C.HOSTS,
         "comment_intents": list(INTENTS),
         "integrity": integrity,
         "sessions": session_truth,
-        "realised": {
-            "viewers": v.height,
-            "distinct_viewers": v["viewer_id"].n_unique(),
-            "orders": placed,
-            "buyers": o.select(pl.struct("session_id", "viewer_id").n_unique()).item(),
-            "conversion_rate": round(
-                o.select(pl.struct("session_id", "viewer_id").n_unique()).item() / v.height, 5
-            ),
-            "gmv": round(float(o["amount"].sum()), 2),
-            "refund_share_of_gmv": round(float(o["refund_amount"].sum() / o["amount"].sum()), 4)
-            if placed
-            else None,
-            "unpaid_or_cancelled_share": round(o["status"].is_in(["unpaid", "cancelled"]).mean(), 4)
-            if placed
-            else None,
-            "returning_share": round(float(v["returning"].mean()), 4),
-            "followed_share": round(float(v["followed"].mean()), 4),
-        },
+        "realised": _realised(tables),
     }
 
 
@@ -378,7 +386,8 @@ def cli_simulate(args: argparse.Namespace) -> int:
     paths = write_simulation(sim, args.out, formats, seed=args.seed)
     r = sim.truth["realised"]
     print(
-        f"simulated {len(sim.session_ids)} sessions: {r['viewers']:,} viewer-sessions, {r['orders']:,} orders, "
+        f"simulated {len(sim.session_ids)} sessions: {r['viewers']:,} viewer-sessions, "
+        f"{r['orders']:,} orders, "
         f"GMV {r['gmv']:,.2f} yuan, conversion {r['conversion_rate']:.2%}"
     )
     for k, p in paths.items():

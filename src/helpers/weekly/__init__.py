@@ -1,20 +1,13 @@
-"""The weekly report (周报): one module per section, registered with :mod:`helpers.present.sections` so it
-renders on any subset of tables (sessions, or only the daily room overview), compared with the
-trailing weeks *that have data*; :mod:`.display` turns outcomes into tables and sentences.
+"""The weekly report (周报): one module per section, registered with
+:mod:`helpers.present.sections` so it renders on any subset of tables (sessions, or only the
+daily room overview), compared with the trailing weeks *that have data*. :func:`open_week` opens
+the report, :func:`section` shows a section, :func:`build_summary` writes ``summary.json``.
+Week arithmetic is :mod:`helpers.data.weeks`.
 
 Stage: analysis. May import the foundation, :mod:`helpers.audience` and :mod:`helpers.comments`.
 """
 
-from helpers.data.weeks import (
-    data_weeks,
-    has_data,
-    parse_week,
-    resolve_week,
-    shift_week,
-    week_bounds,
-    week_of,
-    week_sessions,
-)
+from helpers.weekly import display
 from helpers.weekly.alerts import (
     GMV_ALERT,
     HERO_DROP,
@@ -46,17 +39,8 @@ from helpers.weekly.data import (
     week_tables,
     week_totals,
 )
-from helpers.weekly.display import (
-    describe_glance,
-    fig_heatmap,
-    fig_weeks,
-    figure,
-    glance_display,
-    intro,
-    links_markdown,
-    show,
-    trailing_text,
-)
+from helpers.weekly.display import section, show
+from helpers.weekly.figures import fig_heatmap, fig_weeks, figure
 from helpers.weekly.glance import glance, weeks_trend
 from helpers.weekly.hosts import (
     HOST_MIN_SESSIONS,
@@ -74,7 +58,8 @@ from helpers.weekly.products import (
     product_lifecycle,
     stage_expr,
 )
-from helpers.weekly.summary import summary
+from helpers.weekly.report import SECTIONS, WeekReport, open_week
+from helpers.weekly.summary import build_summary, summary
 from helpers.weekly.verdict import (
     gap_decomposition,
     reviews_dir,
@@ -82,6 +67,8 @@ from helpers.weekly.verdict import (
     verdict,
     week_factors,
 )
+from helpers.weekly.views_detail import links_markdown
+from helpers.weekly.views_week import describe_glance, glance_display, intro, trailing_text
 
 __all__ = [
     "GLANCE_KEYS",
@@ -92,29 +79,31 @@ __all__ = [
     "HOST_MIN_SESSIONS",
     "LIFECYCLE_CHANGE",
     "POOLED_KEYS",
+    "SECTIONS",
     "STAGE_ORDER",
     "SUM_KEYS",
     "TIERS",
     "TRAILING_LOOKBACK",
     "TRAILING_WEEKS",
     "WeekData",
+    "WeekReport",
     "aggregate",
     "alert_rules",
     "alert_table",
     "alerts",
     "audience_mix",
     "best_worst_hours",
+    "build_summary",
     "check_parameters",
     "comment_themes",
-    "data_weeks",
     "describe_glance",
+    "display",
     "fig_heatmap",
     "fig_weeks",
     "figure",
     "gap_decomposition",
     "glance",
     "glance_display",
-    "has_data",
     "heatmap",
     "hero_alert_rows",
     "hero_drops",
@@ -125,16 +114,15 @@ __all__ = [
     "lifecycle_rule",
     "links_markdown",
     "load_week",
-    "parse_week",
+    "open_week",
     "pooled",
     "product_lifecycle",
-    "resolve_week",
     "review_links",
     "reviews_dir",
     "rfm_migration",
     "room_day_units",
     "run",
-    "shift_week",
+    "section",
     "show",
     "slot_rates",
     "stage_expr",
@@ -146,10 +134,7 @@ __all__ = [
     "trailing_text",
     "unreadable_sessions",
     "verdict",
-    "week_bounds",
     "week_factors",
-    "week_of",
-    "week_sessions",
     "week_tables",
     "week_totals",
     "weeks_trend",

@@ -3,7 +3,7 @@ category benchmark, a hero product selling less than in its own previous session
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -42,7 +42,7 @@ def alerts(data: WeekData, category: str = "general") -> pl.DataFrame:
     rows: list[dict[str, Any]] = []
     week, trail = data.this_week, data.trailing_units()
     has_gmv = trail.height and "gmv" in trail.columns and trail["gmv"].null_count() < trail.height
-    mean = float(trail["gmv"].mean()) if has_gmv else None
+    mean = float(cast(float, trail["gmv"].mean())) if has_gmv else None
     for r in week.iter_rows(named=True):
         change = rel(r.get("gmv"), mean)
         if change is not None and abs(change) >= GMV_ALERT:

@@ -1,9 +1,9 @@
 """The week's data: its units (sessions, or room-days when the store has only the daily room
 overview), the trailing weeks *with data* used as the reference, and which tables are present.
 
-Every metric comes from :mod:`helpers.metrics.definitions` (one definition): session KPIs from ``kpi_frame``;
-a week's (a host's, an hour's) value of a ratio pools its units by the ratio's own denominator
-(``metrics.RATIOS``), i.e. Σ numerator / Σ denominator.
+Every metric comes from :mod:`helpers.metrics.definitions` (one definition): session KPIs from
+``kpi_frame``; a week's (a host's, an hour's) value of a ratio pools its units by the ratio's own
+denominator (``metrics.RATIOS``), i.e. Σ numerator / Σ denominator.
 """
 
 from __future__ import annotations
@@ -220,8 +220,9 @@ def load_week(
     lookback: int = TRAILING_LOOKBACK,
 ) -> WeekData:
     """The week, last week and the last ``trailing`` weeks with data (within ``lookback`` weeks):
-    session KPIs (``helpers.metrics.definitions``), or, when the week has no sessions but the daily room
-    overview covers it, room-days. Sessions whose files cannot be read are left out and listed."""
+    session KPIs (``helpers.metrics.definitions``), or, when the week has no sessions but the daily
+    room overview covers it, room-days. Sessions whose files cannot be read are left out and
+    listed."""
     store = resolve(store)
     week = resolve_week(week, store)
     data = _load_sessions(store, week, rooms, trailing, lookback)
@@ -257,7 +258,7 @@ def pooled(df: pl.DataFrame, key: str) -> float | None:
         return None
     d = df.filter(pl.col(key).is_not_null() & pl.col(den).is_not_null() & (pl.col(den) > 0))
     w = d[den].sum() if d.height else 0
-    return float((d[key] * d[den]).sum() / w) if w else None
+    return float((d[key] * d[den]).sum()) / float(w) if w else None
 
 
 def aggregate(df: pl.DataFrame) -> dict[str, float | None]:
@@ -299,7 +300,8 @@ def session_ids(data: WeekData, week: str | None = None) -> list[str]:
 
 
 def run(key: str, data: WeekData, *args: Any, **kwargs: Any) -> Any:
-    """Run weekly section ``key`` on the week's tables (``helpers.present.sections.run``; never raises)."""
+    """Run weekly section ``key`` on the week's tables (``helpers.present.sections.run``; never
+    raises)."""
     from helpers.present import sections
 
     return sections.run(key, data.tables, data, *args, **kwargs)

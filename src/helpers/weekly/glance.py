@@ -39,7 +39,7 @@ def _wow_interval(
 
     counts = (this.get("buyers"), this.get("viewers"), last.get("buyers"), last.get("viewers"))
     if key == "conversion_rate" and None not in counts:
-        d = two_proportion(*(int(c) for c in counts))
+        d = two_proportion(*(int(c) for c in counts if c is not None))
         return d.lo, d.hi, "Newcombe"
     if (
         key == "uv_value"

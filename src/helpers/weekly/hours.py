@@ -11,7 +11,7 @@ from helpers.weekly.data import WeekData, week_tables
 
 HEAT_MIN_MINUTES = 30  # a day × hour cell needs this many minutes on air over the week
 HEAT_TOP = 3
-HEAT_SCHEMA = {
+HEAT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "day": pl.Int8,
     "hour": pl.Int8,
     "sessions": pl.Int64,
@@ -56,7 +56,7 @@ def heatmap(data: WeekData) -> pl.DataFrame:
         .collect()
     )
     out = out.with_columns((pl.col("minutes") >= HEAT_MIN_MINUTES).alias("enough"))
-    return out.select(list(HEAT_SCHEMA)).cast(HEAT_SCHEMA).sort("day", "hour")
+    return out.select(list(HEAT_SCHEMA)).cast(pl.Schema(HEAT_SCHEMA)).sort("day", "hour")
 
 
 def rank_key(cells: pl.DataFrame) -> str | None:

@@ -6,12 +6,17 @@ The stages are tested in the order of :data:`STAGE_ORDER`, the first that holds 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from helpers.present import sections
 from helpers.present.i18n import t
 from helpers.weekly.alerts import HERO_SHARE, _products, sales_measure
 from helpers.weekly.data import WeekData
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 LIFECYCLE_CHANGE = 0.15  # rising / fading: sales this much above / below last week's
 STAGE_ORDER = ("new", "fading", "rising", "hero", "steady")
@@ -31,7 +36,7 @@ def stage_expr() -> pl.Expr:
     """The stage of each product row: the first of :data:`STAGE_ORDER` whose condition holds."""
     cond = _conditions()
     first, *rest = STAGE_ORDER
-    expr = pl.when(cond[first].fill_null(False)).then(pl.lit(first))
+    expr: Then | ChainedThen = pl.when(cond[first].fill_null(False)).then(pl.lit(first))
     for key in rest:
         expr = expr.when(cond[key].fill_null(False)).then(pl.lit(key))
     return expr.otherwise(pl.lit("steady"))
@@ -97,5 +102,5 @@ def lifecycle_rule(lang: str = "zh") -> str:
     return (
         t("wr_stage_order", lang)
         + t("wr_stage_sep", lang).join(parts)
-        + ("。" if lang == "zh" else ".")
+        + t("weekly.full_stop", lang)
     )

@@ -6,7 +6,9 @@ from typing import Any
 
 import polars as pl
 
+from helpers.weekly.alerts import alert_table
 from helpers.weekly.data import WeekData, session_ids, trailing_mean
+from helpers.weekly.report import WeekReport
 
 HOST_KEYS = (
     "host",
@@ -67,3 +69,18 @@ def summary(
         "verdict": verdict,
         "decomposition": gap or [],
     }
+
+
+def build_summary(report: WeekReport) -> dict[str, Any]:
+    """The weekly ``summary.json`` of an opened report (:func:`summary` of its sections' values;
+    a section that did not run gives None)."""
+    return summary(
+        report.data,
+        glance_df=report["week_glance"].value,
+        alerts_df=alert_table(report["week_alerts"], report["week_hero_alerts"]),
+        hosts=report["week_hosts"].value,
+        products=report["week_products"].value,
+        links=report["week_reviews"].value,
+        verdict=report["week_verdict"].value,
+        gap=report["week_gap"].value,
+    )

@@ -1,5 +1,6 @@
 """The week's verdict: GMV against the trailing weeks with data, the gap decomposed into viewers ×
-conversion × AOV contributions (``helpers.metrics.decompose``), and the top actions of the reviews."""
+conversion × AOV contributions (``helpers.metrics.decompose``), and the top actions of the
+reviews."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ def top_actions(
     first seen; the text is the first session's."""
     found: dict[str, dict[str, Any]] = {}
     for sid in session_ids if reviews_dir else ():
+        assert reviews_dir is not None  # the loop runs only with one
         try:
             actions = json.loads((Path(reviews_dir) / sid / "summary.json").read_text("utf-8")).get(
                 "actions"
