@@ -83,6 +83,16 @@ def test_imports_point_down(path: Path) -> None:
     assert not bad, f"{own} may import only {sorted(ALLOWED[own])}: " + "; ".join(bad)
 
 
+def test_every_stage_says_what_it_may_import() -> None:
+    """Each package's docstring names its stage and what it may import (a ``Stage:`` line)."""
+    missing = [
+        p.parent.name
+        for p in sorted(PACKAGE.glob("*/__init__.py"))
+        if "Stage:" not in (ast.get_docstring(ast.parse(p.read_text("utf-8"))) or "")
+    ]
+    assert missing == []
+
+
 def test_the_checker_catches_an_upward_import(tmp_path: Path) -> None:
     bad = tmp_path / "x.py"
     bad.write_text("from helpers.pipeline.render import render\n", encoding="utf-8")

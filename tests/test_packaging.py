@@ -53,6 +53,27 @@ def test_templates_are_py_percent_sources_naming_the_project_kernel():
         assert jupytext.read(src).metadata["kernelspec"]["name"] == KERNEL_NAME, src.name
 
 
+def test_notebooks_narrate_and_helpers_compute():
+    """Beside the parameters, no code cell of any template holds over 10 lines of code, a loop, a
+    comprehension or a try: one call, then a chart or a table (CONTRIBUTING.md)."""
+    import re
+
+    from helpers.pipeline.render import load_template
+
+    logic = re.compile(r"^\s*(for|while|try)\b|\bfor\b.+\bin\b", re.M)
+    for src in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.py")):
+        for i, cell in enumerate(load_template(src).cells):
+            if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+                continue
+            code = [
+                ln
+                for ln in cell.source.splitlines()
+                if ln.strip() and not ln.lstrip().startswith("#")
+            ]
+            assert len(code) <= 10, f"{src.name} cell {i}: {len(code)} lines of code"
+            assert not logic.search("\n".join(code)), f"{src.name} cell {i} holds logic"
+
+
 def test_every_template_has_a_tagged_parameters_cell_with_lang_and_summary_path():
     from helpers.pipeline.render import load_template
 

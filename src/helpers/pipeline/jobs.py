@@ -4,9 +4,9 @@ atomic replacement of an output folder, a ``latest`` pointer and a log file per 
 The weekly run (:func:`helpers.pipeline.weekly.run_weekly`) is built from these pieces:
 
 - :class:`Job` / :func:`run_job`: one notebook render (picklable and carrying its template's
-  JSON, so a ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()`` worker that has only the
-  package installed can run it; on a cluster the store and the output folder must be on a shared
-  filesystem the workers see at the same path);
+  py:percent source, so a ``ProcessPoolExecutor`` or a Dask ``Client.get_executor()`` worker
+  that has only the package installed can run it; on a cluster the store and the output folder
+  must be on a shared filesystem the workers see at the same path);
 - :func:`make_executor`: the executor of ``--jobs N`` or ``--executor dask://HOST:PORT``;
 - :func:`run_jobs`: submit jobs to an executor; a job that raises becomes a failed result and never
   stops the others;

@@ -148,29 +148,32 @@ def template_path(kind: str) -> Path:
 
 
 def load_template(path: Path) -> Any:
-    """A template notebook read from its py:percent source with jupytext: no outputs, the project's
+    """A template notebook read from its py:percent source (see :func:`template_from_source`)."""
+    return template_from_source(path.read_text("utf-8"), path.stem)
+
+
+def template_from_source(source: str, name: str) -> Any:
+    """A template notebook from py:percent text, read with jupytext: no outputs, the project's
     kernelspec, cell ids numbered from the file name (so goldens and run hashes are stable)."""
     import jupytext
 
-    nb = jupytext.read(path, fmt="py:percent")
+    nb = jupytext.reads(source, fmt="py:percent")
     nb.metadata = {
         "kernelspec": {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY, "language": "python"},
         "language_info": {"name": "python"},
     }
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"{path.stem[:2]}-{i:03d}"
+        cell["id"] = f"{name[:2]}-{i:03d}"
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
     return nb
 
 
-def template_json(kind: str) -> str:
-    """A kind's template as notebook JSON (what a job carries to a worker and what staleness
-    hashes)."""
-    import nbformat
-
-    return nbformat.writes(load_template(template_path(kind)))
+def template_source(kind: str) -> str:
+    """A kind's template as py:percent text: what a job carries to a worker (which needs no
+    checkout) and what staleness hashes, read without importing jupytext."""
+    return template_path(kind).read_text("utf-8")
 
 
 def kernel_name() -> str:
@@ -423,7 +426,7 @@ def render(
     template_text: str = "",
     warm: bool = True,
 ) -> RunResult:
-    """Execute the kind's template (or the notebook JSON ``template_text``, so a worker needs no
+    """Execute the kind's template (or the py:percent ``template_text``, so a worker needs no
     checkout) with ``params`` into ``out_dir`` and write HTML and summary; ``plotlyjs``: see
     :func:`to_html`.
 
@@ -438,9 +441,7 @@ def render(
     if warm:
         _warm_up()
     spec = report_kind(kind)
-    import nbformat
-
-    template = nbformat.reads(template_text or template_json(kind), as_version=4)
+    template = template_from_source(template_text or template_source(kind), spec.notebook)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     executed = out / f"{spec.notebook}.ipynb"

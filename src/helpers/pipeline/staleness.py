@@ -1,6 +1,6 @@
 """When a report must be rendered again: a fingerprint of everything its content depends on.
 
-A report's fingerprint (:func:`fingerprint`) holds four hashes: of its template notebook, of the
+A report's fingerprint (:func:`fingerprint`) holds four hashes: of its template's source, of the
 ``helpers`` package that computes it (every file of the imported package and its version:
 :func:`code_hash`), of its parameters and language, and of the store files it reads (their bytes).
 The weekly run records each report's fingerprint and the digests of its input files in ``run.json``;

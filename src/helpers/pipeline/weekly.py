@@ -36,7 +36,7 @@ from helpers.data.weeks import has_data, resolve_week, week_sessions
 from helpers.paths import default_store, reports_dir, resolve
 from helpers.pipeline import jobs as runner
 from helpers.pipeline import staleness
-from helpers.pipeline.render import PLOTLYJS, template_json, write_json, write_plotlyjs
+from helpers.pipeline.render import PLOTLYJS, template_source, write_json, write_plotlyjs
 from helpers.weekly.data import TRAILING_WEEKS
 
 log = logging.getLogger(__name__)
@@ -282,7 +282,7 @@ def _session_jobs(
     """The session reviews to render (stale by content, :mod:`helpers.pipeline.staleness`) and
     those kept (hard-linked into the staging folder), each result with its fingerprint for
     ``run.json``."""
-    template = template_json("session")
+    template = template_source("session")
     reads = review_inputs(run.store, sids)
     recorded = {
         rel: rec for was in previous.values() for rel, rec in (was.get("inputs") or {}).items()
@@ -350,7 +350,7 @@ def _render_weekly(
         "category": run.category,
         "reviews": review_rows(outcome.sessions),
     }
-    template = template_json("weekly")
+    template = template_source("weekly")
     files = session_inputs(run.store, window_ids)
     inputs = staleness.input_digests(files, run.store, was.get("inputs"))
     fp = staleness.fingerprint(template, params, run.lang, inputs)

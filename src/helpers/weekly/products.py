@@ -1,7 +1,7 @@
 """Product lifecycle: each product sold this week or last, its sales both weeks and its stage.
 
 The stages are tested in the order of :data:`STAGE_ORDER`, the first that holds wins; the footnote
-(:func:`helpers.weekly.display.lifecycle_rule`) renders from the same order and constants.
+(:func:`lifecycle_rule`) renders from the same order and constants.
 """
 
 from __future__ import annotations
