@@ -1,20 +1,22 @@
-"""The fast path of canonical CSV files: typed columns by polars' own casts, no per-cell parsing.
+"""The fast path of canonical CSV files: typed columns by polars' own reader and casts, no
+per-cell parsing.
 
 A canonical file (headers are exactly the model's column names, ``canonical_<table>``) is read in
-chunks as text like every CSV; :func:`typed_sheet` then casts each chunk's number, count, boolean,
-date and date-time columns to their model types with polars' strict casts (ISO times, plain
-numbers, ``true``/``false``), so the mapping's parsers have nothing left to do for them. A column
-a strict cast cannot take whole (a ``-``, ``1,234``, ``是``, a padded or non-finite value, another
-time format) stays text and goes through the general parsers, which quarantine what is wrong with
-its reason; a chunk that holds rows that are not data (repeated header, total or empty rows) stays
-text whole. The kept rows, their values and the quarantine are the same either way
-(``tests/test_ingest_fast.py``).
+chunks of whole lines. Each chunk is first read TYPED (:func:`typed_chunk`): polars' CSV reader
+takes the number and count columns straight from the schema (it raises on any cell it cannot
+read), the booleans, dates and date-times are read as text and cast strictly (ISO times by
+position, ``true``/``false`` exactly), the text stays text for the mapping's string parsers. When
+the reader refuses a cell (a ``-``, ``1,234``, ``是``, a ragged line), reads a non-finite number,
+or the chunk holds rows that are not data (repeated header, total or empty rows), the chunk is
+read again as text (:func:`typed_block`): each column a strict cast takes whole is typed, the
+others go through the general parsers, which quarantine what is wrong with its reason. The kept
+rows, their values and the quarantine are the same either way (``tests/test_ingest_fast.py``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import polars as pl
 
@@ -135,8 +137,52 @@ def typed_block(block: Block, mapping: ExportMapping, dtypes: dict[str, pl.DataT
     return Block(out, block.first_row, block.kv_rows, block.nbytes, skip=skip)
 
 
+# read typed by polars' CSV reader; booleans stay text (the reader takes "tRuE"), times and dates
+# too (its own formats; the casts above are strict and faster)
+_READ_TYPED = (pl.Int64(), pl.Float64())
+
+
+def _typed_read(
+    data: bytes, headers: list[str], sep: str, dtypes: dict[str, pl.DataType]
+) -> pl.DataFrame | None:
+    """The chunk with its number columns read typed and the others as text; None when the reader
+    refuses a cell or a line, or reads a non-finite number (the parsers make those null)."""
+    read = {h: dtypes[h] if dtypes.get(h) in _READ_TYPED else pl.String for h in headers}
+    if len(read) != len(headers) or not data.strip():
+        return None
+    try:
+        df = pl.read_csv(data, has_header=False, schema=read, separator=sep)
+    except (pl.exceptions.PolarsError, ValueError):
+        return None
+    floats = [n for n, d in read.items() if d == pl.Float64]
+    if floats and df.select(pl.any_horizontal((~pl.col(floats).is_finite()).any())).item():
+        return None
+    return df
+
+
+def typed_chunk(
+    data: bytes,
+    row: int,
+    size: int,
+    sheet: Sheet,
+    dtypes: dict[str, pl.DataType],
+    text: Callable[[bytes, int, int], Block],
+) -> Block:
+    """A chunk of a canonical CSV read typed (:func:`_typed_read`, then the strict casts of the
+    text columns); else read as ``text`` and typed column by column (:func:`typed_block`)."""
+    assert sheet.mapping is not None
+    df = _typed_read(data, sheet.headers, sheet.sep, dtypes)
+    skip = None if df is None else skip_reasons(df, sheet.mapping, every=True)
+    if df is None or df.height == 0 or skip is None or skip.is_not_null().any():
+        return typed_block(text(data, row, size), sheet.mapping, dtypes)
+    rest = {n: d for n, d in dtypes.items() if n in df.columns and df.schema[n] == pl.String}
+    typed = _cast_all(df.select(list(rest)), rest) if rest else []
+    return Block(df.with_columns(typed), row, nbytes=size, skip=skip)
+
+
 def typed_sheet(sheet: Sheet) -> Sheet:
-    """A canonical CSV sheet whose blocks come typed (:func:`typed_block`); any other as it is."""
+    """A canonical CSV sheet whose blocks come typed (:func:`typed_chunk` when it is read in
+    chunks, else :func:`typed_block`); any other as it is."""
     m = sheet.mapping
     if m is None or not m.id.startswith(PREFIX) or sheet.skipped_above:
         return sheet
@@ -149,6 +195,14 @@ def typed_sheet(sheet: Sheet) -> Sheet:
         if isinstance(dtype, pl.Datetime)
         or dtype in (pl.Date(), pl.Boolean(), pl.Int64(), pl.Float64())
     }
+    text = sheet.chunk_block
+    if text is not None:
+
+        def chunk_block(data: bytes, row: int, size: int) -> Block:
+            return typed_chunk(data, row, size, sheet, dtypes, text)
+
+        sheet.chunk_block = chunk_block
+        return sheet
 
     def blocks(text: Iterator[Block]) -> Iterator[Block]:
         for block in text:

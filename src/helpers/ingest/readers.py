@@ -72,6 +72,10 @@ class Sheet:
     layout: str = "table"
     skipped_above: int = 0
     base_ts: datetime | None = None  # start of the recording relative times count from
+    # CSV: how a chunk of whole lines (UTF-8 bytes, its first file row, its size in the file)
+    # becomes a block, read when the blocks are; the fast path replaces it (:mod:`.fast`)
+    chunk_block: Callable[[bytes, int, int], Block] | None = None
+    sep: str = ","
 
 
 def sniff_encoding(path: Path) -> str:
@@ -239,15 +243,21 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None, ahead: bool = True) 
         if wide is not None:
             return wide
 
+    def text_block(chunk: bytes, row: int, size: int) -> Block:
+        return Block(_csv_frame(chunk, headers, sep), row, nbytes=size)
+
+    sheet = Sheet(None, header_row, headers, mapping, iter(()), skipped_above=idx, sep=sep)
+    sheet.chunk_block = text_block
+
     def blocks() -> Iterator[Block]:
         row = header_row + 1
         for chunk, size in _chunks(opener, encoding, idx + 1, chunk_bytes or CHUNK_BYTES):
-            df = _csv_frame(chunk, headers, sep)
-            yield Block(df, row, nbytes=size)
-            row += df.height
+            block = (sheet.chunk_block or text_block)(chunk, row, size)
+            yield block
+            row += block.frame.height
 
-    chunks = prefetch(blocks()) if ahead else blocks()
-    return Sheet(None, header_row, headers, mapping, chunks, skipped_above=idx)
+    sheet.blocks = prefetch(blocks()) if ahead else blocks()
+    return sheet
 
 
 def prefetch(blocks: Iterator[Block], depth: int = 1) -> Iterator[Block]:

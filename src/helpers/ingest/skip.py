@@ -43,18 +43,20 @@ def _reason(strings: list[str], labels: list[str]) -> pl.Expr:
     )
 
 
-def skip_reasons(df: pl.DataFrame, mapping: ExportMapping) -> pl.Series:
+def skip_reasons(df: pl.DataFrame, mapping: ExportMapping, *, every: bool = False) -> pl.Series:
     """Why each row is not a data row (repeated header, empty/"-" row, total row), else null.
 
-    Only the text columns are read, and only rows whose first cells could be one of those."""
+    Only the text columns are read (``every``: all columns, typed ones as their text, as a block
+    read all as text sees them), and only rows whose first cells could be one of those."""
     out = pl.Series("__skip", dtype=pl.String).extend_constant(None, df.height)
-    strings = [c for c in df.columns if df.schema[c] == pl.String]
+    strings = list(df.columns) if every else [c for c in df.columns if df.schema[c] == pl.String]
     if not strings or df.height == 0:
         return out
     labels = list({*mapping.total_labels, "合计", "总计"})
-    cand = _candidates(df, strings, labels)
+    cand = _candidates(df.select(pl.col(strings[:3]).cast(pl.String)), strings, labels)
     if not cand.any():
         return out
     idx = cand.arg_true()
-    reasons = df.select(strings)[idx].select(_reason(strings, labels)).to_series()
+    rows = df.select(strings)[idx].select(pl.all().cast(pl.String))
+    reasons = rows.select(_reason(strings, labels)).to_series()
     return out.scatter(idx, reasons)
