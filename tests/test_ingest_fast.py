@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from helpers.data.schema import TABLES
 from helpers.data.store import load_table
 from helpers.ingest import fast, ingest_paths
 from helpers.ingest.readers import read_csv
@@ -100,3 +101,57 @@ def test_iso_times_are_read_by_position_else_by_the_strict_cast() -> None:
     # not a time: the column stays text for the general parser (which quarantines it)
     assert cast(["2026-11-16T20:00:02.+12345+0800"], utc) is None
     assert cast(["2026-11-16T20:00:02.729956+0800", "2026-11-31T20:00:02.729956+0800"], utc) is None
+
+
+def _store_of(paths: list[Path], store: Path) -> tuple[pl.DataFrame, pl.DataFrame, list[tuple]]:
+    viewers, counts = _ingest(paths, store)
+    found = sorted((store / "_quarantine").glob("*.parquet"))
+    q = pl.concat([pl.read_parquet(f) for f in found]) if found else pl.DataFrame()
+    return viewers, q, counts
+
+
+def test_clean_canonical_file_is_read_typed(files, tmp_path, monkeypatch) -> None:
+    sessions, clean, _ = files
+    text = fast.typed_block
+
+    def no_text_path(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a clean canonical chunk is read typed, not as text")
+
+    monkeypatch.setattr(fast, "typed_block", no_text_path)
+    typed, _, typed_counts = _store_of([sessions, clean], tmp_path / "typed")
+    monkeypatch.setattr(fast, "typed_block", text)
+    monkeypatch.setattr(fast, "typed_sheet", lambda sheet: sheet)  # the general parsers only
+    general, _, general_counts = _store_of([sessions, clean], tmp_path / "general")
+    assert typed_counts == general_counts and typed_counts[1] == (400, 400, 0)
+    assert typed.schema == general.schema and typed.equals(general)
+
+
+def test_one_bad_cell_sends_its_chunk_to_the_text_path(files, tmp_path, monkeypatch) -> None:
+    sessions, clean, _ = files
+    lines = clean.read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[4].split(",")
+    cells[header.index("comments")] = "1x"  # not a count
+    lines[4] = ",".join(cells)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", "utf-8")
+    dtypes = dict(TABLES["viewers"].dtypes)
+    assert fast._typed_read(clean.read_bytes().split(b"\n", 1)[1], header, ",", dtypes) is not None
+    assert fast._typed_read(bad.read_bytes().split(b"\n", 1)[1], header, ",", dtypes) is None
+    text_reads: list[int] = []
+    text = fast.typed_block
+
+    def counted(*args: object, **kwargs: object) -> object:
+        text_reads.append(1)
+        return text(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fast, "typed_block", counted)
+    viewers, q, counts = _store_of([sessions, bad], tmp_path / "store")
+    assert text_reads and counts[1] == (400, 399, 1)
+    assert q.select("row", "column", "value", "reason").rows() == [
+        (5, "comments", "1x", "unreadable value")
+    ]
+    monkeypatch.setattr(fast, "typed_sheet", lambda sheet: sheet)
+    general, general_q, general_counts = _store_of([sessions, bad], tmp_path / "general")
+    assert counts == general_counts and viewers.equals(general)
+    assert q.drop("sha256", strict=False).equals(general_q.drop("sha256", strict=False))
