@@ -38,6 +38,15 @@ def _padded() -> pl.Expr:
     return pl.any_horizontal(*starts, *ends)
 
 
+def plain(s: pl.Series, special: str | None = None) -> bool:
+    """No cell is padded, a missing token or (``special``) matches that pattern: one pass, so a
+    clean text column costs one select (the parsers would leave it as it is)."""
+    bad = _padded() | pl.col("s").is_in(MISSING_TOKENS)
+    if special is not None:
+        bad = bad | pl.col("s").str.contains(special)
+    return not pl.DataFrame({"s": s}).select(bad.any()).item()
+
+
 def stripped(s: pl.Series) -> pl.Series:
     """Strip surrounding whitespace, touching only the cells that have any (cheap on clean data:
     the eight tests run in one select, in parallel)."""

@@ -42,7 +42,7 @@ from typing import Any
 
 import polars as pl
 
-from helpers.ingest.cells import MISSING_TOKENS, as_text, fallback, finite, stripped
+from helpers.ingest.cells import MISSING_TOKENS, as_text, fallback, finite, plain, stripped
 from helpers.ingest.parse_time import datetimes, excel_serial_dates
 
 EXPECTED: dict[str, str] = {
@@ -184,8 +184,11 @@ def _duration(s: pl.Series, unit: str) -> pl.Series:
 # ------------------------------------------------------------------------------ ids and labels
 
 
+_ID_SPECIAL = r"^[\s='\"]|\s$|\.0$|[eE]\+?\d+$"  # an Excel-mangled or quoted id
+
+
 def _id(s: pl.Series) -> pl.Series:
-    special = s.str.contains(r"^[\s='\"]|\s$|\.0$|[eE]\+?\d+$").fill_null(False)
+    special = s.str.contains(_ID_SPECIAL).fill_null(False)
     if special.any():
         idx = special.arg_true()
         sub = s.gather(idx).str.strip_chars()
@@ -282,6 +285,9 @@ def parse_series(s: pl.Series, kind: str, **opts: Any) -> Parsed:
         return _constant(raw, s.name, kind, opts)
     if kind == "text":
         return _text(raw, s.name)
+    if kind in ("string", "id") and plain(raw, _ID_SPECIAL if kind == "id" else None):
+        none = pl.Series(s.name, dtype=pl.Boolean).extend_constant(False, raw.len())
+        return Parsed(raw.alias(s.name), none)  # nothing to strip, nothing missing or mangled
     t = stripped(raw) if kind in ("string", "id") else raw
     miss = t.is_null() | t.is_in(MISSING_TOKENS)
     values = _VALUES[kind](t, opts)
