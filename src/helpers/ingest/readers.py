@@ -200,15 +200,19 @@ def _chunks(
             if child is not None:
                 yield from child
                 return
-        rest = b""
-        while data := f.read(chunk_bytes):
-            data = rest + data
+        rest, back = b"", 0
+        while data := f.read(chunk_bytes + back):
+            data = rest + data if rest else data
             cut = data.rfind(b"\n")
-            if cut < 0:
-                rest = data
+            if cut < 0:  # a line longer than a chunk: read on
+                rest, back = data, 0
                 continue
-            chunk, rest = data[: cut + 1], data[cut + 1 :]
-            yield _to_utf8(chunk, encoding), len(chunk)
+            # the partial last line is read again, ahead of the next chunk (one copy fewer)
+            rest, back = b"", len(data) - cut - 1
+            if back:
+                f.seek(-back, io.SEEK_CUR)
+                data = data[: cut + 1]
+            yield _to_utf8(data, encoding), len(data)
         if rest.strip():
             yield _to_utf8(rest, encoding), len(rest)
 
