@@ -101,7 +101,8 @@ def _cast_each(df: pl.DataFrame, exprs: dict[str, pl.Expr]) -> dict[str, pl.Seri
 
 def _cast_all(df: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> list[pl.Series]:
     """The columns a cast takes whole: all at once (polars runs them in parallel), date-times by
-    position where their first value allows; then one by one by the strict casts for the rest."""
+    position where their first value allows, booleans by two comparisons; then one by one by the
+    strict casts for the rest."""
     names = [n for n in df.columns if n in dtypes]
     first = {n: (df[n].drop_nulls().head(1).to_list() or [None])[0] for n in names}
     strict = {n: _strict(n, dtypes[n], first[n]) for n in names}
@@ -110,6 +111,9 @@ def _cast_all(df: pl.DataFrame, dtypes: dict[str, pl.DataType]) -> list[pl.Serie
         fixed = (
             _fixed_time(n, first[n]) if isinstance(dtypes[n], pl.Datetime) and first[n] else None
         )
+        if dtypes[n] == pl.Boolean():  # another spelling becomes null: the column fails _exact
+            c = pl.col(n)
+            fixed = pl.when(c == "true").then(True).when(c == "false").then(False).alias(n)
         quick[n] = strict[n] if fixed is None else fixed
     try:
         cast = df.select(list(quick.values()))
