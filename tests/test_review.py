@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 import pytest
+from session_synth import make_session
 
 from helpers import review
 from helpers.data import schema
@@ -25,33 +26,7 @@ SID = "dy-test-20261116-2000"
 def _session(
     minutes: int = 60, totals: dict[str, float] | None = None, **tables: pl.DataFrame
 ) -> Session:
-    info = {
-        "session_id": SID,
-        "platform": "douyin",
-        "room": "r",
-        "host": "h",
-        "start_ts": T0,
-        "end_ts": T0 + timedelta(minutes=minutes),
-    }
-    frames = {}
-    for name in ("trend", "events", "products", "viewers", "orders", "comments", "traffic"):
-        df = tables.get(name)
-        frames[name] = schema.conform(name, df) if df is not None else schema.empty(name)
-    tot = (
-        schema.conform(
-            "session_totals",
-            pl.DataFrame(
-                {
-                    "session_id": SID,
-                    "metric": list(totals),
-                    "value": [float(v) for v in totals.values()],
-                }
-            ),
-        )
-        if totals
-        else schema.empty("session_totals")
-    )
-    return Session(SID, info, totals=tot, **frames)
+    return make_session(SID, minutes, totals, **tables)
 
 
 def _ts(minute: float) -> datetime:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import pytest
+from session_synth import make_session
 
 from helpers import review
 from helpers.data import schema
@@ -27,19 +28,7 @@ def _ts(minute: float) -> datetime:
 
 
 def _session(minutes: int = 60, **tables: pl.DataFrame) -> Session:
-    info = {
-        "session_id": SID,
-        "platform": "douyin",
-        "room": "r",
-        "host": "h",
-        "start_ts": T0,
-        "end_ts": T0 + timedelta(minutes=minutes),
-    }
-    frames = {
-        n: schema.conform(n, tables[n]) if n in tables else schema.empty(n)
-        for n in ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
-    }
-    return Session(SID, info, totals=schema.empty("session_totals"), **frames)
+    return make_session(SID, minutes, **tables)
 
 
 def _orders(rows: list[tuple[float, float, str, str, str]]) -> pl.DataFrame:

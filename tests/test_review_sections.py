@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from session_synth import make_session
 from store_variants import make_variant, sample_store
 
 from helpers import review
@@ -257,33 +258,7 @@ def _session(
     tables: dict | None = None,
     **frames: pl.DataFrame,
 ) -> Session:
-    info = {
-        "session_id": SID,
-        "platform": "douyin",
-        "room": "r",
-        "host": "h",
-        "start_ts": T0,
-        "end_ts": T0 + timedelta(minutes=minutes),
-    }
-    core = {
-        n: schema.conform(n, frames[n]) if n in frames else schema.empty(n)
-        for n in ("trend", "events", "products", "viewers", "orders", "comments", "traffic")
-    }
-    tot = (
-        schema.conform(
-            "session_totals",
-            pl.DataFrame(
-                {
-                    "session_id": SID,
-                    "metric": list(totals),
-                    "value": [float(v) for v in totals.values()],
-                }
-            ),
-        )
-        if totals
-        else schema.empty("session_totals")
-    )
-    return Session(SID, info, totals=tot, tables=tables or {}, **core)
+    return make_session(SID, minutes, totals, tables, **frames)
 
 
 def _store_of_two_sessions(root: Path) -> Path:
