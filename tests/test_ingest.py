@@ -821,6 +821,10 @@ def test_large_gb18030_files_are_decoded_in_a_child_with_the_same_cells(tmp_path
 
     child, in_process = cells(0), cells(1 << 30)
     assert child[0].equals(in_process[0]) and child[1:] == in_process[1:]
+    monkeypatch.setattr(readers, "FIRST_CHUNK_BYTES", 700)  # a smaller first chunk, both ways
+    small_child, small_in_process = cells(0), cells(1 << 30)
+    assert small_child[0].equals(child[0]) and small_child[1:] == small_in_process[1:]
+    assert small_child[2][0] <= 700 < child[2][0] and len(small_child[2]) > len(child[2])
     assert child[0].height == 400 and child[0]["城市等级"][0] == "三线"
     assert sum(child[2]) == path.stat().st_size - len("直播观众明细\n".encode("gb18030")) - len(
         (lines[0] + "\n").encode("gb18030")

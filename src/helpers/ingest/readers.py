@@ -32,6 +32,8 @@ from helpers.ingest.portrait import to_long, wide_columns
 log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 32 * 1024 * 1024
+# the first chunk is smaller: the parsing starts while the reader is still on the second
+FIRST_CHUNK_BYTES = 4 * 1024 * 1024
 HEAD_LINES = 40
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -185,7 +187,8 @@ def _chunks(
 ) -> Iterator[tuple[bytes, int]]:
     """The file after its first ``skip_lines`` lines, in UTF-8 chunks of whole lines (with the
     size of each chunk in the file); a large file in another encoding is decoded by a child
-    process (:mod:`.transcode`)."""
+    process (:mod:`.transcode`). The first chunk is at most :data:`FIRST_CHUNK_BYTES`."""
+    first = min(chunk_bytes, FIRST_CHUNK_BYTES)
     with opener() as f:
         if encoding == "utf-8-sig":
             f.read(3)
@@ -195,14 +198,16 @@ def _chunks(
             start = f.tell()
             big = os.fstat(f.fileno()).st_size - start > transcode.TRANSCODE_BYTES
             child = (
-                transcode.utf8_chunks(Path(f.name), start, encoding, chunk_bytes) if big else None
+                transcode.utf8_chunks(Path(f.name), start, encoding, chunk_bytes, first)
+                if big
+                else None
             )
             if child is not None:
                 yield from child
                 return
-        rest, back = b"", 0
-        while data := f.read(chunk_bytes + back):
-            data = rest + data if rest else data
+        rest, back, size = b"", 0, first
+        while data := f.read(size + back):
+            data, size = (rest + data if rest else data), chunk_bytes
             cut = data.rfind(b"\n")
             if cut < 0:  # a line longer than a chunk: read on
                 rest, back = data, 0

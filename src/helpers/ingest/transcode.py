@@ -17,7 +17,8 @@ PIPE_BYTES = 1 << 20
 # the child: seek, read chunks, cut at the last newline, write (utf-8 size, raw size, utf-8 bytes)
 _CHILD = r"""
 import sys
-path, start, size, enc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+path, start, size, enc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[5]
+first = int(sys.argv[4])
 out = sys.stdout.buffer
 
 def emit(raw):
@@ -29,7 +30,7 @@ with open(path, "rb") as f:
     f.seek(start)
     rest = b""
     while True:
-        data = f.read(size)
+        data, first = f.read(first), size
         if not data:
             break
         data = rest + data
@@ -55,11 +56,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def utf8_chunks(
-    path: Path, start: int, encoding: str, chunk_bytes: int
+    path: Path, start: int, encoding: str, chunk_bytes: int, first: int | None = None
 ) -> Iterator[tuple[bytes, int]] | None:
-    """The file from byte ``start`` as UTF-8 chunks of whole lines, with each chunk's size in the
-    file, decoded by a child process; None when no child can be started (decode in process)."""
-    cmd = [sys.executable, "-I", "-S", "-c", _CHILD, str(path), str(start), str(chunk_bytes)]
+    """The file from byte ``start`` as UTF-8 chunks of whole lines (the first of ``first`` bytes,
+    the others of ``chunk_bytes``), with each chunk's size in the file, decoded by a child
+    process; None when no child can be started (decode in process)."""
+    sizes = [str(chunk_bytes), str(first or chunk_bytes)]
+    cmd = [sys.executable, "-I", "-S", "-c", _CHILD, str(path), str(start), *sizes]
     try:
         proc = subprocess.Popen([*cmd, encoding], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError:
