@@ -284,3 +284,18 @@ def test_constant_columns_take_the_one_cell_shortcut_without_changing_results():
     assert p.values.null_count() == 1 and p.values[0] == dt(2026, 11, 16, 20)
     c = parse_series(pl.Series(["x"] * 400), "count")
     assert c.rejected.all() and c.values.null_count() == 400
+
+
+def test_fractional_times_among_whole_seconds_read_as_without_the_split():
+    from helpers.ingest import parse_time
+
+    head = ["2026/11/16 22:25:03.799540", "2026/11/16 23:00:00"] * 40
+    odd = ["2026/11/16 22:25:03.+12", "2026/11/16 23:00:00 ", "2026-11/16 22:25:03.5", None, "-"]
+    s = pl.Series("t", head + odd)
+    split, micros = parse_time._split(s)
+    assert micros is not None and split[0] == "2026/11/16 22:25:03" and split[-4] == odd[1]
+    whole = parse_time.fallback(
+        s, pl.Series("t", [None] * s.len(), pl.Datetime("us")), parse_time._dt_slow
+    )
+    assert parse_time._dt_naive(s).head(80).equals(whole.head(80))
+    assert parse_time.datetimes(s)[0].microsecond == 799540

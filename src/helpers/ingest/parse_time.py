@@ -33,6 +33,44 @@ _NO_DST_US = 694_224_000 * _US  # 1992-01-01 00:00 UTC: China has kept UTC+8 wit
 _HI_US = 4_133_980_800 * _US  # 2101-01-01
 
 
+def _fraction(s: pl.Series, whole: pl.Expr) -> pl.Series:
+    """Microseconds of the ".ffffff" after position 19; 0 where ``whole`` (the cell is read as it
+    is); null elsewhere."""
+    frac = s.str.slice(20)
+    n = frac.str.len_bytes()
+    df = pl.DataFrame({"f": frac, "n": n, "dot": s.str.slice(19, 1) == "."})
+    return df.select(
+        pl.when(pl.col("dot") & (pl.col("n") <= 6) & (pl.col("n") >= 1))
+        .then(
+            pl.col("f").cast(pl.Int64, strict=False)
+            * pl.lit(10, dtype=pl.Int64).pow(6 - pl.col("n").cast(pl.Int64))
+        )
+        .when(whole)
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise(None)
+    ).to_series()
+
+
+def _split(s: pl.Series) -> tuple[pl.Series, pl.Series | None]:
+    """(the text parsed by the formats, microseconds to add or None): the fraction split off at
+    fixed positions when the first cells all have one (a cell without one has no fraction), or
+    when they are fractional and 19-character cells (then only well-formed fractions are split
+    off, every other cell is read whole, exactly as without the split)."""
+    sample = s.drop_nulls().head(64)
+    if not sample.len():
+        return s, None
+    frac = (sample.str.slice(19, 1) == ".") & (sample.str.len_bytes() >= 21)
+    if bool(frac.all()):
+        micros = _fraction(s, pl.col("n") == 0)
+        return s.str.slice(0, 19).set(micros.is_null(), None), micros
+    if not (bool(frac.any()) and bool((frac | (sample.str.len_bytes() == 19)).all())):
+        return s, None
+    split = s.str.contains(r"^.{19}\.\d{1,6}$").fill_null(False)
+    micros = _fraction(s.set(~split, ""), pl.lit(True))
+    head = pl.select(pl.when(split).then(s.str.slice(0, 19)).otherwise(s)).to_series()
+    return head.alias(s.name), micros
+
+
 def _dt_naive(s: pl.Series) -> pl.Series:
     """Naive China-time datetimes (µs) from the common export forms; null where not parsed.
 
@@ -40,27 +78,7 @@ def _dt_naive(s: pl.Series) -> pl.Series:
     rows, so its parse is cached; the fraction is a cheap integer cast).
     """
     out = pl.Series(s.name, dtype=pl.Datetime("us")).extend_constant(None, s.len())
-    sample = s.drop_nulls().head(64)
-    fixed_frac = bool(sample.len()) and bool(
-        ((sample.str.slice(19, 1) == ".") & (sample.str.len_bytes() >= 21)).all()
-    )
-    micros = None
-    head = s
-    if fixed_frac:
-        frac = s.str.slice(20)
-        n = frac.str.len_bytes()
-        df = pl.DataFrame({"f": frac, "n": n, "dot": s.str.slice(19, 1) == "."}).select(
-            pl.when(pl.col("dot") & (pl.col("n") <= 6) & (pl.col("n") >= 1))
-            .then(
-                pl.col("f").cast(pl.Int64, strict=False)
-                * pl.lit(10, dtype=pl.Int64).pow(6 - pl.col("n").cast(pl.Int64))
-            )
-            .when(pl.col("n") == 0)  # "2026/11/16 20:00:00" among fractional ones: no fraction
-            .then(pl.lit(0, dtype=pl.Int64))
-            .otherwise(None)
-        )
-        micros = df.to_series()
-        head = s.str.slice(0, 19).set(micros.is_null(), None)
+    head, micros = _split(s)
     cache = _cache(head)
     for fmt in _FAST_DT:
         todo = out.is_null() & head.is_not_null()
