@@ -299,3 +299,12 @@ def test_fractional_times_among_whole_seconds_read_as_without_the_split():
     )
     assert parse_time._dt_naive(s).head(80).equals(whole.head(80))
     assert parse_time.datetimes(s)[0].microsecond == 799540
+
+
+def test_plain_checks_a_column_of_few_values_on_those_values_with_the_same_answer():
+    from helpers.ingest.cells import plain
+
+    clean = pl.Series("s", ["男", "女", None] * 5000)
+    assert plain(clean)
+    for late in (" 男", "-", "女\r"):
+        assert not plain(clean.extend(pl.Series("s", [late])))
