@@ -7,6 +7,7 @@ the report sections take the :class:`Session` it returns.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -65,11 +66,24 @@ def _extra_session_tables() -> list[str]:
     return [n for n, t in schema.TABLES.items() if n not in skip and "session_id" in t.dtypes]
 
 
-def load_session(session_id: str, store: str | os.PathLike[str] | None = None) -> Session:
-    """Load every table of one session; raise a clear error if the session is not in the store."""
-    from helpers.data.store import load_table
+def load_session(
+    session_id: str,
+    store: str | os.PathLike[str] | None = None,
+    *,
+    only: Collection[str] | None = None,
+) -> Session:
+    """Load every table of one session; raise a clear error if the session is not in the store.
 
-    sessions = load_table("sessions", store, session_ids=session_id)
+    ``only``: load just these tables (canonical names); the others are left empty, as if the
+    export lacked them (for a caller that reads a few tables of many sessions)."""
+    from helpers.data.store import load_table as load_all
+
+    def load_table(name: str, store: str | os.PathLike[str] | None, **kw: str) -> pl.DataFrame:
+        if only is not None and name not in only:
+            return schema.empty(name)
+        return load_all(name, store, session_ids=kw.get("session_ids"))
+
+    sessions = load_all("sessions", store, session_ids=session_id)
     if sessions.height == 0:
         known = list_sessions(store)["session_id"].to_list()
         root = resolve(store) if store else default_store()

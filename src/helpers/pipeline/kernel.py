@@ -29,6 +29,59 @@ import signal
 import sys
 
 UNUSED = ("rfc3987_syntax",)
+# plotly's figure objects the reports build (imported lazily by plotly on first construction)
+PLOTLY_OBJECTS = (
+    "_bar",
+    "_funnel",
+    "_layout",
+    "_scatter",
+    "bar",
+    "bar._error_x",
+    "bar._marker",
+    "funnel",
+    "funnel._marker",
+    "scatter",
+    "scatter._error_x",
+    "scatter._error_y",
+    "scatter._line",
+    "scatter._marker",
+    "scatter.marker._line",
+    "layout",
+    "layout.annotation._font",
+    "layout.shape._line",
+    "layout.xaxis._title",
+    "layout.yaxis._title",
+    "layout._activeselection",
+    "layout._activeshape",
+    "layout._annotation",
+    "layout._coloraxis",
+    "layout._colorscale",
+    "layout._font",
+    "layout._geo",
+    "layout._grid",
+    "layout._hoverlabel",
+    "layout._image",
+    "layout._legend",
+    "layout._map",
+    "layout._margin",
+    "layout._modebar",
+    "layout._newselection",
+    "layout._newshape",
+    "layout._polar",
+    "layout._scene",
+    "layout._selection",
+    "layout._shape",
+    "layout._slider",
+    "layout._smith",
+    "layout._template",
+    "layout._ternary",
+    "layout._title",
+    "layout._transition",
+    "layout._uniformtext",
+    "layout._updatemenu",
+    "layout._xaxis",
+    "layout._yaxis",
+)
 PRELOAD = (
     "numpy",
     "polars",
@@ -52,6 +105,16 @@ PRELOAD = (
     "helpers.review",
     "helpers.data.store",
     "helpers.pipeline.weekly",
+    # what the review's first cell and its figures import on first use
+    "helpers.review.page",
+    "helpers.metrics.targets",
+    "helpers.comments.analysis",
+    "helpers.data.privacy",
+    "statsmodels.duration.survfunc",
+    "scipy.signal",
+    "pyarrow.pandas_compat",
+    "plotly.validator_cache",
+    *(f"plotly.graph_objs.{m}" for m in PLOTLY_OBJECTS),
 )
 
 
@@ -60,6 +123,19 @@ def skip_unused_imports() -> None:
     optional format checker it only registers), unless it is imported already."""
     for name in UNUSED:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None blocks the import
+
+
+def load_static_data() -> None:
+    """Read the package data plotly reads on a first figure (its validators' JSON and the default
+    template): files of the installed package, the same in every kernel, like imported code."""
+    try:
+        import plotly.io as pio
+        from plotly.validator_cache import ValidatorCache
+
+        ValidatorCache.get_validator("scatter", "type")
+        pio.templates[pio.templates.default]
+    except Exception:  # an older plotly: the kernel reads them itself
+        return
 
 
 def _child(request: dict) -> None:
@@ -99,6 +175,7 @@ def zygote() -> None:
             importlib.import_module(name)
         except Exception:  # a module that cannot import here is imported by the notebook itself
             continue
+    load_static_data()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     out = sys.stdout
     out.write("ready\n")

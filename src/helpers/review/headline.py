@@ -146,6 +146,12 @@ def trailing_sessions(
         (pl.col("room") == s.info["room"]) & (pl.col("start_ts") < s.info["start_ts"])
     )
     ids = prev.sort("start_ts")["session_id"].tail(n).to_list()
+    if not ids:
+        return pl.DataFrame()
+    try:  # all at once (the rows come out in start order, as one at a time would give them)
+        return metrics.kpi_table(store, ids)
+    except (OSError, pl.exceptions.PolarsError):
+        pass
     rows = []
     for sid in ids:  # one at a time: a session whose files cannot be read is left out, not fatal
         try:

@@ -76,6 +76,11 @@ def seen_before(ids: list[str], store: str | os.PathLike[str] | None) -> pl.Seri
     from helpers.data.store import load_table
 
     seen = [pl.Series("viewer_id", [], dtype=pl.String)]
+    try:  # all at once; a read error sends it one session at a time, passing over the bad one
+        both = [_ids(load_table(name, store, session_ids=ids)) for name in ("orders", "comments")]
+        return pl.concat(seen + both).unique().sort()
+    except (OSError, pl.exceptions.PolarsError):
+        pass
     for sid in ids:
         try:
             seen += [

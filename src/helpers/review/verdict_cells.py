@@ -131,6 +131,10 @@ def cells(s: Session) -> pl.DataFrame:
     return pl.DataFrame(_traffic_margin(s) + _follower_margin(s), schema=CELL_SCHEMA)
 
 
+# what :func:`cells` reads of a session (its KPIs included): a reference session loads only these
+CELL_TABLES = ("viewers", "orders", "trend", "products", "traffic", "session_totals")
+
+
 def source_cells(
     s: Session, store: str | os.PathLike[str] | None, ref_ids: list[str]
 ) -> pl.DataFrame:
@@ -141,7 +145,7 @@ def source_cells(
     refs = []
     for sid in ref_ids if store is not None else []:
         try:
-            refs.append(cells(load_session(sid, store)))
+            refs.append(cells(load_session(sid, store, only=CELL_TABLES)))
         except (OSError, KeyError, pl.exceptions.PolarsError):
             continue
     if refs:
