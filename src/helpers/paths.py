@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: Set to 1 in a kernel that runs as a report (:func:`helpers.pipeline.render.render`; read by
+#: :mod:`helpers.present.nb`).
+REPORT_ENV = "WORKBOOK_REPORT"
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 RESOURCES = PACKAGE_DIR / "resources"
 

@@ -27,6 +27,7 @@ import json
 import os
 import signal
 import sys
+from pathlib import Path
 
 UNUSED = ("rfc3987_syntax",)
 # plotly's figure objects the reports build (imported lazily by plotly on first construction)
@@ -267,6 +268,33 @@ class Zygote:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def spec_file(name: str) -> Path | None:
+    """The first ``kernels/<name>/kernel.json`` on Jupyter's data path (where jupyter_client
+    looks first), or None."""
+    from jupyter_core.paths import jupyter_path
+
+    for folder in jupyter_path("kernels"):
+        spec = Path(folder) / name / "kernel.json"
+        if spec.is_file():
+            return spec
+    return None
+
+
+def kernel_argv(name: str) -> list[str]:
+    """The kernel spec's command line: read from its ``kernel.json`` (:func:`spec_file`, without
+    importing jupyter_client: the zygote starts sooner), else from jupyter_client."""
+    spec = spec_file(name)
+    try:
+        argv = json.loads(spec.read_text("utf-8"))["argv"] if spec is not None else None
+    except (OSError, ValueError, KeyError, TypeError):
+        argv = None
+    if isinstance(argv, list) and argv and all(isinstance(a, str) for a in argv):
+        return argv
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    return list(KernelSpecManager().get_kernel_spec(name).argv)
 
 
 _ZYGOTES: dict[tuple[str, ...], Zygote] = {}

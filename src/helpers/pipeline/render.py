@@ -29,9 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from helpers.paths import RESOURCES, notebooks_dir, project_root
-from helpers.present.i18n import t
-from helpers.present.nb import REPORT_ENV
+from helpers.paths import REPORT_ENV, RESOURCES, notebooks_dir, project_root
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +56,14 @@ REPORT_KINDS: dict[str, ReportKind] = {
     "room": ReportKind("60-room-history"),
     "weekly": ReportKind("90-weekly-report"),
 }
+
+
+def t(key: str, lang: str = "zh", **values: Any) -> str:
+    """:func:`helpers.present.i18n.t`, imported on first use (it imports polars: a report run
+    starts its kernel's zygote before that)."""
+    from helpers.present.i18n import t as translate
+
+    return translate(key, lang, **values)
 
 
 def report_title(kind: str, lang: str = "zh") -> str:
@@ -179,6 +185,10 @@ def template_source(kind: str) -> str:
 def kernel_name() -> str:
     """The project's registered kernel, or the environment's own python3 kernel if not
     registered."""
+    from helpers.pipeline.kernel import spec_file
+
+    if spec_file(KERNEL_NAME) is not None:  # found without importing jupyter_client
+        return KERNEL_NAME
     from jupyter_client.kernelspec import KernelSpecManager
 
     return KERNEL_NAME if KERNEL_NAME in KernelSpecManager().find_kernel_specs() else "python3"
@@ -243,11 +253,9 @@ def papermill_engine() -> str:
 
 def _warm_up() -> None:
     """Start (or keep) this process's zygote for the report kernel's interpreter."""
-    from jupyter_client.kernelspec import KernelSpecManager
+    from helpers.pipeline.kernel import kernel_argv, zygote_for
 
-    from helpers.pipeline.kernel import zygote_for
-
-    argv = list(KernelSpecManager().get_kernel_spec(kernel_name()).argv)
+    argv = kernel_argv(kernel_name())
     if argv and not os.path.isabs(argv[0]):  # "python": jupyter_client runs sys.executable
         argv[0] = sys.executable
     if "-m" in argv:

@@ -19,14 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from helpers.paths import REPORT_ENV  # set to 1 in a kernel that runs as a report
 from helpers.present.i18n import t
 
 if TYPE_CHECKING:  # pandas is imported where a table is shown (the weekly runner never needs it)
     import pandas as pd
-
-
-#: Set to 1 in a kernel that runs as a report (:func:`helpers.pipeline.render.render`).
-REPORT_ENV = "WORKBOOK_REPORT"
 
 
 def in_report() -> bool:
