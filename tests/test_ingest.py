@@ -829,3 +829,21 @@ def test_large_gb18030_files_are_decoded_in_a_child_with_the_same_cells(tmp_path
     assert sum(child[2]) == path.stat().st_size - len("直播观众明细\n".encode("gb18030")) - len(
         (lines[0] + "\n").encode("gb18030")
     )
+
+
+def test_a_broken_byte_in_a_utf8_export_is_replaced_not_a_rejected_file(tmp_path, store):
+    """A cut download leaves invalid UTF-8 after the head (here: a BOM, then a broken tail; a
+    broken head is rejected, naming the file): the file still ingests, the broken line is
+    quarantined with its reason, the text is data, and rows in = kept + quarantined."""
+    lines = [
+        "抖音号,开播时间,用户ID,评论时间,评论内容,标签",
+        "acct,2026/11/12 10:00:00,1,2026/11/12 10:01:00,<script>alert(1)</script>,-",
+        "acct,2026/11/12 10:00:00,2,2026/11/12 10:02:00,=cmd|' /C calc'!A0,-",
+    ]
+    path = tmp_path / "评论_acct-20261112-1000.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig") + b"\xff\xfe cut\n")
+    outcome = ingest_paths([path], store)
+    (f,) = outcome.files
+    assert f.status == "ingested" and (f.rows_in, f.rows_kept, f.rows_quarantined) == (3, 2, 1)
+    texts = load_table("comments", store)["text"].to_list()
+    assert texts == ["<script>alert(1)</script>", "=cmd|' /C calc'!A0"]

@@ -152,9 +152,15 @@ def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
     """Rows of a chunk as strings under ``names``; cells beyond the header go to column_N."""
     if not data.strip():
         return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    df = pl.read_csv(
-        data, has_header=False, infer_schema=False, separator=sep, truncate_ragged_lines=True
-    )
+    read = {"has_header": False, "infer_schema": False, "separator": sep}
+    try:
+        df = pl.read_csv(data, truncate_ragged_lines=True, **read)
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc):
+            raise
+        # a broken byte in a UTF-8 export (a cut download): replaced, as every other encoding's are
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
+        df = pl.read_csv(data, truncate_ragged_lines=True, **read)
     cols = list(names[: df.width]) + [f"column_{i + 1}" for i in range(len(names), df.width)]
     df.columns = cols
     if df.width < len(names):
