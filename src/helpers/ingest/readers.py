@@ -148,19 +148,23 @@ def _to_utf8(chunk: bytes, encoding: str) -> bytes:
     return chunk.decode(encoding, errors="replace").encode("utf-8")
 
 
+def _read_text_csv(data: bytes, sep: str) -> pl.DataFrame:
+    return pl.read_csv(
+        data, has_header=False, infer_schema=False, separator=sep, truncate_ragged_lines=True
+    )
+
+
 def _csv_frame(data: bytes, names: list[str], sep: str) -> pl.DataFrame:
     """Rows of a chunk as strings under ``names``; cells beyond the header go to column_N."""
     if not data.strip():
         return pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-    read = {"has_header": False, "infer_schema": False, "separator": sep}
     try:
-        df = pl.read_csv(data, truncate_ragged_lines=True, **read)
+        df = _read_text_csv(data, sep)
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc):
             raise
         # a broken byte in a UTF-8 export (a cut download): replaced, as every other encoding's are
-        data = data.decode("utf-8", errors="replace").encode("utf-8")
-        df = pl.read_csv(data, truncate_ragged_lines=True, **read)
+        df = _read_text_csv(data.decode("utf-8", errors="replace").encode("utf-8"), sep)
     cols = list(names[: df.width]) + [f"column_{i + 1}" for i in range(len(names), df.width)]
     df.columns = cols
     if df.width < len(names):
