@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 #: Set to 1 in a kernel that runs as a report (:func:`helpers.pipeline.render.render`; read by
 #: :mod:`helpers.present.nb`).
@@ -31,6 +32,16 @@ def project_root() -> Path:
             if (d / "pyproject.toml").is_file() and (d / "notebooks").is_dir():
                 return d
     return Path.cwd()
+
+
+def read_yaml(path: str | os.PathLike[str]) -> Any:
+    """A YAML file (UTF-8), parsed safely: with libyaml's loader where PyYAML was built with it
+    (about 8 times faster, the same result), else with PyYAML's own."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)  # a safe loader either way
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:

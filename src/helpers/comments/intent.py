@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import yaml
 
-from helpers.paths import RESOURCES
+from helpers.paths import RESOURCES, read_yaml
 from helpers.present.i18n import has, t
 
 if TYPE_CHECKING:
@@ -126,7 +125,7 @@ class Rules:
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str | Path = RULES_PATH) -> Rules:
     """Load and compile the YAML rules (cached)."""
-    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    raw = read_yaml(path)
     comp = raw["complaints"]
     sent = dict(raw["sentiment"])
     sent["positive"] = _alt(sent["positive"])

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from helpers.paths import read_yaml
+
 DEFAULT = Path("data/rooms.yaml")
 
 
@@ -53,7 +55,7 @@ def load_rooms(path: Path | str | None) -> Rooms:
         return Rooms()
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(p) or {}
     except OSError as exc:
         raise RoomsError(f"rooms file {p}: cannot be read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:

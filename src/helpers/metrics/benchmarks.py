@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
-import yaml
-
 from helpers.metrics.definitions import METRICS
-from helpers.paths import RESOURCES
+from helpers.paths import RESOURCES, read_yaml
 
 CATEGORIES = ("general", "apparel", "beauty", "food")
 
@@ -56,8 +54,7 @@ class Benchmark:
 
 @cache
 def _raw() -> dict:
-    with open(RESOURCES / "benchmarks.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return read_yaml(RESOURCES / "benchmarks.yaml")
 
 
 def benchmarks(category: str = "general") -> dict[str, Benchmark]:

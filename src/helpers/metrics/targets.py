@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-import yaml
 
 from helpers.data import schema
 from helpers.metrics.definitions import METRICS
+from helpers.paths import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def read_targets(path: str | os.PathLike[str]) -> pl.DataFrame:
     """Read a targets file (CSV or YAML) into the canonical ``targets`` table."""
     p = Path(path)
     if p.suffix.lower() in (".yaml", ".yml"):
-        data = yaml.safe_load(p.read_text("utf-8")) or {}
+        data = read_yaml(p) or {}
         if isinstance(data, dict):
             rows = [{"metric": k, "target": float(v)} for k, v in data.items()]
         else:

@@ -33,7 +33,7 @@ import polars as pl
 
 from helpers.data.store import _safe_name, list_sessions
 from helpers.data.weeks import has_data, resolve_week, week_sessions
-from helpers.paths import default_store, reports_dir, resolve
+from helpers.paths import default_store, read_yaml, reports_dir, resolve
 from helpers.pipeline import jobs as runner
 from helpers.pipeline import staleness
 from helpers.pipeline.render import PLOTLYJS, template_source, write_json, write_plotlyjs
@@ -400,9 +400,7 @@ def load_params(path: str) -> dict[str, Any]:
     """The scheduled run's parameters file (YAML mapping; ``params/weekly.yaml``)."""
     if not path:
         return {}
-    import yaml
-
-    data = yaml.safe_load(resolve(path).read_text("utf-8")) or {}
+    data = read_yaml(resolve(path)) or {}
     if not isinstance(data, Mapping):
         raise ValueError(f"{path}: expected a mapping of parameters")
     known = {

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from helpers.paths import RESOURCES
+from helpers.paths import RESOURCES, read_yaml
 from helpers.present.i18n import LANGS
 
 ELEMENTS_PATH = RESOURCES / "pitch" / "elements.yaml"
@@ -70,7 +68,7 @@ class ComplianceRules:
 @functools.lru_cache(maxsize=4)
 def element_rules(path: str | Path = ELEMENTS_PATH) -> ElementRules:
     """The element rules of ``elements.yaml`` (cached)."""
-    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    raw = read_yaml(path)
     elements = {
         k: Element(k, _names(v), alternation(v["patterns"])) for k, v in raw["elements"].items()
     }
@@ -88,7 +86,7 @@ def element_rules(path: str | Path = ELEMENTS_PATH) -> ElementRules:
 @functools.lru_cache(maxsize=4)
 def compliance_rules(path: str | Path = COMPLIANCE_PATH) -> ComplianceRules:
     """The compliance list of ``compliance.yaml``, most severe rules first (cached)."""
-    raw = yaml.safe_load(Path(path).read_text("utf-8"))
+    raw = read_yaml(path)
     rules = [
         ComplianceRule(r["id"], _names(r), r["severity"], r["law"], alternation(r["patterns"]))
         for r in raw["rules"]

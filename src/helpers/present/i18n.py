@@ -11,10 +11,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
 from helpers.metrics.definitions import METRICS
-from helpers.paths import RESOURCES
+from helpers.paths import RESOURCES, read_yaml
 
 WORDS = RESOURCES / "words"
 LANGS = ("zh", "en")
@@ -28,8 +26,7 @@ def catalogue(lang: str) -> dict[str, str]:
     words: dict[str, str] = {}
     where: dict[str, str] = {}
     for path in sorted((WORDS / lang).glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            entries = yaml.safe_load(fh) or {}
+        entries = read_yaml(path) or {}
         for key, text in entries.items():
             if key in words:
                 raise ValueError(f"{path.name}: key {key!r} is already defined in {where[key]}")

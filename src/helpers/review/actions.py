@@ -15,13 +15,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import polars as pl
-import yaml
 
 from helpers.metrics import stats
+from helpers.paths import RESOURCES, read_yaml
 from helpers.present import sections
 from helpers.present.i18n import t
 from helpers.review.common import _f, roi_reliable
@@ -38,8 +37,7 @@ TOP = 5
 @cache
 def rules() -> tuple[dict[str, Any], ...]:
     """The action rules of ``resources/actions.yaml``."""
-    text = resources.files("helpers").joinpath("resources/actions.yaml").read_text("utf-8")
-    return tuple(yaml.safe_load(text)["rules"])
+    return tuple(read_yaml(RESOURCES / "actions.yaml")["rules"])
 
 
 # ---------------------------------------------------------------------------------------------
