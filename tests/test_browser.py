@@ -86,7 +86,7 @@ def report_html(request, report: Path, tmp_path_factory) -> Path:
     """The report's HTML as rendered, or converted again as a weekly run folder lays it out."""
     if request.param == "embedded":
         return report / "report.html"
-    from helpers.pipeline.render import PLOTLYJS, to_html, write_plotlyjs
+    from helpers.pipeline.export import PLOTLYJS, to_html, write_plotlyjs
 
     week = tmp_path_factory.mktemp("week")
     review = week / "sessions" / "s1"

@@ -39,7 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from helpers.pipeline.render import EMBED, render
+from helpers.pipeline.export import EMBED
+from helpers.pipeline.render import render
 
 log = logging.getLogger(__name__)
 

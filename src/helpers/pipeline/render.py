@@ -29,7 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from helpers.paths import REPORT_ENV, RESOURCES, notebooks_dir, project_root
+from helpers.paths import REPORT_ENV, notebooks_dir, project_root
+from helpers.pipeline.export import EMBED, t, to_html, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,6 @@ REPORT_KINDS: dict[str, ReportKind] = {
     "room": ReportKind("60-room-history"),
     "weekly": ReportKind("90-weekly-report"),
 }
-
-
-def t(key: str, lang: str = "zh", **values: Any) -> str:
-    """:func:`helpers.present.i18n.t`, imported on first use (it imports polars: a report run
-    starts its kernel's zygote before that)."""
-    from helpers.present.i18n import t as translate
-
-    return translate(key, lang, **values)
 
 
 def report_title(kind: str, lang: str = "zh") -> str:
@@ -301,84 +294,6 @@ def write_summary(summary: Mapping[str, Any], path: str | None) -> None:
         write_json({**summary, **sections.summary_block()}, path)
 
 
-PLOTLYJS = "plotly.min.js"
-EMBED = "embed"
-
-
-def plotlyjs_path() -> Path:
-    """The installed plotly package's minified plotly.js (what every report loads)."""
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / PLOTLYJS
-
-
-def write_plotlyjs(folder: Path) -> Path:
-    """Copy plotly.js into a run folder, for its reports to load by relative path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / PLOTLYJS
-    shutil.copyfile(plotlyjs_path(), target)
-    return target
-
-
-@functools.cache
-def _exporter() -> Any:
-    """One HTML exporter per process: its templates are loaded and compiled once."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(
-        template_name="workbook",
-        extra_template_basedirs=[str(RESOURCES / "templates")],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-
-
-def _has_charts(nb: Any) -> bool:
-    return any(
-        "application/vnd.plotly.v1+json" in out.get("data", {})
-        for cell in nb.cells
-        for out in cell.get("outputs", [])
-    )
-
-
-def to_html(
-    notebook: Path,
-    html: Path,
-    *,
-    title: str,
-    subtitle: str,
-    lang: str = "zh",
-    plotlyjs: str = EMBED,
-) -> Path:
-    """Convert an executed notebook to the offline report HTML (code hidden). A report with charts
-    loads plotly.js once: embedded (``plotlyjs="embed"``, a self-contained file) or from the
-    relative path ``plotlyjs`` (e.g. ``../../plotly.min.js``: one copy per run folder)."""
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    generated = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    resources = {
-        "wb_title": title,
-        "wb_subtitle": subtitle,
-        "wb_toc_label": t("pipeline.toc_label", lang),
-        "wb_generated": t("pipeline.generated", lang, time=generated),
-        "language_code": t("pipeline.language_code", lang),
-    }
-    if _has_charts(nb):
-        if plotlyjs == EMBED:
-            resources["wb_plotlyjs"] = plotlyjs_path().read_text("utf-8")
-        else:
-            resources["wb_plotlyjs_src"] = plotlyjs
-    body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    fd, tmp = tempfile.mkstemp(dir=html.parent, prefix=".tmp-", suffix=".html")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, html)
-    return html
-
-
 def _execute(
     template: Any, executed: Path, params: Mapping[str, Any], *, warm: bool, timeout_s: int
 ) -> str | None:
@@ -387,6 +302,7 @@ def _execute(
     The report kernel sees ``REPORT_ENV`` set for the run; this process's value is restored."""
     import papermill as pm
 
+    warm_up(params["lang"])  # the exporter loads while the kernel starts: this process waits
     error: str | None = None
     previous = os.environ.get(REPORT_ENV)
     os.environ[REPORT_ENV] = "1"
@@ -441,7 +357,8 @@ def render(
     Never raises for a failing notebook: the result says ``ok=False`` with the error, the executed
     notebook keeps the error cell, and ``summary.json`` records ``status: failed``. With ``warm``
     the kernel is forked from this process's zygote (:mod:`helpers.pipeline.kernel`), started
-    here first so that its imports overlap this process's.
+    here first so that its imports overlap this process's; the HTML exporter loads on a thread
+    while the kernel starts (:func:`helpers.pipeline.export.warm_up`).
     """
     from helpers.pipeline.kernel import skip_unused_imports
 

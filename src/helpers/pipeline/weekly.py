@@ -36,7 +36,8 @@ from helpers.data.weeks import has_data, resolve_week, week_sessions
 from helpers.paths import default_store, read_yaml, reports_dir, resolve
 from helpers.pipeline import jobs as runner
 from helpers.pipeline import staleness
-from helpers.pipeline.render import PLOTLYJS, template_source, write_json, write_plotlyjs
+from helpers.pipeline.export import PLOTLYJS, write_plotlyjs
+from helpers.pipeline.render import template_source, write_json
 from helpers.weekly.data import TRAILING_WEEKS
 
 log = logging.getLogger(__name__)

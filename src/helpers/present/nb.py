@@ -34,7 +34,7 @@ def report_renderer() -> Any:
     """The ``workbook`` renderer: each figure as a ``<div>`` and the ``Plotly.newPlot`` call, with
     neither plotly.js nor MathJax (plotly's own ``notebook`` renderer embeds 4.8 MB of plotly.js in
     the notebook and adds a MathJax ``<script src>`` on a CDN to every figure). The report's HTML
-    loads plotly.js once in its head (:func:`helpers.pipeline.render.to_html`: embedded, or a
+    loads plotly.js once in its head (:func:`helpers.pipeline.export.to_html`: embedded, or a
     relative file of the run folder). The figure's JSON rides along as
     ``application/vnd.plotly.v1+json`` so the executed notebook shows its charts in JupyterLab
     too."""
