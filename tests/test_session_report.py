@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from argparse import Namespace
 
 import pytest
@@ -33,12 +34,14 @@ def rendered(sim_week, sim_store, tmp_path_factory):
         targets=str(targets),
         category="apparel",
     )
-    assert cli_report(args) == 0
-    return sid, out
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert cli_report(args) == 0
+    return sid, out, [str(w.message) for w in caught]
 
 
 def test_outputs_and_summary_keys(rendered, sim_store):
-    sid, out = rendered
+    sid, out, _ = rendered
     assert {p.name for p in out.iterdir()} >= {
         "20-session-review.ipynb",
         "report.html",
@@ -59,8 +62,14 @@ def test_outputs_and_summary_keys(rendered, sim_store):
     assert summary["integrity"]["bursts"]["burst_minutes"] >= 1
 
 
+def test_the_run_warns_of_nothing(rendered):
+    """The exporter's warm-up and the conversion leave the analyst's terminal clean."""
+    _, _, caught = rendered
+    assert caught == []
+
+
 def test_html_is_offline_english_and_small(rendered):
-    _, out = rendered
+    _, out, _ = rendered
     html = (out / "report.html").read_text("utf-8")
     assert len(html.encode()) < 8_000_000
     assert not re.search(r'<script[^>]+src="https?://', html), "a script from the network"

@@ -121,7 +121,10 @@ def _compile(lang: str) -> None:
     outputs = [
         new_output("display_data", data={"text/html": "<p>x</p>", "text/plain": "x"}),
         new_output("display_data", data={"text/markdown": "**x**", "text/plain": "x"}),
-        new_output("display_data", data={"application/vnd.plotly.v1+json": {"data": []}}),
+        new_output(
+            "display_data",
+            data={"application/vnd.plotly.v1+json": {"data": []}, "text/html": "<div></div>"},
+        ),
     ]
     nb = nbformat.v4.new_notebook(cells=[new_markdown_cell("# x"), new_code_cell(outputs=outputs)])
     resources = {**_resources("x", "x", lang), "wb_plotlyjs_src": PLOTLYJS}
