@@ -8,20 +8,22 @@ nbformat, which plotly's renderers import) registers an optional "iri" format ch
 1.5 s); nbformat never checks formats, so the report process and its kernel mark the module absent
 (:func:`skip_unused_imports`).
 
-Warm: ``python -m helpers.pipeline.kernel --zygote`` imports :data:`PRELOAD` (polars, numpy, pandas,
-plotly, statsmodels, scipy.stats, IPython, ipykernel and the ``helpers`` modules the notebooks
-use), then forks one child per request; each child is a brand-new kernel process (its own
-connection file, working directory and environment, numpy's global generator re-seeded like a
+Warm: ``python -m helpers.pipeline.kernel --zygote`` imports :data:`PRELOAD` (polars, numpy,
+pandas, plotly, statsmodels, scipy.stats, IPython, ipykernel and the ``helpers`` modules the
+notebooks use) with the garbage collector off and freezes them (``gc.freeze``, Python's recipe for
+a process that forks: nothing collectable is made by imports, and the children's collections skip
+what they inherit), then forks one child per request; each child is a brand-new kernel process (its
+own connection file, working directory and environment, numpy's global generator re-seeded like a
 fresh interpreter's) that starts with those modules already imported. Nothing a notebook computes
 is shared between two kernels: only the imported code, as after ``import`` in a cold kernel. The
-protocol on the zygote's stdin/stdout is one JSON request per line
-(``{"argv", "cwd", "env"}``: the kernel's arguments, ``-f CONNECTION_FILE …``) answered by the
-child's pid; the zygote exits when its
-stdin closes (its worker went away).
+protocol on the zygote's stdin/stdout is one JSON request per line (``{"argv", "cwd", "env"}``: the
+kernel's arguments, ``-f CONNECTION_FILE …``) answered by the child's pid; the zygote exits when
+its stdin closes (its worker went away).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -143,6 +145,7 @@ def _child(request: dict) -> None:
     """In the forked child: become a fresh kernel process for ``request`` (never returns)."""
     try:
         os.setsid()
+        gc.enable()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -171,12 +174,14 @@ def _child(request: dict) -> None:
 def zygote() -> None:
     """Import :data:`PRELOAD`, say ``ready``, then fork a kernel per request line on stdin."""
     skip_unused_imports()
+    gc.disable()  # what the preload allocates lives as long as the process: no collection frees any
     for name in PRELOAD:
         try:
             importlib.import_module(name)
         except Exception:  # a module that cannot import here is imported by the notebook itself
             continue
     load_static_data()
+    gc.freeze()  # a child's collections never scan (or touch the shared pages of) what it inherits
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     out = sys.stdout
     out.write("ready\n")
