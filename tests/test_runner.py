@@ -179,6 +179,21 @@ def test_corrupted_session_is_reported_and_the_rest_renders(home: Path) -> None:
     assert f"session {SIDS[1]}" in log_text and "ERROR" in log_text
 
 
+@pytest.mark.parametrize("warm", [True, False], ids=["forked", "cold"])
+def test_a_report_kernel_writes_no_history(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: bool
+) -> None:
+    """A report's cells stay out of the analyst's IPython history (no history.sqlite written)."""
+    from helpers.pipeline.render import render
+
+    ipython_dir = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))
+    params = {"store": str(home / "store"), "session_id": SIDS[0], "targets": ""}
+    assert render("session", params, tmp_path / "out", warm=warm).ok
+    assert ipython_dir.is_dir(), "the kernel did not run with this IPYTHONDIR"
+    assert not list(ipython_dir.rglob("history.sqlite"))
+
+
 def test_second_runner_while_lock_held(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lock = home / "reports" / "weekly" / weekly.LOCK_NAME
     code = (

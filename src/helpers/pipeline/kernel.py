@@ -32,6 +32,8 @@ import sys
 from pathlib import Path
 
 UNUSED = ("rfc3987_syntax",)
+# a report's cells are not the analyst's history: no SQLite history file, no thread writing it
+REPORT_KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 # plotly's figure objects the reports build (imported lazily by plotly on first construction)
 PLOTLY_OBJECTS = (
     "_bar",
@@ -158,7 +160,7 @@ def _child(request: dict) -> None:
         os.environ.update(request["env"])
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()  # fresh entropy, as a new interpreter would have
-        argv = list(request["argv"])
+        argv = [*request["argv"], *REPORT_KERNEL_ARGS]
         if os.environ.get(
             "JPY_PARENT_PID"
         ):  # read at import by a cold kernel: exit with the runner
@@ -330,7 +332,7 @@ def main() -> None:
     skip_unused_imports()
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance()
+    kernelapp.launch_new_instance(argv=[*sys.argv[1:], *REPORT_KERNEL_ARGS])
 
 
 if __name__ == "__main__":
