@@ -162,6 +162,54 @@ def test_weekly_twice_replaces_then_nothing_stale(
     assert json.loads((week_dir / "run.json").read_text())["run_id"] == second["run_id"]
 
 
+def test_weekly_is_stale_when_a_reference_week_far_back_changes(home: Path) -> None:
+    """The reference weeks are the last 4 *with data* (up to 26 back): a session 7 weeks back, of
+    another room, is one of them; its data and the daily overview both feed the weekly report."""
+    store = home / "store"
+    start = datetime(2026, 9, 30, 20, tzinfo=__import__("zoneinfo").ZoneInfo(TZ))  # 2026-W40
+    old = "dy-other-20260930-2000"
+    sessions = pl.DataFrame(
+        {
+            "session_id": [old],
+            "platform": ["douyin"],
+            "room": ["other"],
+            "start_ts": [start],
+            "end_ts": [start.replace(hour=23)],
+        }
+    )
+    viewers = pl.DataFrame(
+        {"session_id": [old], "viewer_id": ["w1"], "enter_ts": [start], "watch_s": [30.0]}
+    )
+    write_session_tables({"sessions": sessions, "viewers": viewers}, store)
+    assert weekly.cli_weekly(_args(home)) == 0
+    week_dir = home / "reports" / "weekly" / "2026-W47"
+    first = json.loads((week_dir / "run.json").read_text())
+    assert any(old in rel for rel in first["weekly"]["inputs"])
+
+    path = next(store.glob(f"viewers/*/*/{old}.parquet"))
+    pl.read_parquet(path).with_columns(pl.lit(90.0).alias("watch_s")).write_parquet(path)
+    assert weekly.cli_weekly(_args(home)) == 0
+    second = json.loads((week_dir / "run.json").read_text())
+    assert all(s["reused"] for s in second["sessions"])  # the W47 reviews do not read it
+    assert (second["weekly"]["reused"], second["weekly"]["reason"]) == (False, "data changed")
+
+    day = pl.DataFrame(
+        {
+            "room": ["demo"],
+            "date": [start.date()],
+            "metric": ["gmv"],
+            "value": [100.0],
+            "source_column": ["x"],
+        }
+    )
+    target = store / "room_days" / "platform=douyin" / "date=2026-09-30" / "demo.parquet"
+    target.parent.mkdir(parents=True)
+    day.write_parquet(target)
+    assert weekly.cli_weekly(_args(home)) == 0
+    third = json.loads((week_dir / "run.json").read_text())
+    assert (third["weekly"]["reused"], third["weekly"]["reason"]) == (False, "data changed")
+
+
 def test_corrupted_session_is_reported_and_the_rest_renders(home: Path) -> None:
     path = next((home / "store").glob(f"viewers/*/*/{SIDS[1]}.parquet"))
     path.write_bytes(path.read_bytes()[:40])  # a truncated export

@@ -38,7 +38,7 @@ from helpers.pipeline import jobs as runner
 from helpers.pipeline import staleness
 from helpers.pipeline.export import PLOTLYJS, write_plotlyjs
 from helpers.pipeline.render import template_source, write_json
-from helpers.weekly.data import TRAILING_WEEKS
+from helpers.weekly.data import window_sessions
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,12 @@ def session_inputs(store: Path, session_ids: Sequence[str]) -> list[Path]:
     """The store files (every table) of these sessions: what their reports read."""
     names = {f"{_safe_name(sid)}.parquet" for sid in session_ids}
     return sorted(p for p in store.glob("*/platform=*/date=*/*.parquet") if p.name in names)
+
+
+def room_day_inputs(store: Path) -> list[Path]:
+    """The daily room overview's files: the weekly report reads the table whole (its reference
+    weeks can be any of them)."""
+    return sorted(store.glob("room_days/platform=*/date=*/*.parquet"))
 
 
 def review_inputs(store: Path, session_ids: Sequence[str]) -> dict[str, list[Path]]:
@@ -213,7 +219,7 @@ def run_weekly(
 def _stage(run: WeekRun, outcome: WeeklyOutcome) -> None:
     """Render into the staging folder; on any error remove it and raise."""
     sessions = week_sessions(run.store, run.week, run.rooms)
-    window = week_sessions(run.store, run.week, run.rooms, weeks_before=TRAILING_WEEKS)
+    window, _, _ = window_sessions(run.store, run.week, run.rooms)
     run.staging.mkdir(parents=True)
     try:
         _render_week(run, outcome, sessions, window)
@@ -352,7 +358,7 @@ def _render_weekly(
         "reviews": review_rows(outcome.sessions),
     }
     template = template_source("weekly")
-    files = session_inputs(run.store, window_ids)
+    files = [*session_inputs(run.store, window_ids), *room_day_inputs(run.store)]
     inputs = staleness.input_digests(files, run.store, was.get("inputs"))
     fp = staleness.fingerprint(template, params, run.lang, inputs)
     if run.force:

@@ -188,11 +188,15 @@ def room_day_units(days: pl.DataFrame) -> pl.DataFrame:
     return _ratio_columns(wide).sort("date", "room")
 
 
-def _load_sessions(
-    store: Path, week: str, rooms: Sequence[str], trailing: int, lookback: int
-) -> WeekData:
-    from helpers.metrics.definitions import kpi_frame
-
+def window_sessions(
+    store: Path,
+    week: str,
+    rooms: Sequence[str] = (),
+    trailing: int = TRAILING_WEEKS,
+    lookback: int = TRAILING_LOOKBACK,
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """The sessions the report of ``week`` reads (with a ``week`` column), its reference weeks and
+    its window (the week, last week and the reference weeks)."""
     all_s = list_sessions(store)
     if rooms:
         all_s = all_s.filter(pl.col("room").is_in(list(rooms)))
@@ -201,7 +205,15 @@ def _load_sessions(
     )
     ref = _trailing_weeks(all_s["week"].to_list(), week, trailing, lookback)
     window = sorted({*ref, shift_week(week, -1), week})
-    sessions = all_s.filter(pl.col("week").is_in(window))
+    return all_s.filter(pl.col("week").is_in(window)), ref, window
+
+
+def _load_sessions(
+    store: Path, week: str, rooms: Sequence[str], trailing: int, lookback: int
+) -> WeekData:
+    from helpers.metrics.definitions import kpi_frame
+
+    sessions, ref, window = window_sessions(store, week, rooms, trailing, lookback)
     bad = unreadable_sessions(store, sessions["session_id"].to_list())
     ok = sessions.filter(~pl.col("session_id").is_in(list(bad)))
     tables = week_tables(store, ok["session_id"].to_list())
