@@ -6,7 +6,8 @@ Cold: :func:`helpers.pipeline.render.kernel_manager_class` launches this module 
 nbformat, which plotly's renderers import) registers an optional "iri" format checker at import if
 ``rfc3987_syntax`` is installed, and that package compiles 39 lark grammars at import (about
 1.5 s); nbformat never checks formats, so the report process and its kernel mark the module absent
-(:func:`skip_unused_imports`); so is debugpy, ipykernel's optional debugger.
+(:func:`skip_unused_imports`); the kernel also marks debugpy absent (ipykernel's optional
+debugger).
 
 Warm: ``python -m helpers.pipeline.kernel --zygote`` imports :data:`PRELOAD` (polars, numpy,
 pandas, plotly, statsmodels, scipy.stats, IPython, ipykernel and the ``helpers`` modules the
@@ -31,9 +32,10 @@ import signal
 import sys
 from pathlib import Path
 
-# optional imports a report never uses: jsonschema's "iri" format checker (never checked) and
-# ipykernel's debugger (nothing attaches to a report's kernel; debugpy takes 0.18 s to import)
-UNUSED = ("rfc3987_syntax", "debugpy")
+# optional imports a report never uses: jsonschema's "iri" format checker (never checked), and in
+# the kernel ipykernel's debugger (nothing attaches to a report's kernel; debugpy takes 0.18 s)
+UNUSED = ("rfc3987_syntax",)
+KERNEL_UNUSED = ("debugpy",)
 # a report's cells are not the analyst's history: no SQLite history file, no thread writing it
 REPORT_KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 # plotly's figure objects the reports build (imported lazily by plotly on first construction)
@@ -125,11 +127,11 @@ PRELOAD = (
 )
 
 
-def skip_unused_imports() -> None:
-    """Make the :data:`UNUSED` imports raise ImportError in this process, unless imported already
-    (jsonschema then skips the format checker it only registers, ipykernel starts without its
-    debugger)."""
-    for name in UNUSED:
+def skip_unused_imports(kernel: bool = False) -> None:
+    """Make the :data:`UNUSED` imports (and in a ``kernel`` :data:`KERNEL_UNUSED`) raise
+    ImportError in this process, unless imported already: jsonschema then skips the format checker
+    it only registers, ipykernel starts without its debugger."""
+    for name in (*UNUSED, *KERNEL_UNUSED) if kernel else UNUSED:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None blocks the import
 
 
@@ -178,7 +180,7 @@ def _child(request: dict) -> None:
 
 def zygote() -> None:
     """Import :data:`PRELOAD`, say ``ready``, then fork a kernel per request line on stdin."""
-    skip_unused_imports()
+    skip_unused_imports(kernel=True)
     gc.disable()  # what the preload allocates lives as long as the process: no collection frees any
     for name in PRELOAD:
         try:
@@ -332,7 +334,7 @@ def main() -> None:
     if sys.argv[1:] == ["--zygote"]:
         zygote()
         return
-    skip_unused_imports()
+    skip_unused_imports(kernel=True)
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance(argv=[*sys.argv[1:], *REPORT_KERNEL_ARGS])
