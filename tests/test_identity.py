@@ -115,6 +115,8 @@ def test_rooms_file_makes_a_handle_trend_join_the_session_list_session(tmp_path,
     ("text", "match"),
     [
         ("rooms: [", "not valid YAML"),
+        (b"rooms:\n  - room: \xff\xfe\n", r"not UTF-8 text \(byte 0xff at offset 17\)"),
+        ("rooms:\n  - room: !!python/object/apply:os.system [id]\n", "not valid YAML"),
         ("room: x", "top-level 'rooms:' list"),
         ("rooms:\n  - accounts: [a]\n", "entry 1 has no 'room:'"),
         (
@@ -125,7 +127,7 @@ def test_rooms_file_makes_a_handle_trend_join_the_session_list_session(tmp_path,
 )
 def test_a_bad_rooms_file_is_named_with_what_is_wrong(tmp_path, text, match):
     p = tmp_path / "rooms.yaml"
-    p.write_text(text, encoding="utf-8")
+    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     with pytest.raises(RoomsError, match=match) as exc:
         load_rooms(p)
     assert str(p) in str(exc.value)

@@ -36,12 +36,20 @@ def project_root() -> Path:
 
 def read_yaml(path: str | os.PathLike[str]) -> Any:
     """A YAML file (UTF-8), parsed safely: with libyaml's loader where PyYAML was built with it
-    (about 8 times faster, the same result), else with PyYAML's own."""
+    (about 8 times faster, the same result), else with PyYAML's own. A file that is not UTF-8 or
+    not YAML raises ValueError naming the file (OSError for one that cannot be read)."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # a safe loader either way
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=loader)  # a safe loader either way: no tags run code
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:200]})") from None
 
 
 def resolve(path: str | os.PathLike[str]) -> Path:

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from helpers.data import schema
-from helpers.paths import RESOURCES
+from helpers.paths import RESOURCES, read_yaml
 
 MAPPINGS_DIR = RESOURCES / "mappings"
 
@@ -130,8 +129,7 @@ class ExportMapping:
 
 
 def _from_yaml(path: Path) -> ExportMapping:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    raw = read_yaml(path)
     tables = {t: tuple(_spec(n, v) for n, v in cols.items()) for t, cols in raw["tables"].items()}
     aux = tuple(_spec(n, v) for n, v in (raw.get("aux") or {}).items())
     return ExportMapping(

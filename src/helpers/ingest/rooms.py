@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from helpers.paths import read_yaml
 
 DEFAULT = Path("data/rooms.yaml")
@@ -58,10 +56,8 @@ def load_rooms(path: Path | str | None) -> Rooms:
         raw = read_yaml(p) or {}
     except OSError as exc:
         raise RoomsError(f"rooms file {p}: cannot be read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise RoomsError(
-            f"rooms file {p}: not valid YAML ({' '.join(str(exc).split())[:200]})"
-        ) from None
+    except ValueError as exc:  # not UTF-8, not YAML (read_yaml names the file)
+        raise RoomsError(f"rooms file {exc}") from None
     entries = raw.get("rooms") if isinstance(raw, dict) else None
     if not isinstance(entries, list):
         raise RoomsError(f"rooms file {p}: expected a top-level 'rooms:' list")

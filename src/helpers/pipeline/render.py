@@ -395,7 +395,7 @@ def render(
     }
     write_json(data, summary)
     if error:
-        log.error("%s report failed: %s (notebook kept at %s)", kind, error, executed)
+        log.error("%s report failed: %s (its notebook %s is kept)", kind, error, executed.name)
     return RunResult(kind, out, executed, html, summary, error is None, seconds, error, data)
 
 
