@@ -155,3 +155,34 @@ def test_one_bad_cell_sends_its_chunk_to_the_text_path(files, tmp_path, monkeypa
     general, general_q, general_counts = _store_of([sessions, bad], tmp_path / "general")
     assert counts == general_counts and viewers.equals(general)
     assert q.drop("sha256", strict=False).equals(general_q.drop("sha256", strict=False))
+
+
+def test_a_small_utf8_file_is_read_whole_and_a_larger_one_in_chunks(files, monkeypatch) -> None:
+    _, clean, _ = files
+    whole = list(fast.typed_sheet(read_csv(clean, chunk_bytes=8192)).blocks)
+    assert [(b.first_row, b.frame.height) for b in whole] == [(2, 400)]
+    assert whole[0].nbytes == clean.stat().st_size
+    monkeypatch.setattr(fast, "WHOLE_BYTES", clean.stat().st_size - 1)
+    chunks = list(fast.typed_sheet(read_csv(clean, chunk_bytes=8192)).blocks)
+    assert len(chunks) > 2 and chunks[0].first_row == 2
+    assert [b.first_row for b in chunks[1:]] == [b.first_row + b.frame.height for b in chunks[:-1]]
+    assert pl.concat([b.frame for b in chunks]).equals(whole[0].frame)
+
+
+def test_whole_and_chunked_reads_give_the_same_store(files, tmp_path, monkeypatch) -> None:
+    sessions, clean, messy = files
+    bom = tmp_path / "bom.csv"  # UTF-8 with a byte-order mark: read in chunks
+    bom.write_bytes(b"\xef\xbb\xbf" + clean.read_bytes())
+    for path in (clean, messy):
+        whole = _store_of([sessions, path], tmp_path / f"whole-{path.stem}")
+        with monkeypatch.context() as m:
+            m.setattr(fast, "WHOLE_BYTES", 0)
+            chunked = _store_of([sessions, path], tmp_path / f"chunked-{path.stem}")
+        assert whole[2] == chunked[2] and whole[0].equals(chunked[0])
+        if path == messy:
+            assert whole[1].drop("sha256").equals(chunked[1].drop("sha256"))
+    assert read_csv(bom).utf8_path is None and read_csv(clean).utf8_path == clean
+    with_bom = _store_of([sessions, bom], tmp_path / "bom")
+    plain = _store_of([sessions, clean], tmp_path / "plain")
+    assert with_bom[2] == plain[2] and with_bom[2][1] == (400, 400, 0)
+    assert with_bom[0].equals(plain[0])

@@ -1,14 +1,16 @@
 """The fast path of canonical CSV files: typed columns by polars' own reader and casts, no
 per-cell parsing.
 
-A canonical file (headers are exactly the model's column names, ``canonical_<table>``) is read in
-chunks of whole lines. Each chunk is first read TYPED (:func:`typed_chunk`): polars' CSV reader
+A canonical file (headers are exactly the model's column names, ``canonical_<table>``) in UTF-8
+up to :data:`WHOLE_BYTES` is first read whole by polars from the file (:func:`whole_file`: no
+copies through Python, one parallel read); when that read is refused, or the file is larger or in
+another encoding, it is read in chunks of whole lines. Each is first read TYPED: polars' CSV reader
 takes the number and count columns straight from the schema (it raises on any cell it cannot
 read), the booleans, dates and date-times are read as text and cast strictly (ISO times by
 position, ``true``/``false`` exactly), the text stays text for the mapping's string parsers. When
 the reader refuses a cell (a ``-``, ``1,234``, ``是``, a ragged line), reads a non-finite number,
-or the chunk holds rows that are not data (repeated header, total or empty rows), the chunk is
-read again as text (:func:`typed_block`): each column a strict cast takes whole is typed, the
+or the rows are not all data (repeated header, total or empty rows), the chunk is read again as
+text (:func:`typed_block`): each column a strict cast takes whole is typed, the
 others go through the general parsers, which quarantine what is wrong with its reason. The kept
 rows, their values and the quarantine are the same either way (``tests/test_ingest_fast.py``).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import polars as pl
 
@@ -144,24 +147,43 @@ def typed_block(block: Block, mapping: ExportMapping, dtypes: dict[str, pl.DataT
 # read typed by polars' CSV reader; booleans stay text (the reader takes "tRuE"), times and dates
 # too (its own formats; the casts above are strict and faster)
 _READ_TYPED = (pl.Int64(), pl.Float64())
+# a canonical UTF-8 file up to this size is read whole (a larger one in chunks: memory stays flat)
+WHOLE_BYTES = 256 << 20
 
 
 def _typed_read(
-    data: bytes, headers: list[str], sep: str, dtypes: dict[str, pl.DataType]
+    source: bytes | Path, headers: list[str], sep: str, dtypes: dict[str, pl.DataType]
 ) -> pl.DataFrame | None:
-    """The chunk with its number columns read typed and the others as text; None when the reader
-    refuses a cell or a line, or reads a non-finite number (the parsers make those null)."""
+    """A chunk (bytes, no header) or a whole file (its path, header first) with its number
+    columns read typed and the others as text; None when the reader refuses a cell or a line,
+    or reads a non-finite number (the parsers make those null)."""
     read = {h: dtypes[h] if dtypes.get(h) in _READ_TYPED else pl.String for h in headers}
-    if len(read) != len(headers) or not data.strip():
+    if len(read) != len(headers) or (isinstance(source, bytes) and not source.strip()):
         return None
     try:
-        df = pl.read_csv(data, has_header=False, schema=read, separator=sep)
+        df = pl.read_csv(source, has_header=isinstance(source, Path), schema=read, separator=sep)
     except (pl.exceptions.PolarsError, ValueError):
         return None
     floats = [n for n, d in read.items() if d == pl.Float64]
     if floats and df.select(pl.any_horizontal((~pl.col(floats).is_finite()).any())).item():
         return None
     return df
+
+
+def _typed(
+    df: pl.DataFrame | None, row: int, size: int, sheet: Sheet, dtypes: dict[str, pl.DataType]
+) -> Block | None:
+    """The typed read as a block, its text columns cast (:func:`_cast_all`); None when there is
+    none or it holds rows that are not data (then the text path reads those bytes)."""
+    assert sheet.mapping is not None
+    if df is None or df.height == 0:
+        return None
+    skip = skip_reasons(df, sheet.mapping, every=True)
+    if skip.is_not_null().any():
+        return None
+    rest = {n: d for n, d in dtypes.items() if n in df.columns and df.schema[n] == pl.String}
+    typed = _cast_all(df.select(list(rest)), rest) if rest else []
+    return Block(df.with_columns(typed), row, nbytes=size, skip=skip)
 
 
 def typed_chunk(
@@ -175,18 +197,30 @@ def typed_chunk(
     """A chunk of a canonical CSV read typed (:func:`_typed_read`, then the strict casts of the
     text columns); else read as ``text`` and typed column by column (:func:`typed_block`)."""
     assert sheet.mapping is not None
-    df = _typed_read(data, sheet.headers, sheet.sep, dtypes)
-    skip = None if df is None else skip_reasons(df, sheet.mapping, every=True)
-    if df is None or df.height == 0 or skip is None or skip.is_not_null().any():
-        return typed_block(text(data, row, size), sheet.mapping, dtypes)
-    rest = {n: d for n, d in dtypes.items() if n in df.columns and df.schema[n] == pl.String}
-    typed = _cast_all(df.select(list(rest)), rest) if rest else []
-    return Block(df.with_columns(typed), row, nbytes=size, skip=skip)
+    block = _typed(_typed_read(data, sheet.headers, sheet.sep, dtypes), row, size, sheet, dtypes)
+    return block or typed_block(text(data, row, size), sheet.mapping, dtypes)
+
+
+def whole_file(
+    path: Path, sheet: Sheet, dtypes: dict[str, pl.DataType], chunks: Iterator[Block]
+) -> Iterator[Block]:
+    """A canonical UTF-8 file read whole by polars (memory-mapped, in parallel, one contiguous
+    frame) as one typed block; when that read or its rows would need the text path, the file's
+    ``chunks`` instead (each typed or read as text, :func:`typed_chunk`)."""
+    df = _typed_read(path, sheet.headers, sheet.sep, dtypes)
+    df = None if df is None else df.rechunk()  # later selects need not re-align its chunks
+    block = _typed(df, sheet.header_row + 1, path.stat().st_size, sheet, dtypes)
+    del df
+    if block is not None:
+        yield block
+        return
+    yield from chunks
 
 
 def typed_sheet(sheet: Sheet) -> Sheet:
-    """A canonical CSV sheet whose blocks come typed (:func:`typed_chunk` when it is read in
-    chunks, else :func:`typed_block`); any other as it is."""
+    """A canonical CSV sheet whose blocks come typed: a UTF-8 file up to :data:`WHOLE_BYTES`
+    read whole (:func:`whole_file`), else in chunks (:func:`typed_chunk`), else block by block
+    (:func:`typed_block`); any other sheet as it is."""
     m = sheet.mapping
     if m is None or not m.id.startswith(PREFIX) or sheet.skipped_above:
         return sheet
@@ -200,6 +234,9 @@ def typed_sheet(sheet: Sheet) -> Sheet:
         or dtype in (pl.Date(), pl.Boolean(), pl.Int64(), pl.Float64())
     }
     text = sheet.chunk_block
+    whole = sheet.utf8_path
+    if whole is not None and whole.stat().st_size <= WHOLE_BYTES:
+        sheet.blocks = whole_file(whole, sheet, dtypes, sheet.blocks)
     if text is not None:
 
         def chunk_block(data: bytes, row: int, size: int) -> Block:

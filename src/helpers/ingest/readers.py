@@ -78,6 +78,8 @@ class Sheet:
     # becomes a block, read when the blocks are; the fast path replaces it (:mod:`.fast`)
     chunk_block: Callable[[bytes, int, int], Block] | None = None
     sep: str = ","
+    # CSV in UTF-8 without a byte-order mark: the file, whose bytes are its chunks' bytes
+    utf8_path: Path | None = None
 
 
 def sniff_encoding(path: Path) -> str:
@@ -267,6 +269,7 @@ def read_csv(path: Path, *, chunk_bytes: int | None = None, ahead: bool = True) 
 
     sheet = Sheet(None, header_row, headers, mapping, iter(()), skipped_above=idx, sep=sep)
     sheet.chunk_block = text_block
+    sheet.utf8_path = path if encoding == "utf-8" else None
 
     def blocks() -> Iterator[Block]:
         row = header_row + 1
