@@ -86,17 +86,21 @@ def _spawn(call: str, home: Path) -> dict | int:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def frozen_home(tmp: Path) -> Path:
+    """A home (``WORKBOOK_HOME``) holding a copy of the templates (``notebooks/*.py``): an edit
+    of notebooks/ during the bench must not make the second run stale."""
     from helpers.paths import notebooks_dir
 
+    home = tmp / "home"
+    ignore = shutil.ignore_patterns(".*", "__pycache__")
+    shutil.copytree(notebooks_dir(), home / "notebooks", ignore=ignore)
+    return home
+
+
+def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-weekly-"))
     try:
-        # a frozen copy of the templates: an edit of notebooks/ during the bench must not make
-        # the second run stale
-        home = tmp / "home"
-        shutil.copytree(
-            notebooks_dir(), home / "notebooks", ignore=shutil.ignore_patterns("*.py", ".*")
-        )
+        home = frozen_home(tmp)
         store = tmp / "store"
         t0 = time.perf_counter()
         rows = _spawn(f"_build_store({str(store)!r})", home)
