@@ -186,3 +186,27 @@ def test_whole_and_chunked_reads_give_the_same_store(files, tmp_path, monkeypatc
     plain = _store_of([sessions, clean], tmp_path / "plain")
     assert with_bom[2] == plain[2] and with_bom[2][1] == (400, 400, 0)
     assert with_bom[0].equals(plain[0])
+
+
+def test_canonical_viewers_stream_and_list_their_repeated_keys(files, tmp_path, monkeypatch):
+    """A canonical viewers file goes where the viewer-level export goes (streamed past
+    STREAM_ROWS: flat memory at 10M rows); a repeated key is quarantined with its record."""
+    from helpers.ingest import readers, sink
+    from helpers.ingest.mapping import load_mappings
+
+    assert next(m for m in load_mappings() if m.id == "canonical_viewers").streamable
+    sessions, clean, _ = files
+    lines = clean.read_text("utf-8").splitlines()
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n".join([*lines, *lines[1:4]]) + "\n", "utf-8")
+    whole = _store_of([sessions, dup], tmp_path / "whole")
+    monkeypatch.setattr(fast, "WHOLE_BYTES", 0)
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 8192)
+    monkeypatch.setattr(sink, "STREAM_ROWS", 50)
+    streamed = _store_of([sessions, dup], tmp_path / "streamed")
+    for viewers, q, counts in (whole, streamed):
+        assert counts[1] == (403, 400, 3) and viewers.height == 400
+        assert q["reason"].to_list() == ["duplicate key (an earlier row has it)"] * 3
+        assert q["column"].unique().to_list() == ["session_id, viewer_id"]
+    assert whole[0].equals(streamed[0])
+    assert sorted(whole[1]["value"]) == sorted(streamed[1]["value"])

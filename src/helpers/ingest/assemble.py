@@ -52,11 +52,11 @@ def _key(table: str, df: pl.DataFrame) -> list[str]:
     return key
 
 
-def _duplicate_records(path: str, df: pl.DataFrame, dup: pl.Series, key: list[str]) -> pl.DataFrame:
+def duplicate_records(path: str, repeated: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     """Quarantine records of the rows repeating an earlier row's key."""
-    n = int(dup.sum())
+    n = repeated.height
     value = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator=" | ")
-    values = df.filter(dup).select(value).to_series().to_list()
+    values = repeated.select(value).to_series().to_list() if n else []
     return pl.DataFrame(
         {
             "file": [path] * n,
@@ -98,7 +98,7 @@ def file_tables(
             dup = df.select(~pl.struct(key).is_first_distinct()).to_series()
             tables[t] = df.filter(~dup)
             if t == main:
-                records.append(_duplicate_records(path, df, dup, key))
+                records.append(duplicate_records(path, df.filter(dup), key))
         checked[t] = tables[t].height
     if "events" in tables:
         tables["events"] = tables["events"].unique(EVENT_KEY, keep="first", maintain_order=True)

@@ -199,6 +199,7 @@ def canonical_mappings() -> list[ExportMapping]:
                 tables={t.name: cols},
                 room=("room",) if t.name == "room_days" else (),
                 date=("date",) if t.name == "room_days" else (),
+                streamable=t.name == "viewers",  # as the viewer-level export: flat memory at 10M
                 source="helpers.data.schema",
             )
         )

@@ -215,10 +215,10 @@ class _Run(Reader, Staging):
         for k in (*COUNTS, "rows_skipped"):
             setattr(r, k, sum(s[k] for s in r.sheets))
         tables, checked, dups = assemble.file_tables(got.apps, str(path))
+        sessions, streamed = self._close_sinks(r)
         n = sum(d.height for d in dups)
         r.rows_kept, r.rows_quarantined = r.rows_kept - n, r.rows_quarantined + n
-        quarantine = concat_or_empty([*got.quarantine, *dups], Q_SCHEMA)
-        sessions = self._close_sinks(r)
+        quarantine = concat_or_empty([*got.quarantine, *dups, *streamed], Q_SCHEMA)
         sessions |= self.stage_tables(r, tables, checked, got.apps)
         r.sessions = sorted(sessions)
         skipped = concat_or_empty(got.skipped, SKIP_SCHEMA)
@@ -368,18 +368,21 @@ class _Run(Reader, Staging):
             if t in schema.TABLES and t != "sessions":
                 del a.tables[t]
 
-    def _close_sinks(self, r: FileResult) -> set[str]:
-        """Write the collected parts of a file; a key repeated across blocks is quarantined."""
+    def _close_sinks(self, r: FileResult) -> tuple[set[str], list[pl.DataFrame]]:
+        """Write the collected parts of a file: the sessions written, and the quarantine records
+        of the rows whose key repeated an earlier row's (across blocks)."""
         sessions: set[str] = set()
+        records: list[pl.DataFrame] = []
         for (t, sid), sink in list(self.sinks.items()):
             del self.sinks[(t, sid)]
             sessions.add(sid)
             dup = sink.close([k for k in schema.TABLES[t].key if k != "session_id"])
-            if dup:
-                r.rows_kept -= dup
-                r.rows_quarantined += dup
-                r.notes.append(f"{dup} duplicate {t} key(s) in session {sid} quarantined")
-        return sessions
+            if dup.height:
+                r.rows_kept -= dup.height
+                r.rows_quarantined += dup.height
+                r.notes.append(f"{dup.height} duplicate {t} key(s) in session {sid} quarantined")
+                records.append(assemble.duplicate_records(r.path, dup, list(schema.TABLES[t].key)))
+        return sessions, records
 
 
 def ingest_paths(

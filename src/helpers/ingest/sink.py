@@ -65,23 +65,24 @@ class Sink:
             self.writer.write_table(first)
             self.frames = []
 
-    def close(self, key: list[str]) -> int:
-        """Finish the file; returns how many rows repeated an earlier row's key (dropped)."""
+    def close(self, key: list[str]) -> pl.DataFrame:
+        """Finish the file; returns the rows that repeated an earlier row's key (dropped)."""
         if self.writer is None:
             df = pl.concat(self.frames, how="vertical_relaxed") if self.frames else pl.DataFrame()
             self.frames = []
-            n = repeats(df.lazy(), key)
-            if n:
-                df = df.filter(pl.struct(key).is_first_distinct())
+            dup = df.head(0)
+            if repeats(df.lazy(), key):
+                first = df.select(pl.struct(key).is_first_distinct()).to_series()
+                df, dup = df.filter(first), df.filter(~first)
             df.write_parquet(self.path, compression="zstd", compression_level=1, statistics=True)
-            return n
+            return dup
         self.writer.close()
-        n = repeats(pl.scan_parquet(self.path), key)
-        if n:
-            df = pl.read_parquet(self.path)
-            kept = df.filter(pl.struct(key).is_first_distinct())
-            kept.write_parquet(self.path, compression="zstd", compression_level=1)
-        return n
+        if not repeats(pl.scan_parquet(self.path), key):
+            return pl.DataFrame()
+        df = pl.read_parquet(self.path)
+        first = df.select(pl.struct(key).is_first_distinct()).to_series()
+        df.filter(first).write_parquet(self.path, compression="zstd", compression_level=1)
+        return df.filter(~first)
 
     def abandon(self) -> None:
         if self.writer is not None:
