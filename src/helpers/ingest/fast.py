@@ -10,9 +10,9 @@ read), the booleans, dates and date-times are read as text and cast strictly (IS
 position, ``true``/``false`` exactly), the text stays text for the mapping's string parsers. When
 the reader refuses a cell (a ``-``, ``1,234``, ``是``, a ragged line), reads a non-finite number,
 or the rows are not all data (repeated header, total or empty rows), the chunk is read again as
-text (:func:`typed_block`): each column a strict cast takes whole is typed, the
-others go through the general parsers, which quarantine what is wrong with its reason. The kept
-rows, their values and the quarantine are the same either way (``tests/test_ingest_fast.py``).
+text (:func:`typed_block`): each column a strict cast takes whole is typed, the others go through
+the general parsers, which quarantine what is wrong with its reason. The kept rows, their values
+and the quarantine are the same either way (``tests/test_ingest_fast.py``).
 """
 
 from __future__ import annotations

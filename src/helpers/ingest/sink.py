@@ -38,6 +38,10 @@ def check_required(table: str, df: pl.DataFrame) -> None:
                 raise schema.SchemaError(f"{table}.{c.name}: value not one of {allowed}")
 
 
+def _write(df: pl.DataFrame, path: Path) -> None:
+    df.write_parquet(path, compression="zstd", compression_level=1, statistics=True)
+
+
 class Sink:
     """One (table, session) part of a large export: in memory while small, streamed when large."""
 
@@ -74,14 +78,14 @@ class Sink:
             if repeats(df.lazy(), key):
                 first = df.select(pl.struct(key).is_first_distinct()).to_series()
                 df, dup = df.filter(first), df.filter(~first)
-            df.write_parquet(self.path, compression="zstd", compression_level=1, statistics=True)
+            _write(df, self.path)
             return dup
         self.writer.close()
         if not repeats(pl.scan_parquet(self.path), key):
             return pl.DataFrame()
         df = pl.read_parquet(self.path)
         first = df.select(pl.struct(key).is_first_distinct()).to_series()
-        df.filter(first).write_parquet(self.path, compression="zstd", compression_level=1)
+        _write(df.filter(first), self.path)
         return df.filter(~first)
 
     def abandon(self) -> None:
