@@ -84,6 +84,17 @@ def test_ingest_report_shows_quarantine_and_mismatches(tmp_path, lang):
     html = res.html.read_text()
     assert "昨天晚上" in html and "<script>x</script>" not in html  # viewer text is escaped
     assert "mislabeled" in html
+    heads = (
+        "文件",
+        "列",
+        "原因",
+        "示例行号",
+        "示例原值",
+        "期望格式",
+    )  # the quarantine table, in words
+    assert (
+        all(f">{h}</th>" in html for h in heads) if lang == "zh" else ">example_value</th>" in html
+    )
 
 
 def test_ingest_sections_on_a_store_holding_only_room_days(tmp_path) -> None:

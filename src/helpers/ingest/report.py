@@ -316,6 +316,15 @@ FILE_COLUMNS = (
     "note",
 )
 SKIPPED_COLUMNS = ("reason", "rows")
+QUARANTINE_COLUMNS = (
+    "file",
+    "column",
+    "reason",
+    "rows",
+    "example_row",
+    "example_value",
+    "expected",
+)
 
 
 @dataclass
@@ -376,7 +385,8 @@ def _quarantine_view(value: dict[str, pl.DataFrame], lang: str, report: IngestRe
     quarantined, skipped = value["quarantined"], value["skipped"]
     out: list[Any] = []
     if quarantined.height:
-        out.append(nb.show_table(quarantined, t("ingest.cap_quarantined", lang), decimals=0))
+        caption, rename = t("ingest.cap_quarantined", lang), _headers(QUARANTINE_COLUMNS, lang)
+        out.append(nb.show_table(quarantined, caption, decimals=0, rename=rename))
     if skipped.height:
         caption = t("ingest.cap_skipped", lang)
         rename = _headers(SKIPPED_COLUMNS, lang)
