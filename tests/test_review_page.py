@@ -40,6 +40,20 @@ def test_funnel_facts_name_the_steps_left_out() -> None:
     assert en["dropped"] == "" and en["c2o_iv"] == " (95% interval 20.0%–30.0%)"
 
 
+def test_a_median_stay_longer_than_the_session_is_said_not_printed_as_nan() -> None:
+    from types import SimpleNamespace
+
+    def facts(median: float | None, lang: str) -> str:
+        summary = pl.DataFrame({"median_min": [median], "still_5": [0.8], "still_30": [0.6]})
+        return page._stay_facts(SimpleNamespace(summary=summary, leaving=pl.DataFrame()), lang)[
+            "med"
+        ]
+
+    assert facts(12.34, "zh") == "观众中位停留 12.3 分钟"
+    assert facts(float("nan"), "zh") == "过半观众看到了下播（中位停留长于本场，无法给出）"
+    assert facts(None, "en").startswith("More than half the viewers stayed to the end")
+
+
 def test_coupon_sentence_states_the_platform_figures_or_their_absence() -> None:
     text = coupon_sentence({"coupon_gmv": 12345.6, "coupon_gmv_share": 0.1234}, "zh").text
     assert text == "平台口径：消费券引导支付 12,346 元（占 12.3%），补贴 – 元，使用 – 张。"

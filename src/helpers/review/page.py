@@ -193,8 +193,12 @@ def retention(ctx: Context) -> list[Any]:
 def _stay_facts(ret: Any, lang: str) -> dict[str, Any]:
     overall = ret.summary.row(0, named=True)
     worst = ret.leaving.row(0, named=True) if ret.leaving.height else None
+    med = overall["median_min"]
+    reached = med is not None and not math.isnan(med)
     return {
-        "med": overall["median_min"],
+        "med": t("review.median_stay", lang, m=med)
+        if reached
+        else t("review.median_not_reached", lang),
         "s5": overall["still_5"],
         "s30": overall["still_30"],
         "worst": screen_label(worst["on_screen"], lang) if worst else "–",
